@@ -1,0 +1,27 @@
+/**
+ * Errors a user should read: bad input, a path that is not in a repository, a line past the end.
+ * The message is one sentence that names the problem; the code is stable for programs.
+ * Anything else that goes wrong is a bug or an environment failure and is reported as such.
+ */
+export type AilErrorCode =
+  | 'not-a-repository'
+  | 'empty-repository'
+  | 'git-not-found'
+  | 'file-missing'
+  | 'file-untracked'
+  | 'file-binary'
+  | 'outside-repository'
+  | 'line-out-of-range'
+  | 'malformed-range'
+  | 'bad-argument';
+
+export class AilError extends Error {
+  constructor(readonly code: AilErrorCode, message: string) {
+    super(message);
+    this.name = 'AilError';
+  }
+}
+
+export function isAilError(error: unknown): error is AilError {
+  return error instanceof AilError;
+}

@@ -1,0 +1,430 @@
+import type { ArchaeologyContext, AuthorShare, CommitRef, Evidence, EvidenceReason, Range } from '../../shared/types';
+import { DEFAULT_MAX_EVIDENCE, DEFAULT_QUESTION } from '../../shared/types';
+import { commitsInRange, isUncommitted } from '../git/blame';
+import type { TracedBlame } from '../git/blamer';
+import { commitRef, shortSha, type CommitInfo } from '../git/commit';
+import { fileHistory, lineHistory, type FileHistoryEntry, type HistoryResult, type LineHistoryEntry } from '../git/history';
+import type { RepositoryRegistry } from '../git/registry';
+import { countLines } from '../git/repository';
+import { CancelledError, isCancelled } from '../util/flight';
+import { mapToCommittedLines } from '../util/linemap';
+import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
+import { AilError } from './errors';
+import { confidenceOf, scoreCandidate, type Candidate, type ScoredCandidate } from './rank';
+import { cherryPickSource, issuesFromMessage, pullRequestFromMessage } from './references';
+import { summarize } from './summary';
+import { contentTerms, intentOf } from './text';
+
+export interface AskInput {
+  /** Absolute path of the file. */
+  path: string;
+  /** A directory of the work tree to answer from; the file must lie inside it. Default: the work tree that contains the file. */
+  repository?: string;
+  /** 0-based inclusive lines; omitted: the whole file. */
+  lines?: { start: number; end: number };
+  question?: string;
+  maxEvidence?: number;
+  /** Unsaved editor text for the file; blamed instead of the committed file when it differs. */
+  contents?: string;
+  /** `AIL_MAX_QUERY_TIME_S` in milliseconds: what is found by then is answered, marked partial. */
+  timeLimitMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ProviderParts {
+  registry: RepositoryRegistry;
+  /** Extra candidate commits (the semantic index). */
+  sources?: EvidenceSource[];
+  /** Facts added to the chosen evidence (merge commits, GitHub). */
+  enrichers?: EvidenceEnricher[];
+  now?: () => number;
+}
+
+const LINE_HISTORY_LIMIT = 30;
+const FILE_HISTORY_LIMIT = 200;
+const MAX_CANDIDATES = 60;
+const DEFAULT_TIME_LIMIT_MS = 2000;
+
+/**
+ * Turns a file, a range and a question into ranked evidence from the repository's history.
+ * Local git first (blame, line history, file history), then sources and enrichers, each racing the
+ * query's time limit; what arrived in time is answered, and the rest is marked.
+ */
+export class ArchaeologyProvider {
+  private readonly sources: EvidenceSource[];
+  private readonly enrichers: EvidenceEnricher[];
+  private readonly now: () => number;
+
+  constructor(private readonly parts: ProviderParts) {
+    this.sources = parts.sources ?? [];
+    this.enrichers = parts.enrichers ?? [];
+    this.now = parts.now ?? Date.now;
+  }
+
+  async ask(input: AskInput): Promise<ArchaeologyContext> {
+    const started = performance.now();
+    const question = normalizeQuestion(input.question);
+    const timeLimitMs = input.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
+    const deadline = AbortSignal.timeout(timeLimitMs);
+    const signal = input.signal ? AbortSignal.any([input.signal, deadline]) : deadline;
+    const { repo, blamer } = input.repository
+      ? await this.parts.registry.forDirectory(input.repository)
+      : await this.parts.registry.forFile(input.path);
+    const file = repo.relativePath(input.path, process.cwd());
+    const head = await repo.requireHead();
+    const headFile = await repo.headFile(file, head);
+    const contents = input.contents !== undefined && input.contents !== headFile.text ? input.contents : undefined;
+    const lineCount = contents === undefined ? headFile.lineCount : countLines(contents);
+    const lines = validateLines(input.lines, lineCount);
+    const range = lines && toRange(lines);
+    const warnings = new Set<string>();
+    if (repo.shallow) warnings.add('shallow-history');
+    const base: Omit<ArchaeologyContext, 'summary' | 'confidence' | 'evidence' | 'authors' | 'timeline' | 'queryTimeMs'> = {
+      question,
+      file,
+      ...(range ? { range } : {}),
+      headSha: head,
+      source: 'cold',
+      warnings: [],
+    };
+    const cut = () => {
+      if (input.signal?.aborted) throw new CancelledError();
+    };
+
+    let blame: TracedBlame;
+    try {
+      blame = await blamer.blame({ path: file, head, blob: headFile.blob, contents }, signal);
+    } catch (error) {
+      cut();
+      if (!isCancelled(error)) throw error;
+      warnings.add('time-limit');
+      return {
+        ...base,
+        summary: `Blame of \`${file}\` did not finish within ${(timeLimitMs / 1000).toFixed(1)} s; ask again or raise AIL_MAX_QUERY_TIME_S.`,
+        confidence: 0,
+        evidence: [],
+        authors: [],
+        timeline: { commitCount: 0 },
+        partial: true,
+        warnings: [...warnings],
+        queryTimeMs: elapsed(started),
+      };
+    }
+
+    const start = lines?.start ?? 0;
+    const end = lines?.end ?? Math.max(0, lineCount - 1);
+    const rangeLines = lineCount === 0 ? 0 : end - start + 1;
+    const blamed = commitsInRange(blame, start, end);
+    let uncommittedLines = 0;
+    for (const [index, count] of blamed) if (isUncommitted(blame.commits[index]!.sha)) uncommittedLines += count;
+    if (uncommittedLines > 0) warnings.add('uncommitted-lines');
+
+    // Line history of the committed lines under the range (unsaved edits are mapped back to HEAD's lines).
+    const committedRange = lines ? committedLinesOf(lines, headFile.text, contents) : undefined;
+    const renamedPaths = new Set<string>();
+    for (const [index] of blamed) {
+      const commit = blame.commits[index]!;
+      if (commit.filename && commit.filename !== file && !isUncommitted(commit.sha)) renamedPaths.add(commit.filename);
+    }
+    const [lineResult, fileResult] = await Promise.all([
+      committedRange && lineCount > 0
+        ? lineHistory(repo, head, file, committedRange.start + 1, committedRange.end + 1, { limit: LINE_HISTORY_LIMIT, signal })
+        : Promise.resolve(undefined),
+      !lines || renamedPaths.size > 0 ? fileHistory(repo, head, file, { limit: FILE_HISTORY_LIMIT, signal }) : Promise.resolve(undefined),
+    ]);
+    cut();
+    noteIncomplete(lineResult, 'line-history-incomplete', warnings);
+    noteIncomplete(fileResult, 'file-history-incomplete', warnings);
+
+    const candidates = gatherCandidates(blame, blamed, lineResult, fileResult, file);
+    const facts: QueryFacts = { repo, head, file, lines, question, intent: intentOf(question) };
+    const sourced = await this.fromSources(facts, signal, warnings);
+    for (const { sha, similarity } of sourced) {
+      const candidate = candidates.get(sha) ?? newCandidate(sha);
+      candidate.reasons.add('semantic');
+      candidate.semantic = Math.max(candidate.semantic ?? 0, similarity);
+      candidates.set(sha, candidate);
+    }
+
+    const pool = [...candidates.values()]
+      .sort((a, b) => b.blamedLines - a.blamedLines || (a.lineHistoryRank ?? 1e9) - (b.lineHistoryRank ?? 1e9))
+      .slice(0, MAX_CANDIDATES);
+    await Promise.all(
+      pool.map(async (candidate) => {
+        candidate.commit = await repo.commit(candidate.sha);
+        if (candidate.commit) {
+          const message = `${candidate.commit.subject}\n${candidate.commit.body}`;
+          candidate.linked = pullRequestFromMessage(candidate.commit.subject, candidate.commit.body) !== undefined || issuesFromMessage(message).length > 0;
+        }
+      }),
+    );
+    const headCommit = await repo.commit(head);
+    const rankContext = {
+      intent: facts.intent,
+      questionTerms: contentTerms(question),
+      rangeLines,
+      lineHistoryLength: lineResult?.items.length ?? 0,
+      headTime: headCommit?.authorTime ?? Math.floor(this.now() / 1000),
+    };
+    const ranked = pool
+      .filter((candidate) => candidate.commit)
+      .map((candidate) => scoreCandidate(candidate, rankContext))
+      .sort((a, b) => b.score - a.score);
+    for (const item of ranked) if (item.lexical >= 0.3) item.reasons.add('keyword');
+
+    const maxEvidence = Math.max(1, Math.min(50, input.maxEvidence ?? DEFAULT_MAX_EVIDENCE));
+    const chosen = ranked.slice(0, maxEvidence);
+    const evidence = await Promise.all(chosen.map((item) => this.toEvidence(item, blame, start, end, repo)));
+    await this.enrich(facts, evidence, signal, warnings);
+
+    const partial = signal.aborted || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'time-limit');
+    const boundary = chosen[0] !== undefined && blame.commits.some((c) => c.sha === chosen[0]!.sha && c.boundary) && repo.shallow;
+    const confidence = confidenceOf(ranked, { partial: signal.aborted, boundary, uncommittedShare: rangeLines ? uncommittedLines / rangeLines : 0 });
+    const cosmeticTraced = countTraced(blame, start, end);
+    const timeline = buildTimeline(blame, blamed, lineResult, fileResult, ranked, !lines);
+    const context: ArchaeologyContext = {
+      ...base,
+      summary: summarize({
+        evidence,
+        confidence,
+        lines,
+        file,
+        cosmeticTraced,
+        uncommittedLines,
+        rangeLines,
+        lastChanged: timeline.lastChanged,
+        nowMs: this.now(),
+      }),
+      confidence,
+      evidence,
+      authors: authorsOf(blame, blamed),
+      timeline,
+      warnings: [...warnings],
+      queryTimeMs: elapsed(started),
+      ...(cosmeticTraced ? { cosmeticCommitsTraced: cosmeticTraced } : {}),
+      ...(uncommittedLines ? { uncommittedLines } : {}),
+    };
+    if (partial) context.partial = true;
+    return context;
+  }
+
+  private async fromSources(facts: QueryFacts, signal: AbortSignal, warnings: Set<string>): Promise<{ sha: string; similarity: number }[]> {
+    if (this.sources.length === 0) return [];
+    const settled = await Promise.allSettled(this.sources.map((source) => raceSignal(source.candidates(facts, signal), signal)));
+    return settled.flatMap((result, i) => {
+      if (result.status === 'fulfilled' && result.value !== 'aborted') return result.value;
+      warnings.add(`${this.sources[i]!.name}-unavailable`);
+      return [];
+    });
+  }
+
+  private async enrich(facts: QueryFacts, evidence: Evidence[], signal: AbortSignal, warnings: Set<string>): Promise<void> {
+    if (this.enrichers.length === 0 || evidence.length === 0) return;
+    const settled = await Promise.allSettled(this.enrichers.map((enricher) => raceSignal(enricher.enrich(facts, evidence, signal), signal)));
+    settled.forEach((result, i) => {
+      if (result.status === 'fulfilled' && result.value !== 'aborted') for (const warning of result.value.warnings ?? []) warnings.add(warning);
+      else warnings.add(`${this.enrichers[i]!.name}-unavailable`);
+    });
+  }
+
+  private async toEvidence(item: ScoredCandidate, blame: TracedBlame, start: number, end: number, repo: QueryFacts['repo']): Promise<Evidence> {
+    const commit = item.commit!;
+    const message = `${commit.subject}\n${commit.body}`;
+    const mention = pullRequestFromMessage(commit.subject, commit.body);
+    const evidence: Evidence = {
+      commit: { ...commitRef(commit), body: commit.body, authorEmail: commit.authorEmail },
+      score: Math.round(item.score * 1000) / 1000,
+      reasons: orderReasons(item.reasons),
+      issues: issuesFromMessage(message),
+    };
+    if (mention) evidence.pullRequest = { number: mention.number, title: mention.title };
+    if (item.blamedLines) evidence.blamedLines = item.blamedLines;
+    const pathInCommit = blame.commits.find((c) => c.sha === commit.sha)?.filename;
+    if (pathInCommit && (item.reasons.has('rename') || item.reasons.has('moved-code'))) evidence.pathInCommit = pathInCommit;
+    const traced = tracedFor(blame, start, end, commit.sha);
+    if (traced.length) {
+      const refs = await Promise.all(traced.map((sha) => repo.commit(sha)));
+      evidence.tracedThrough = refs.filter((c): c is CommitInfo => c !== undefined).map(commitRef);
+    }
+    const picked = cherryPickSource(commit.body);
+    if (picked) {
+      const original = await repo.commit(picked);
+      if (original) {
+        evidence.cherryPickOf = commitRef(original);
+        const originalMention = pullRequestFromMessage(original.subject, original.body);
+        if (!evidence.pullRequest && originalMention) evidence.pullRequest = { number: originalMention.number, title: originalMention.title };
+        for (const issue of issuesFromMessage(`${original.subject}\n${original.body}`)) {
+          if (!evidence.issues.some((known) => known.number === issue.number && known.repository === issue.repository)) evidence.issues.push(issue);
+        }
+      }
+    }
+    return evidence;
+  }
+}
+
+export function normalizeQuestion(question: string | undefined): string {
+  const trimmed = (question ?? '').replace(/\s+/g, ' ').trim();
+  return trimmed || DEFAULT_QUESTION;
+}
+
+function validateLines(lines: AskInput['lines'], lineCount: number): { start: number; end: number } | undefined {
+  if (!lines) return undefined;
+  const { start, end } = lines;
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < 0) {
+    throw new AilError('malformed-range', `the range must be whole line numbers from 1 up (got ${start + 1}-${end + 1})`);
+  }
+  if (start > end) throw new AilError('malformed-range', `the range starts after it ends (line ${start + 1} > line ${end + 1})`);
+  if (end >= lineCount) {
+    const past = start >= lineCount ? start + 1 : end + 1;
+    throw new AilError('line-out-of-range', `line ${past} is past the end of the file (${lineCount} line${lineCount === 1 ? '' : 's'})`);
+  }
+  return { start, end };
+}
+
+function toRange(lines: { start: number; end: number }): Range {
+  return { start: { line: lines.start, character: 0 }, end: { line: lines.end + 1, character: 0 } };
+}
+
+/** The HEAD lines under an edited range: the committed lines it still contains, or the nearest ones. */
+function committedLinesOf(lines: { start: number; end: number }, committed: string, contents: string | undefined): { start: number; end: number } | undefined {
+  if (contents === undefined) return lines;
+  const map = mapToCommittedLines(committed, contents);
+  const mapped: number[] = [];
+  for (let line = lines.start; line <= lines.end; line++) if ((map[line] ?? -1) >= 0) mapped.push(map[line]!);
+  if (mapped.length === 0) return undefined;
+  return { start: Math.min(...mapped), end: Math.max(...mapped) };
+}
+
+function newCandidate(sha: string): Candidate {
+  return { sha, reasons: new Set<EvidenceReason>(), blamedLines: 0, hunk: '', linked: false };
+}
+
+function gatherCandidates(
+  blame: TracedBlame,
+  blamed: Map<number, number>,
+  lineResult: HistoryResult<LineHistoryEntry> | undefined,
+  fileResult: HistoryResult<FileHistoryEntry> | undefined,
+  file: string,
+): Map<string, Candidate> {
+  const candidates = new Map<string, Candidate>();
+  const get = (sha: string) => {
+    let candidate = candidates.get(sha);
+    if (!candidate) candidates.set(sha, (candidate = newCandidate(sha)));
+    return candidate;
+  };
+  // Paths this file had before a rename. A copy (`C`, which --follow also reports) is code taken from a file that still exists.
+  const historicPaths = new Set<string>();
+  for (const entry of fileResult?.items ?? []) {
+    if (entry.oldPath && entry.status.startsWith('R')) historicPaths.add(entry.oldPath);
+  }
+  for (const [index, count] of blamed) {
+    const commit = blame.commits[index]!;
+    if (isUncommitted(commit.sha)) continue;
+    const candidate = get(commit.sha);
+    candidate.reasons.add('blame');
+    candidate.blamedLines += count;
+    if (commit.filename && commit.filename !== file) candidate.reasons.add(historicPaths.has(commit.filename) ? 'rename' : 'moved-code');
+  }
+  const lineItems = lineResult?.items ?? [];
+  lineItems.forEach((entry, rank) => {
+    const candidate = get(entry.sha);
+    candidate.reasons.add('line-history');
+    candidate.lineHistoryRank = candidate.lineHistoryRank ?? rank;
+    candidate.hunk = entry.hunk;
+    if (lineResult?.complete && rank === lineItems.length - 1) candidate.created = true;
+  });
+  for (const entry of fileResult?.items ?? []) {
+    const candidate = candidates.get(entry.sha) ?? (blamed.size === 0 || candidates.size < MAX_CANDIDATES ? get(entry.sha) : undefined);
+    candidate?.reasons.add('file-history');
+    if (candidate && entry.oldPath && entry.status.startsWith('R')) candidate.reasons.add('rename');
+  }
+  return candidates;
+}
+
+function noteIncomplete(result: HistoryResult<unknown> | undefined, code: string, warnings: Set<string>): void {
+  if (result && !result.complete && result.stopped !== 'limit') warnings.add(code);
+}
+
+function countTraced(blame: TracedBlame, start: number, end: number): number {
+  const seen = new Set<string>();
+  for (let line = start; line <= end; line++) for (const sha of blame.traced.get(line) ?? []) seen.add(sha);
+  return seen.size;
+}
+
+function tracedFor(blame: TracedBlame, start: number, end: number, sha: string): string[] {
+  const seen = new Set<string>();
+  for (let line = start; line <= end; line++) {
+    if (blame.commits[blame.lineCommit[line]!]?.sha !== sha) continue;
+    for (const traced of blame.traced.get(line) ?? []) seen.add(traced);
+  }
+  return [...seen];
+}
+
+function authorsOf(blame: TracedBlame, blamed: Map<number, number>): AuthorShare[] {
+  const byEmail = new Map<string, AuthorShare>();
+  for (const [index, count] of blamed) {
+    const commit = blame.commits[index]!;
+    if (isUncommitted(commit.sha)) continue;
+    const key = commit.authorMail.toLowerCase() || commit.author;
+    const share = byEmail.get(key) ?? { name: commit.author, email: commit.authorMail, lines: 0, commits: 0 };
+    share.lines += count;
+    share.commits += 1;
+    byEmail.set(key, share);
+  }
+  return [...byEmail.values()].sort((a, b) => b.lines - a.lines || a.name.localeCompare(b.name));
+}
+
+function buildTimeline(
+  blame: TracedBlame,
+  blamed: Map<number, number>,
+  lineResult: HistoryResult<LineHistoryEntry> | undefined,
+  fileResult: HistoryResult<FileHistoryEntry> | undefined,
+  ranked: ScoredCandidate[],
+  wholeFile: boolean,
+): ArchaeologyContext['timeline'] {
+  const commitsBySha = new Map(ranked.map((item) => [item.sha, item.commit!]));
+  const history = wholeFile ? fileResult : lineResult;
+  const shas = history?.items.map((item) => item.sha) ?? [];
+  let newest: CommitRef | undefined;
+  let newestTime = -Infinity;
+  for (const [index] of blamed) {
+    const commit = blame.commits[index]!;
+    if (isUncommitted(commit.sha) || commit.authorTime <= newestTime) continue;
+    newestTime = commit.authorTime;
+    newest = { sha: commit.sha, shortSha: shortSha(commit.sha), author: commit.author, date: commitsBySha.get(commit.sha)?.date ?? new Date(commit.authorTime * 1000).toISOString(), subject: commit.summary };
+  }
+  const oldestSha = history?.complete ? shas[shas.length - 1] : undefined;
+  const oldest = oldestSha ? commitsBySha.get(oldestSha) : undefined;
+  const timeline: ArchaeologyContext['timeline'] = { commitCount: shas.length || commitsBySha.size };
+  if (oldest) timeline.created = commitRef(oldest);
+  if (newest) timeline.lastChanged = newest;
+  return timeline;
+}
+
+function orderReasons(reasons: Set<EvidenceReason>): EvidenceReason[] {
+  const order: EvidenceReason[] = ['blame', 'line-history', 'file-history', 'rename', 'moved-code', 'semantic', 'keyword'];
+  return order.filter((reason) => reasons.has(reason));
+}
+
+async function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 'aborted'> {
+  if (signal.aborted) return 'aborted';
+  return new Promise<T | 'aborted'>((resolve, reject) => {
+    const onAbort = () => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100;
+}
+

@@ -1,0 +1,95 @@
+import type { EvidenceReason } from '../../shared/types';
+import type { CommitInfo } from '../git/commit';
+import { informativeness, lexicalOverlap, type Intent } from './text';
+
+/** Everything known about one commit before it is scored. */
+export interface Candidate {
+  sha: string;
+  reasons: Set<EvidenceReason>;
+  /** Lines of the asked range blamed on it. */
+  blamedLines: number;
+  /** Position in the range's line history, 0 = newest. */
+  lineHistoryRank?: number;
+  /** True for the oldest commit of a complete line history: the one that wrote the lines first. */
+  created?: boolean;
+  /** Lines it added and removed in the range. */
+  hunk: string;
+  /** Similarity from a semantic source, 0..1. */
+  semantic?: number;
+  commit?: CommitInfo;
+  /** The message links a pull request or issue. */
+  linked: boolean;
+}
+
+export interface RankContext {
+  intent: Intent;
+  questionTerms: Set<string>;
+  rangeLines: number;
+  lineHistoryLength: number;
+  /** Author time of HEAD, seconds: recency is measured from here, not from the wall clock. */
+  headTime: number;
+}
+
+export interface ScoredCandidate extends Candidate {
+  score: number;
+  lexical: number;
+  info: number;
+}
+
+/** Weights per intent: what matters for "why" (a message that explains) differs from "who" or "when" (who wrote it first). */
+const WEIGHTS: Record<Intent, { blame: number; history: number; created: number; lexical: number; info: number; recency: number; semantic: number }> = {
+  why: { blame: 0.34, history: 0.12, created: 0.04, lexical: 0.2, info: 0.22, recency: 0.02, semantic: 0.06 },
+  who: { blame: 0.45, history: 0.1, created: 0.15, lexical: 0.1, info: 0.1, recency: 0.05, semantic: 0.05 },
+  when: { blame: 0.25, history: 0.12, created: 0.3, lexical: 0.13, info: 0.1, recency: 0.05, semantic: 0.05 },
+  'what-changed': { blame: 0.2, history: 0.25, created: 0, lexical: 0.15, info: 0.1, recency: 0.25, semantic: 0.05 },
+};
+
+const YEAR = 365 * 24 * 3600;
+
+export function scoreCandidate(candidate: Candidate, context: RankContext): ScoredCandidate {
+  const w = WEIGHTS[context.intent];
+  const commit = candidate.commit;
+  const message = commit ? `${commit.subject}\n${commit.body}` : '';
+  const lexical = Math.max(lexicalOverlap(context.questionTerms, message), 0.6 * lexicalOverlap(context.questionTerms, candidate.hunk));
+  const info = commit ? informativeness(commit.subject, commit.body, candidate.linked) : 0;
+  const blame = context.rangeLines > 0 ? Math.min(1, candidate.blamedLines / context.rangeLines) : 0;
+  const history =
+    candidate.lineHistoryRank === undefined ? (candidate.reasons.has('file-history') ? 0.25 : 0) : 1 / (1 + 0.25 * candidate.lineHistoryRank);
+  const age = commit ? Math.max(0, context.headTime - commit.authorTime) : YEAR * 10;
+  const recency = Math.exp(-age / (2 * YEAR));
+  const score =
+    w.blame * blame +
+    w.history * history +
+    w.created * (candidate.created ? 1 : 0) +
+    w.lexical * lexical +
+    w.info * info +
+    w.recency * recency +
+    w.semantic * (candidate.semantic ?? 0);
+  return { ...candidate, score: Math.min(1, Math.max(0, score)), lexical, info };
+}
+
+export type ConfidenceBand = 'high' | 'medium' | 'low';
+
+export function bandOf(confidence: number): ConfidenceBand {
+  return confidence >= 0.7 ? 'high' : confidence >= 0.4 ? 'medium' : 'low';
+}
+
+/**
+ * How far the evidence can be trusted. HIGH needs a clear winner whose message explains itself or links a
+ * pull request or issue; a generic message with nothing linked is LOW however clear the blame.
+ */
+export function confidenceOf(ranked: ScoredCandidate[], penalties: { partial: boolean; boundary: boolean; uncommittedShare: number }): number {
+  const top = ranked[0];
+  if (!top) return 0;
+  const second = ranked[1];
+  const margin = second ? top.score - second.score : top.score;
+  const clearWinner = margin >= 0.12 || !second;
+  let confidence: number;
+  if (top.info <= 0.1) confidence = 0.15 + 0.15 * Math.min(1, margin * 3);
+  else if (clearWinner && top.info >= 0.6) confidence = 0.75 + 0.2 * Math.min(1, margin * 2);
+  else confidence = 0.42 + 0.25 * Math.min(1, top.info) * Math.min(1, margin * 4 + 0.3);
+  if (penalties.partial) confidence -= 0.1;
+  if (penalties.boundary) confidence = Math.min(confidence, 0.35);
+  confidence *= 1 - penalties.uncommittedShare;
+  return Math.round(Math.min(0.95, Math.max(0, confidence)) * 100) / 100;
+}

@@ -1,0 +1,75 @@
+import type { Evidence } from '../../shared/types';
+import { bandOf } from './rank';
+import { firstSentence, isGenericMessage } from './text';
+
+export interface SummaryInput {
+  evidence: Evidence[];
+  confidence: number;
+  /** 0-based inclusive lines asked about, undefined for the whole file. */
+  lines?: { start: number; end: number };
+  file: string;
+  cosmeticTraced: number;
+  uncommittedLines: number;
+  rangeLines: number;
+  lastChanged?: { shortSha: string; subject: string; date: string };
+  nowMs: number;
+}
+
+/** An extractive answer: 1-3 sentences made of what the history says, citing short SHAs and #PRs. Nothing is invented. */
+export function summarize(input: SummaryInput): string {
+  const where = input.lines
+    ? input.lines.start === input.lines.end
+      ? `Line ${input.lines.start + 1}`
+      : `Lines ${input.lines.start + 1}–${input.lines.end + 1}`
+    : `\`${input.file}\``;
+  const top = input.evidence[0];
+  if (!top) {
+    if (input.uncommittedLines > 0 && input.uncommittedLines >= input.rangeLines) {
+      return `${where} ${input.rangeLines === 1 ? 'is' : 'are'} not committed yet, so git has no history for ${input.rangeLines === 1 ? 'it' : 'them'}.`;
+    }
+    return `No commit could be found that explains ${where.toLowerCase().startsWith('line') ? where.toLowerCase() : where}.`;
+  }
+  const c = top.commit;
+  const pr = top.pullRequest ? ` (#${top.pullRequest.number})` : '';
+  const subject = top.pullRequest && c.subject.endsWith(`(#${top.pullRequest.number})`) ? c.subject.replace(/\s*\(#\d+\)$/, '') : c.subject;
+  const plural = input.lines !== undefined && input.lines.start !== input.lines.end;
+  const blamed = top.reasons.includes('blame');
+  const verb = !input.lines ? (blamed ? 'comes mostly from' : 'is best explained by') : blamed ? (plural ? 'come from' : 'comes from') : plural ? 'are best explained by' : 'is best explained by';
+  const sentences: string[] = [];
+  let first = `${where} ${verb} \`${c.shortSha}\` “${subject}”${pr} by ${c.author}, ${relativeTime(c.date, input.nowMs)}`;
+  if (input.cosmeticTraced > 0) first += `, traced through ${input.cosmeticTraced} cosmetic commit${input.cosmeticTraced === 1 ? '' : 's'}`;
+  sentences.push(`${first}.`);
+
+  const why = firstSentence(c.body) ?? (top.pullRequest && top.pullRequest.title !== subject ? top.pullRequest.title : undefined);
+  const issues = top.issues.map((issue) => `${issue.repository ?? ''}#${issue.number}`);
+  if (bandOf(input.confidence) === 'low' && isGenericMessage(c.subject, c.body) && !top.pullRequest && issues.length === 0) {
+    sentences.push(`Its message gives no reason and no pull request or issue is linked, so the history says little about why.`);
+  } else if (why) {
+    sentences.push(`The commit says: “${why}”${issues.length ? ` It closes ${issues.join(', ')}.` : ''}`);
+  } else if (issues.length) {
+    sentences.push(`It closes ${issues.join(', ')}.`);
+  }
+  if (input.lastChanged && input.lastChanged.shortSha !== c.shortSha) {
+    sentences.push(`Last changed in \`${input.lastChanged.shortSha}\` “${input.lastChanged.subject}”, ${relativeTime(input.lastChanged.date, input.nowMs)}.`);
+  } else if (input.uncommittedLines > 0) {
+    sentences.push(`${input.uncommittedLines} line${input.uncommittedLines === 1 ? ' is' : 's are'} not committed yet.`);
+  }
+  return sentences.slice(0, 3).join(' ');
+}
+
+export function relativeTime(isoDate: string, nowMs: number): string {
+  const seconds = Math.max(0, (nowMs - Date.parse(isoDate)) / 1000);
+  const units: [number, string][] = [
+    [365 * 24 * 3600, 'year'],
+    [30 * 24 * 3600, 'month'],
+    [7 * 24 * 3600, 'week'],
+    [24 * 3600, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+  ];
+  for (const [size, name] of units) {
+    const count = Math.floor(seconds / size);
+    if (count >= 1) return `${count} ${name}${count === 1 ? '' : 's'} ago`;
+  }
+  return 'just now';
+}

@@ -1,0 +1,3 @@
+export async function runBench(): Promise<number> {
+  return 2;
+}

@@ -1,0 +1,85 @@
+import * as path from 'node:path';
+import { settingsFromEnv, SettingError } from '../../shared/settings';
+import { isAilError } from '../archaeology/errors';
+import { createEngine } from '../compose';
+import { GitRunner } from '../git/runner';
+import { parseAskArgs } from './args';
+import { runBench } from './bench';
+import { formatContext, styleFor } from './format';
+
+const USAGE = `AIL, the Archaeological Intelligence Layer: why is this code like this?
+
+Usage:
+  ail ask <path>[:<line>[-<line>]] [question...] [--repo DIR] [--json]
+  ail bench [--repo DIR] [--commits N] [--queries N] [--json]
+  ail help
+
+Lines are 1-based. Settings come from the environment (AIL_MAX_QUERY_TIME_S, AIL_MAX_WORKERS, ...; see README.md).`;
+
+/** Exit codes: 0 answered, 1 failed unexpectedly, 2 bad input (message on stderr, nothing on stdout). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'ask':
+        return await ask(rest);
+      case 'bench':
+        return await runBench(rest, process.stdout, process.stderr);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`ail: unknown command '${command}'\n\n${USAGE}\n`);
+        return 2;
+    }
+  } catch (error) {
+    if (isAilError(error) || error instanceof SettingError) {
+      process.stderr.write(`ail: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`ail: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+async function ask(argv: readonly string[]): Promise<number> {
+  const settings = settingsFromEnv(process.env);
+  const args = parseAskArgs(argv, process.cwd());
+  const base = args.repo ? path.resolve(args.repo) : process.cwd();
+  const engine = createEngine(settings);
+  try {
+    // Paths are taken relative to --repo, or to the current directory; either way the file must be inside that work tree.
+    const repository = args.repo ? base : (await isInsideWorkTree(base)) ? base : undefined;
+    const context = await engine.provider.ask({
+      path: path.resolve(base, args.file),
+      repository,
+      lines: args.lines,
+      question: args.question,
+      timeLimitMs: settings.maxQueryTimeS * 1000,
+    });
+    process.stdout.write(args.json ? `${JSON.stringify(context, null, 2)}\n` : `${formatContext(context, styleFor(process.stdout, process.env))}\n`);
+    return 0;
+  } finally {
+    await engine.dispose();
+  }
+}
+
+async function isInsideWorkTree(directory: string): Promise<boolean> {
+  const outcome = await new GitRunner(directory).run(['rev-parse', '--is-inside-work-tree']);
+  return outcome.kind === 'ok' && outcome.stdout.trim() === 'true';
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`ail: ${String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

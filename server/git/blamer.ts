@@ -1,0 +1,197 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { classifyChange, type ChangeKind } from '../archaeology/cosmetic';
+import { CancelledError, FlightCache } from '../util/flight';
+import { isUncommitted, parsePorcelain, type Blame } from './blame';
+import type { Repository } from './repository';
+
+/** A blame whose lines have been traced through cosmetic commits. */
+export interface TracedBlame extends Blame {
+  /** Per 0-based line: the cosmetic commits (newest first) blame was traced through to reach today's answer. */
+  traced: Map<number, string[]>;
+  /** Every cosmetic commit found, and what kind of change it made. */
+  cosmetic: Map<string, ChangeKind>;
+  /** The head this blame was computed against. */
+  head: string;
+}
+
+export interface BlameRequest {
+  path: string;
+  head: string;
+  /** The file's blob at HEAD. */
+  blob: string;
+  /** Unsaved editor text, when it differs from the committed file. */
+  contents?: string;
+}
+
+const MAX_TRACE_ROUNDS = 3;
+const MAX_COSMETIC_CHECKS = 64;
+
+/**
+ * Blames whole files, once per (file, blob at HEAD) or per unsaved text, and keeps the result so that
+ * every later line of the same file is a lookup. Blame is whitespace-insensitive, follows moves and
+ * copies (`-w -M -C`), honours `.git-blame-ignore-revs` and `blame.ignoreRevsFile`, and is traced
+ * through formatting-only, whitespace-only and rename commits.
+ */
+export class Blamer {
+  private readonly blames: FlightCache<string, TracedBlame>;
+  private readonly kinds = new Map<string, Promise<ChangeKind>>();
+
+  constructor(private readonly repo: Repository, capacity = 64) {
+    this.blames = new FlightCache(capacity);
+  }
+
+  get size(): number {
+    return this.blames.size;
+  }
+
+  /** A blame already computed for this request, without waiting. */
+  peek(request: BlameRequest): TracedBlame | undefined {
+    return this.blames.peek(this.key(request, this.ignoreRevsFingerprint()));
+  }
+
+  blame(request: BlameRequest, signal?: AbortSignal): Promise<TracedBlame> {
+    const key = this.key(request, this.ignoreRevsFingerprint());
+    return this.blames.get(key, (shared) => this.compute(request, shared), signal);
+  }
+
+  clear(): number {
+    return this.blames.clear();
+  }
+
+  private key(request: BlameRequest, ignoreFingerprint: string): string {
+    const contents = request.contents === undefined ? '' : createHash('sha256').update(request.contents).digest('hex');
+    // A blame of committed text depends only on the file's blob (and the ignore list); unsaved text is blamed against HEAD.
+    return [request.path, request.blob, contents, contents ? request.head : '', ignoreFingerprint].join('\0');
+  }
+
+  /** The ignore-revs files as they are now; a change to them makes a new blame. */
+  private ignoreRevsFingerprint(): string {
+    const file = path.join(this.repo.root, '.git-blame-ignore-revs');
+    try {
+      return existsSync(file) ? createHash('sha1').update(readFileSync(file)).digest('hex') : '';
+    } catch {
+      return '';
+    }
+  }
+
+  private async compute(request: BlameRequest, signal: AbortSignal): Promise<TracedBlame> {
+    const [ignored, config] = await Promise.all([this.ignoreRevs(signal), this.contentsConfig(request, signal)]);
+    let blame = await this.run(request, ignored, config, signal);
+    const traced = new Map<number, string[]>();
+    const cosmetic = new Map<string, ChangeKind>();
+    for (let round = 0; round < MAX_TRACE_ROUNDS; round++) {
+      const found = await this.findCosmetic(blame, cosmetic, signal);
+      if (found.size === 0) break;
+      for (const [sha, kind] of found) cosmetic.set(sha, kind);
+      const next = await this.run(request, [...ignored, ...cosmetic.keys()], config, signal);
+      for (let line = 0; line < blame.lineCommit.length; line++) {
+        const before = blame.commits[blame.lineCommit[line]!];
+        const after = next.commits[next.lineCommit[line]!];
+        if (before && after && before.sha !== after.sha && cosmetic.has(before.sha)) {
+          traced.set(line, [...(traced.get(line) ?? []), before.sha]);
+        }
+      }
+      blame = next;
+    }
+    return { ...blame, traced, cosmetic, head: request.head };
+  }
+
+  private async run(request: BlameRequest, ignored: readonly string[], config: readonly string[], signal: AbortSignal): Promise<Blame> {
+    const args = ['blame', '--porcelain', '-w', '-M', '-C', '--no-textconv'];
+    for (const sha of ignored) args.push('--ignore-rev', sha);
+    if (request.contents !== undefined) args.push('--contents', '-', '--', request.path);
+    else args.push(request.head, '--', request.path);
+    const outcome = await this.repo.git.run(args, {
+      signal,
+      input: request.contents,
+      // The ignore list is given explicitly above, so a missing file named in config cannot break blame.
+      config: ['blame.ignoreRevsFile=', ...config],
+    });
+    if (outcome.kind === 'cancelled' || outcome.kind === 'timeout') throw new CancelledError();
+    if (outcome.kind === 'failed') throw new Error(`git blame ${request.path} failed: ${outcome.stderr.split('\n')[0]}`);
+    return parsePorcelain(outcome.stdout);
+  }
+
+  /** Commits named in `.git-blame-ignore-revs` and `blame.ignoreRevsFile` that exist in this repository. */
+  private async ignoreRevs(signal: AbortSignal): Promise<string[]> {
+    const files = [path.join(this.repo.root, '.git-blame-ignore-revs')];
+    const configured = await this.repo.git.run(['config', '--get', 'blame.ignoreRevsFile'], { signal, okExitCodes: [1] });
+    if (configured.kind === 'ok' && configured.stdout.trim()) files.push(path.resolve(this.repo.root, configured.stdout.trim()));
+    const names = new Set<string>();
+    for (const file of new Set(files)) {
+      if (!existsSync(file)) continue;
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        const name = line.replace(/#.*/, '').trim();
+        if (/^[0-9a-f]{4,64}$/i.test(name)) names.add(name);
+      }
+    }
+    const resolved = await Promise.all(
+      [...names].map(async (name) => {
+        const object = await this.repo.objects.read(name);
+        return object.kind === 'found' && object.type === 'commit' ? object.oid : undefined;
+      }),
+    );
+    return resolved.filter((sha): sha is string => sha !== undefined);
+  }
+
+  /**
+   * `blame --contents` reads the text through the file's clean filter, which a repository's config can
+   * point at any program. Switch off every filter driver the file's attributes name.
+   */
+  private async contentsConfig(request: BlameRequest, signal: AbortSignal): Promise<string[]> {
+    if (request.contents === undefined) return [];
+    const attrs = await this.repo.git.output(['check-attr', '-z', 'filter', '--', request.path], { signal });
+    const fields = attrs.split('\0');
+    const config: string[] = [];
+    for (let i = 0; i + 2 < fields.length; i += 3) {
+      const driver = fields[i + 2]!;
+      if (driver && driver !== 'unspecified' && driver !== 'unset' && driver !== 'set') {
+        for (const key of ['clean', 'smudge', 'process']) config.push(`filter.${driver}.${key}=`);
+        config.push(`filter.${driver}.required=false`);
+      }
+    }
+    return config;
+  }
+
+  /** Which of the commits blamed now are cosmetic for this file (the most-blamed first, bounded). */
+  private async findCosmetic(blame: Blame, known: Map<string, ChangeKind>, signal: AbortSignal): Promise<Map<string, ChangeKind>> {
+    const lines = new Map<number, number>();
+    for (const index of blame.lineCommit) if (index >= 0) lines.set(index, (lines.get(index) ?? 0) + 1);
+    const candidates = [...lines.entries()]
+      .map(([index, count]) => ({ commit: blame.commits[index]!, count }))
+      .filter(({ commit }) => !isUncommitted(commit.sha) && !commit.boundary && commit.previous && !known.has(commit.sha))
+      .sort((a, b) => b.count - a.count)
+      .slice(0, MAX_COSMETIC_CHECKS);
+    const found = new Map<string, ChangeKind>();
+    await Promise.all(
+      candidates.map(async ({ commit }) => {
+        if (signal.aborted) return;
+        const kind = await this.kindOf(commit.sha, commit.filename, commit.previous!);
+        if (kind !== 'substantive') found.set(commit.sha, kind);
+      }),
+    );
+    if (signal.aborted) throw new CancelledError();
+    return found;
+  }
+
+  private kindOf(sha: string, filename: string, previous: { sha: string; filename: string }): Promise<ChangeKind> {
+    const key = `${sha}:${filename}`;
+    let kind = this.kinds.get(key);
+    if (!kind) {
+      kind = Promise.all([
+        this.repo.objects.readText(`${previous.sha}:${previous.filename}`),
+        this.repo.objects.readText(`${sha}:${filename}`),
+      ]).then(([before, after]) => {
+        if (after === undefined) return 'substantive' as const;
+        const kind = classifyChange(before, after, previous.filename !== filename);
+        return kind === 'whitespace' && previous.filename !== filename ? ('rename' as const) : kind;
+      });
+      kind.catch(() => this.kinds.delete(key));
+      if (this.kinds.size > 10_000) this.kinds.clear();
+      this.kinds.set(key, kind);
+    }
+    return kind;
+  }
+}

@@ -1,0 +1,117 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { gitEnvironment, type GitRunner } from './runner';
+
+export type CatFileObject =
+  | { kind: 'found'; oid: string; type: string; content: Buffer }
+  | { kind: 'missing'; name: string };
+
+interface Pending {
+  name: string;
+  resolve: (object: CatFileObject) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * One long-lived `git cat-file --batch` per repository: reading a commit or a blob costs a pipe round
+ * trip instead of a process start. Requests are answered in order; the process is started lazily,
+ * restarted after it dies, and stopped after a while without requests so an idle server holds nothing.
+ */
+export class CatFileBatch {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private readonly queue: Pending[] = [];
+  private buffer: Buffer = Buffer.alloc(0);
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly git: GitRunner, private readonly idleMs = 30_000) {}
+
+  /** Reads one object by name (`<sha>`, `<rev>:<path>`). Names containing a newline cannot be asked and come back missing. */
+  read(name: string): Promise<CatFileObject> {
+    if (name.includes('\n')) return Promise.resolve({ kind: 'missing', name });
+    return new Promise<CatFileObject>((resolve, reject) => {
+      const child = this.ensureChild();
+      this.queue.push({ name, resolve, reject });
+      clearTimeout(this.idleTimer);
+      child.stdin.write(`${name}\n`);
+    });
+  }
+
+  async readText(name: string): Promise<string | undefined> {
+    const object = await this.read(name);
+    return object.kind === 'found' ? object.content.toString('utf8') : undefined;
+  }
+
+  dispose(): void {
+    clearTimeout(this.idleTimer);
+    const child = this.child;
+    this.child = undefined;
+    if (child) {
+      child.stdin.end();
+      child.kill();
+    }
+    this.failAll(new Error('git cat-file was stopped'));
+  }
+
+  private ensureChild(): ChildProcessWithoutNullStreams {
+    if (this.child) return this.child;
+    const child = spawn(this.git.gitPath, this.git.argv(['cat-file', '--batch']), {
+      cwd: this.git.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+      env: gitEnvironment(),
+    });
+    this.child = child;
+    this.buffer = Buffer.alloc(0);
+    child.stdout.on('data', (chunk: Buffer) => {
+      this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+      this.drain();
+    });
+    child.stdin.on('error', () => undefined);
+    child.stderr.on('data', () => undefined);
+    child.on('error', (error) => this.onExit(child, error));
+    child.on('close', () => this.onExit(child, new Error('git cat-file exited')));
+    return child;
+  }
+
+  private onExit(child: ChildProcessWithoutNullStreams, error: Error): void {
+    if (this.child !== child) return;
+    this.child = undefined;
+    this.failAll(error);
+  }
+
+  private failAll(error: Error): void {
+    for (const pending of this.queue.splice(0)) pending.reject(error);
+  }
+
+  private drain(): void {
+    while (this.queue.length > 0) {
+      const newline = this.buffer.indexOf(0x0a);
+      if (newline < 0) return;
+      const header = this.buffer.subarray(0, newline).toString('utf8');
+      const pending = this.queue[0]!;
+      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+        this.buffer = this.buffer.subarray(newline + 1);
+        this.queue.shift();
+        pending.resolve({ kind: 'missing', name: pending.name });
+        continue;
+      }
+      const [oid, type, sizeText] = header.split(' ');
+      const size = Number(sizeText);
+      if (!oid || !type || !Number.isFinite(size)) {
+        this.failAll(new Error(`unexpected git cat-file output: ${header.slice(0, 80)}`));
+        this.dispose();
+        return;
+      }
+      const end = newline + 1 + size;
+      if (this.buffer.length < end + 1) return; // content and its trailing newline not here yet
+      const content = Buffer.from(this.buffer.subarray(newline + 1, end));
+      this.buffer = this.buffer.subarray(end + 1);
+      this.queue.shift();
+      pending.resolve({ kind: 'found', oid, type, content });
+    }
+    if (this.queue.length === 0) {
+      this.buffer = Buffer.alloc(0);
+      this.idleTimer = setTimeout(() => this.dispose(), this.idleMs);
+      this.idleTimer.unref();
+    }
+  }
+}

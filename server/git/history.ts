@@ -1,0 +1,117 @@
+import type { GitOutcome } from './runner';
+import { unquotePath } from './quote';
+import type { Repository } from './repository';
+
+/** The outcome of a history walk that may be cut short: what was found, and whether it is all there is. */
+export interface HistoryResult<T> {
+  items: T[];
+  /** False when the walk was stopped by the time limit, cancellation or the count bound. */
+  complete: boolean;
+  /** Why it stopped early, when it did. */
+  stopped?: 'cancelled' | 'timeout' | 'limit' | 'failed';
+}
+
+export interface LineHistoryEntry {
+  sha: string;
+  /** The lines this commit added and removed in the range, for lexical matching. */
+  hunk: string;
+}
+
+export interface FileHistoryEntry {
+  sha: string;
+  status: string;
+  path: string;
+  /** The path before this commit, for renames and copies. */
+  oldPath?: string;
+}
+
+const RECORD = '\x1e';
+
+/** `git log -L` for a range of lines at `head`, newest first, bounded by count and by the caller's signal. */
+export async function lineHistory(
+  repo: Repository,
+  head: string,
+  file: string,
+  startLine: number,
+  endLine: number,
+  options: { limit: number; signal?: AbortSignal; timeoutMs?: number },
+): Promise<HistoryResult<LineHistoryEntry>> {
+  const args = [
+    'log',
+    `-L${startLine},${endLine}:${file}`,
+    `--format=${RECORD}%H`,
+    '--no-ext-diff',
+    '--no-textconv',
+    '--no-color',
+    '-n',
+    String(options.limit),
+    head,
+  ];
+  const outcome = await repo.git.run(args, { signal: options.signal, timeoutMs: options.timeoutMs });
+  if (outcome.kind !== 'ok') return stoppedEarly(outcome);
+  const items: LineHistoryEntry[] = [];
+  for (const record of outcome.stdout.split(RECORD)) {
+    if (!record) continue;
+    const newline = record.indexOf('\n');
+    const sha = (newline < 0 ? record : record.slice(0, newline)).trim();
+    const hunkLines: string[] = [];
+    let inHunk = false;
+    for (const line of record.slice(newline + 1).split('\n')) {
+      if (line.startsWith('@@')) inHunk = true;
+      else if (line.startsWith('diff --git')) inHunk = false;
+      else if (inHunk && (line.startsWith('+') || line.startsWith('-'))) hunkLines.push(line.slice(1));
+    }
+    items.push({ sha, hunk: hunkLines.join('\n').slice(0, 8000) });
+  }
+  return items.length >= options.limit ? { items, complete: false, stopped: 'limit' } : { items, complete: true };
+}
+
+/** Commits that touched the file, following renames, newest first. */
+export async function fileHistory(
+  repo: Repository,
+  head: string,
+  file: string,
+  options: { limit: number; signal?: AbortSignal; timeoutMs?: number },
+): Promise<HistoryResult<FileHistoryEntry>> {
+  const args = ['log', '--follow', '-M', '--name-status', `--format=${RECORD}%H`, '--no-color', '-n', String(options.limit), head, '--', file];
+  const outcome = await repo.git.run(args, { signal: options.signal, timeoutMs: options.timeoutMs });
+  if (outcome.kind !== 'ok') return stoppedEarly(outcome);
+  const items: FileHistoryEntry[] = [];
+  for (const record of outcome.stdout.split(RECORD)) {
+    if (!record) continue;
+    const lines = record.split('\n');
+    const sha = lines[0]!.trim();
+    const change = lines.slice(1).find((line) => /^[A-Z]\d*\t/.test(line));
+    if (!change) {
+      items.push({ sha, status: 'M', path: file });
+      continue;
+    }
+    const [status, first, second] = change.split('\t');
+    items.push(
+      second === undefined
+        ? { sha, status: status!, path: unquotePath(first!) }
+        : { sha, status: status!, path: unquotePath(second), oldPath: unquotePath(first!) },
+    );
+  }
+  return items.length >= options.limit ? { items, complete: false, stopped: 'limit' } : { items, complete: true };
+}
+
+/**
+ * The merge commit that brought `sha` into the first-parent line of `head`, if it came in through a
+ * merge: the oldest first-parent merge that descends from it, provided its first parent does not.
+ */
+export async function mergeThatIntroduced(repo: Repository, head: string, sha: string, signal?: AbortSignal): Promise<string | undefined> {
+  const outcome = await repo.git.run(['rev-list', '--ancestry-path', '--first-parent', '--merges', `${sha}..${head}`], { signal });
+  if (outcome.kind !== 'ok') return undefined;
+  const merges = outcome.stdout.trim().split('\n').filter(Boolean);
+  const oldest = merges[merges.length - 1];
+  if (!oldest) return undefined;
+  // `merge-base --is-ancestor` answers with its exit code: 0 when the commit was already on the first-parent line.
+  const onMainline = await repo.git.run(['merge-base', '--is-ancestor', sha, `${oldest}^1`], { signal });
+  if (onMainline.kind === 'ok') return undefined;
+  return onMainline.kind === 'failed' && onMainline.exitCode === 1 ? oldest : undefined;
+}
+
+function stoppedEarly<T>(outcome: Exclude<GitOutcome, { kind: 'ok' }>): HistoryResult<T> {
+  return { items: [], complete: false, stopped: outcome.kind };
+}

@@ -1,0 +1,179 @@
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { AilError } from '../archaeology/errors';
+import { CatFileBatch } from './catfile';
+import { parseCommitObject, type CommitInfo } from './commit';
+import { GitRunner, type GitRunnerOptions } from './runner';
+
+export interface RepositoryOptions extends GitRunnerOptions {}
+
+/** A file as it is at HEAD. */
+export interface HeadFile {
+  /** Path relative to the repository root, with forward slashes. */
+  path: string;
+  blob: string;
+  text: string;
+  lineCount: number;
+}
+
+/**
+ * One git work tree: its root, a runner and a `cat-file --batch` for it, and memoized commit objects.
+ * Commits are immutable, so parsed commits are kept (bounded); everything that depends on HEAD is
+ * keyed by the HEAD sha that `head()` reads from the ref files on each call.
+ */
+export class Repository {
+  readonly git: GitRunner;
+  readonly objects: CatFileBatch;
+  private readonly commitCache = new Map<string, Promise<CommitInfo | undefined>>();
+  private static readonly COMMIT_CACHE_LIMIT = 20_000;
+
+  private constructor(
+    readonly root: string,
+    readonly gitDir: string,
+    readonly commonDir: string,
+    readonly shallow: boolean,
+    options: RepositoryOptions,
+  ) {
+    this.git = new GitRunner(root, options);
+    this.objects = new CatFileBatch(this.git);
+  }
+
+  /** Opens the work tree that contains `start` (a directory or a file). */
+  static async open(start: string, options: RepositoryOptions = {}): Promise<Repository> {
+    const absolute = path.resolve(start);
+    let directory = absolute;
+    while (!existsSync(directory)) directory = path.dirname(directory);
+    if (!statSync(directory).isDirectory()) directory = path.dirname(directory);
+    const probe = new GitRunner(directory, { ...options, maxConcurrent: 1 });
+    const outcome = await probe.run(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir', '--is-shallow-repository']);
+    if (outcome.kind === 'failed' && outcome.exitCode === null && /ENOENT/.test(outcome.stderr)) {
+      throw new AilError('git-not-found', `git was not found (tried '${probe.gitPath}'); install git or put it on PATH`);
+    }
+    if (outcome.kind !== 'ok') {
+      throw new AilError('not-a-repository', `${start} is not in a git repository`);
+    }
+    const [root, gitDir, commonDirRaw, shallow] = outcome.stdout.split('\n');
+    if (!root) throw new AilError('not-a-repository', `${start} is not in a git work tree (a bare repository has no files to ask about)`);
+    const commonDir = path.resolve(directory, commonDirRaw ?? gitDir!);
+    return new Repository(realpathSync(root), gitDir!, commonDir, shallow === 'true', options);
+  }
+
+  /** The sha HEAD points at, read from the ref files (microseconds), or undefined in an empty repository. */
+  async head(): Promise<string | undefined> {
+    const fromFiles = this.headFromFiles();
+    if (fromFiles) return fromFiles;
+    const outcome = await this.git.run(['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
+    return outcome.kind === 'ok' ? outcome.stdout.trim() || undefined : undefined;
+  }
+
+  async requireHead(): Promise<string> {
+    const head = await this.head();
+    if (!head) throw new AilError('empty-repository', `the repository at ${this.root} has no commits yet`);
+    return head;
+  }
+
+  private headFromFiles(): string | undefined {
+    try {
+      let content = readFileSync(path.join(this.gitDir, 'HEAD'), 'utf8').trim();
+      for (let depth = 0; depth < 5 && content.startsWith('ref: '); depth++) {
+        const ref = content.slice(5).trim();
+        const loose = [path.join(this.gitDir, ref), path.join(this.commonDir, ref)].find((p) => existsSync(p));
+        if (loose) {
+          content = readFileSync(loose, 'utf8').trim();
+          continue;
+        }
+        return this.packedRef(ref);
+      }
+      return /^[0-9a-f]{40,64}$/.test(content) ? content : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private packedRef(ref: string): string | undefined {
+    const packed = path.join(this.commonDir, 'packed-refs');
+    if (!existsSync(packed)) return undefined;
+    for (const line of readFileSync(packed, 'utf8').split('\n')) {
+      const space = line.indexOf(' ');
+      if (space > 0 && line.slice(space + 1) === ref) return line.slice(0, space);
+    }
+    return undefined;
+  }
+
+  /** A commit object, parsed once. Undefined when the object is missing (e.g. beyond a shallow boundary). */
+  commit(sha: string): Promise<CommitInfo | undefined> {
+    let pending = this.commitCache.get(sha);
+    if (!pending) {
+      if (this.commitCache.size >= Repository.COMMIT_CACHE_LIMIT) {
+        this.commitCache.delete(this.commitCache.keys().next().value!);
+      }
+      pending = this.objects.read(sha).then((object) =>
+        object.kind === 'found' && object.type === 'commit' ? parseCommitObject(object.oid, object.content.toString('utf8')) : undefined,
+      );
+      pending.catch(() => this.commitCache.delete(sha));
+      this.commitCache.set(sha, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * Resolves a user's path (absolute, or relative to `base`) to a path inside this work tree,
+   * refusing anything outside it, including through symbolic links.
+   */
+  relativePath(userPath: string, base: string): string {
+    const absolute = path.resolve(base, userPath);
+    let real = absolute;
+    try {
+      real = realpathSync(absolute);
+    } catch {
+      // A missing file: resolve its nearest existing parent instead, so `..` tricks are still caught.
+      let parent = path.dirname(absolute);
+      while (!existsSync(parent)) parent = path.dirname(parent);
+      real = path.join(realpathSync(parent), path.relative(parent, absolute));
+    }
+    const relative = path.relative(this.root, real);
+    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+      throw new AilError('outside-repository', `${userPath} is outside the repository (${this.root})`);
+    }
+    return relative.split(path.sep).join('/');
+  }
+
+  /** The file as committed at `head`, or a clear error saying why it cannot be asked about. */
+  async headFile(relativePath: string, head: string): Promise<HeadFile> {
+    const object = await this.objects.read(`${head}:${relativePath}`);
+    if (object.kind === 'found' && object.type === 'blob') {
+      if (isBinary(object.content)) throw new AilError('file-binary', `${relativePath} is a binary file; AIL explains text`);
+      const text = object.content.toString('utf8');
+      return { path: relativePath, blob: object.oid, text, lineCount: countLines(text) };
+    }
+    if (object.kind === 'found') throw new AilError('bad-argument', `${relativePath} is a ${object.type === 'tree' ? 'directory' : object.type}, not a file`);
+    const onDisk = path.join(this.root, relativePath);
+    if (!existsSync(onDisk)) throw new AilError('file-missing', `${relativePath} does not exist`);
+    if (statSync(onDisk).isDirectory()) throw new AilError('bad-argument', `${relativePath} is a directory, not a file`);
+    const staged = await this.git.run(['ls-files', '-z', '--', relativePath]);
+    const isStaged = staged.kind === 'ok' && staged.stdout.length > 0;
+    throw new AilError(
+      'file-untracked',
+      isStaged
+        ? `${relativePath} is added but not committed yet, so it has no history`
+        : `${relativePath} is not tracked by git, so it has no history`,
+    );
+  }
+
+  dispose(): void {
+    this.objects.dispose();
+  }
+}
+
+/** git's own test: a NUL byte in the first 8000 bytes. */
+export function isBinary(content: Buffer): boolean {
+  return content.subarray(0, 8000).includes(0);
+}
+
+/** Lines as an editor counts them: a trailing newline does not start another line. */
+export function countLines(text: string): number {
+  if (text.length === 0) return 0;
+  let count = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++;
+  return text.endsWith('\n') ? count - 1 : count;
+}

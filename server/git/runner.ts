@@ -1,0 +1,162 @@
+import { spawn } from 'node:child_process';
+import { Semaphore } from '../util/semaphore';
+
+/**
+ * Every git process AIL starts goes through here. A repository is untrusted input: its config and
+ * attributes must not be able to run code through AIL, so each call carries config overrides that
+ * switch off everything in git that can start a program on a read-only command.
+ */
+export const SAFE_CONFIG: readonly string[] = [
+  'core.fsmonitor=false',
+  'core.pager=cat',
+  'core.quotepath=false',
+  'color.ui=never',
+  'log.showSignature=false',
+  'diff.external=',
+  'core.untrackedCache=false',
+  'gc.auto=0',
+  'maintenance.auto=false',
+];
+
+export type GitOutcome =
+  | { kind: 'ok'; stdout: string }
+  | { kind: 'cancelled' }
+  | { kind: 'timeout'; afterMs: number }
+  | { kind: 'failed'; exitCode: number | null; stderr: string };
+
+export interface GitCallOptions {
+  signal?: AbortSignal;
+  /** Written to the process's stdin (e.g. `blame --contents -`). */
+  input?: string;
+  timeoutMs?: number;
+  /** Extra `-c key=value` pairs for this call only. */
+  config?: readonly string[];
+  /** Exit codes other than 0 that still mean success (e.g. 1 for `diff --quiet`). */
+  okExitCodes?: readonly number[];
+}
+
+export interface GitRunnerOptions {
+  gitPath?: string;
+  maxConcurrent?: number;
+  defaultTimeoutMs?: number;
+  maxOutputBytes?: number;
+}
+
+/** The environment of every git child: the caller's, minus anything that redirects git elsewhere. */
+export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(base)) {
+    if (!key.startsWith('GIT_')) env[key] = value;
+  }
+  env.GIT_TERMINAL_PROMPT = '0';
+  env.GIT_OPTIONAL_LOCKS = '0';
+  env.GIT_PAGER = 'cat';
+  env.PAGER = 'cat';
+  env.LC_ALL = 'C';
+  return env;
+}
+
+export function configArgs(config: readonly string[]): string[] {
+  return config.flatMap((pair) => ['-c', pair]);
+}
+
+/** Runs git in one repository with bounded concurrency, a timeout and cancellation that kills the process. */
+export class GitRunner {
+  readonly gitPath: string;
+  private readonly semaphore: Semaphore;
+  private readonly defaultTimeoutMs: number;
+  private readonly maxOutputBytes: number;
+  private readonly env = gitEnvironment();
+
+  constructor(readonly cwd: string, options: GitRunnerOptions = {}) {
+    this.gitPath = options.gitPath ?? 'git';
+    this.semaphore = new Semaphore(Math.max(1, options.maxConcurrent ?? 4));
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
+    this.maxOutputBytes = options.maxOutputBytes ?? 256 * 1024 * 1024;
+  }
+
+  /** The full argument list for a git call, exposed so tests and the benchmark can see exactly what runs. */
+  argv(args: readonly string[], config: readonly string[] = []): string[] {
+    return ['--no-pager', ...configArgs(SAFE_CONFIG), ...configArgs(config), ...args];
+  }
+
+  run(args: readonly string[], options: GitCallOptions = {}): Promise<GitOutcome> {
+    if (options.signal?.aborted) return Promise.resolve({ kind: 'cancelled' });
+    return this.semaphore.run(() => this.spawnOnce(args, options));
+  }
+
+  /** Like `run`, but a failure, timeout or cancellation becomes a `GitCallError`. For callers that cannot go on without the output. */
+  async output(args: readonly string[], options: GitCallOptions = {}): Promise<string> {
+    const outcome = await this.run(args, options);
+    if (outcome.kind === 'ok') return outcome.stdout;
+    throw new GitCallError(args, outcome);
+  }
+
+  private spawnOnce(args: readonly string[], options: GitCallOptions): Promise<GitOutcome> {
+    if (options.signal?.aborted) return Promise.resolve({ kind: 'cancelled' });
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    return new Promise<GitOutcome>((resolve) => {
+      const child = spawn(this.gitPath, this.argv(args, options.config), {
+        cwd: this.cwd,
+        env: this.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        windowsHide: true,
+      });
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let outBytes = 0;
+      let settled: GitOutcome | undefined;
+      const finish = (outcome: GitOutcome) => {
+        if (settled) return;
+        settled = outcome;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        if (outcome.kind !== 'ok' && child.exitCode === null) child.kill('SIGKILL');
+        resolve(outcome);
+      };
+      const onAbort = () => finish({ kind: 'cancelled' });
+      const timer = setTimeout(() => finish({ kind: 'timeout', afterMs: timeoutMs }), timeoutMs);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+
+      child.stdout.on('data', (chunk: Buffer) => {
+        outBytes += chunk.length;
+        if (outBytes > this.maxOutputBytes) {
+          finish({ kind: 'failed', exitCode: null, stderr: `output larger than ${this.maxOutputBytes} bytes` });
+          return;
+        }
+        stdout.push(chunk);
+      });
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      child.on('error', (error) => finish({ kind: 'failed', exitCode: null, stderr: error.message }));
+      child.on('close', (code) => {
+        const ok = code === 0 || (code !== null && options.okExitCodes?.includes(code));
+        finish(
+          ok
+            ? { kind: 'ok', stdout: Buffer.concat(stdout).toString('utf8') }
+            : { kind: 'failed', exitCode: code, stderr: Buffer.concat(stderr).toString('utf8').trim() },
+        );
+      });
+      child.stdin.on('error', () => undefined); // git may exit before reading all input
+      child.stdin.end(options.input ?? '');
+    });
+  }
+}
+
+export class GitCallError extends Error {
+  constructor(readonly args: readonly string[], readonly outcome: Exclude<GitOutcome, { kind: 'ok' }>) {
+    super(describeOutcome(args, outcome));
+    this.name = 'GitCallError';
+  }
+}
+
+function describeOutcome(args: readonly string[], outcome: Exclude<GitOutcome, { kind: 'ok' }>): string {
+  const what = `git ${args[0] ?? ''}`;
+  switch (outcome.kind) {
+    case 'cancelled':
+      return `${what} was cancelled`;
+    case 'timeout':
+      return `${what} timed out after ${outcome.afterMs} ms`;
+    case 'failed':
+      return `${what} failed${outcome.exitCode === null ? '' : ` (exit ${outcome.exitCode})`}: ${outcome.stderr.split('\n')[0] ?? ''}`;
+  }
+}

@@ -1,0 +1,122 @@
+import { availableParallelism } from 'node:os';
+
+/**
+ * The one table of AIL's settings: each has a VS Code setting (`ail.*`, passed by the client and pulled by
+ * the server with `workspace/configuration`), an environment variable (read when the server or the CLI
+ * runs outside VS Code) and a default. Add a setting here and everything else follows; see ARCHITECTURE.md.
+ */
+
+export interface Settings {
+  repoPath: string | undefined;
+  cacheSize: number;
+  maxQueryTimeS: number;
+  semanticCacheEnabled: boolean;
+  semanticCacheRollout: number;
+  semanticCacheThreshold: number;
+  semanticCacheSize: number;
+  githubOwner: string | undefined;
+  githubRepo: string | undefined;
+  /** Never a VS Code setting: the client keeps it in SecretStorage. */
+  githubToken: string | undefined;
+  logLevel: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
+  logFile: string | undefined;
+  batchSize: number;
+  maxWorkers: number;
+  dataDir: string | undefined;
+  modelPath: string | undefined;
+}
+
+type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'log-level';
+
+export interface SettingSpec<K extends keyof Settings = keyof Settings> {
+  key: K;
+  /** Key under the `ail` section in VS Code, undefined for secrets. */
+  vscode: string | undefined;
+  env: string;
+  kind: Kind;
+  /** A function for defaults that depend on the machine. */
+  default: Settings[K] | (() => Settings[K]);
+  min?: number;
+  max?: number;
+  description: string;
+}
+
+function spec<K extends keyof Settings>(value: SettingSpec<K>): SettingSpec<K> {
+  return value;
+}
+
+function cpuCount(): number {
+  return availableParallelism();
+}
+
+export const SETTINGS: readonly SettingSpec[] = [
+  spec({ key: 'repoPath', vscode: 'repoPath', env: 'AIL_REPO_PATH', kind: 'string', default: undefined, description: 'Repository to answer about when a request names no file inside one (defaults to the workspace folder).' }),
+  spec({ key: 'cacheSize', vscode: 'cache.size', env: 'AIL_CACHE_SIZE', kind: 'integer', default: 1000, min: 0, max: 1_000_000, description: 'Answers kept in the exact (L1) cache.' }),
+  spec({ key: 'maxQueryTimeS', vscode: 'maxQueryTimeSeconds', env: 'AIL_MAX_QUERY_TIME_S', kind: 'number', default: 2.0, min: 0.05, max: 600, description: 'Time limit of one query; what was found by then is answered, marked partial.' }),
+  spec({ key: 'semanticCacheEnabled', vscode: 'semanticCache.enabled', env: 'AIL_FAISS_ENABLED', kind: 'boolean', default: true, description: 'The semantic (L2) cache; false switches it off at once and frees its memory.' }),
+  spec({ key: 'semanticCacheRollout', vscode: 'semanticCache.rollout', env: 'FAISS_ROLLOUT', kind: 'integer', default: 100, min: 0, max: 100, description: 'Percentage of questions that may be answered from the semantic cache (a stable choice per question).' }),
+  spec({ key: 'semanticCacheThreshold', vscode: 'semanticCache.similarityThreshold', env: 'FAISS_SIMILARITY_THRESHOLD', kind: 'number', default: 0.85, min: 0, max: 1, description: 'Cosine similarity a paraphrase needs to be served from the semantic cache.' }),
+  spec({ key: 'semanticCacheSize', vscode: 'semanticCache.size', env: 'FAISS_CACHE_SIZE', kind: 'integer', default: 100, min: 1, max: 1_000_000, description: 'Questions kept in the semantic cache.' }),
+  spec({ key: 'githubOwner', vscode: 'github.owner', env: 'GITHUB_OWNER', kind: 'string', default: undefined, description: 'GitHub owner of the repository (detected from the remote when unset).' }),
+  spec({ key: 'githubRepo', vscode: 'github.repo', env: 'GITHUB_REPO', kind: 'string', default: undefined, description: 'GitHub repository name (detected from the remote when unset).' }),
+  spec({ key: 'githubToken', vscode: undefined, env: 'GITHUB_TOKEN', kind: 'string', default: undefined, description: 'GitHub token; in VS Code it lives in SecretStorage (command "AIL: Set GitHub Token").' }),
+  spec({ key: 'logLevel', vscode: 'log.level', env: 'AIL_LOG_LEVEL', kind: 'log-level', default: 'INFO', description: 'DEBUG, INFO, WARNING or ERROR.' }),
+  spec({ key: 'logFile', vscode: 'log.file', env: 'AIL_LOG_FILE', kind: 'string', default: undefined, description: 'Also write logs to this file.' }),
+  spec({ key: 'batchSize', vscode: 'index.batchSize', env: 'AIL_BATCH_SIZE', kind: 'integer', default: 32, min: 1, max: 4096, description: 'Commit messages embedded per batch when indexing.' }),
+  spec({ key: 'maxWorkers', vscode: 'maxWorkers', env: 'AIL_MAX_WORKERS', kind: 'integer', default: cpuCount, min: 1, max: 256, description: 'Git processes and workers run at once.' }),
+  spec({ key: 'dataDir', vscode: 'dataDir', env: 'AIL_DATA_DIR', kind: 'string', default: undefined, description: 'Where indexes and models are kept (default: ~/.cache/ail).' }),
+  spec({ key: 'modelPath', vscode: 'modelPath', env: 'AIL_MODEL_PATH', kind: 'string', default: undefined, description: 'A local folder with the embedding model, for machines without network.' }),
+];
+
+export class SettingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingError';
+  }
+}
+
+export function defaultSettings(): Settings {
+  const settings = {} as Record<string, unknown>;
+  for (const s of SETTINGS) settings[s.key] = typeof s.default === 'function' ? (s.default as () => unknown)() : s.default;
+  return settings as unknown as Settings;
+}
+
+/** Parses one value for a setting from an environment string or a VS Code value; throws a SettingError naming the setting. */
+export function parseSetting(s: SettingSpec, raw: unknown, source: string): unknown {
+  const fail = (expected: string) => new SettingError(`${source} must be ${expected} (got ${JSON.stringify(raw)})`);
+  const text = typeof raw === 'string' ? raw.trim() : raw;
+  switch (s.kind) {
+    case 'string':
+      if (typeof text !== 'string') throw fail('a string');
+      return text === '' ? undefined : text;
+    case 'boolean':
+      if (typeof text === 'boolean') return text;
+      if (typeof text === 'string' && /^(true|1|yes|on)$/i.test(text)) return true;
+      if (typeof text === 'string' && /^(false|0|no|off)$/i.test(text)) return false;
+      throw fail('true or false');
+    case 'log-level': {
+      const level = typeof text === 'string' ? text.toUpperCase().replace(/^WARN$/, 'WARNING') : '';
+      if (['DEBUG', 'INFO', 'WARNING', 'ERROR'].includes(level)) return level;
+      throw fail('one of DEBUG, INFO, WARNING, ERROR');
+    }
+    case 'integer':
+    case 'number': {
+      const value = typeof text === 'number' ? text : typeof text === 'string' && text !== '' ? Number(text) : NaN;
+      const range = `${s.min ?? '-∞'} to ${s.max ?? '∞'}`;
+      if (!Number.isFinite(value) || (s.kind === 'integer' && !Number.isInteger(value))) throw fail(`${s.kind === 'integer' ? 'a whole number' : 'a number'} from ${range}`);
+      if ((s.min !== undefined && value < s.min) || (s.max !== undefined && value > s.max)) throw fail(`from ${range}`);
+      return value;
+    }
+  }
+}
+
+/** Settings from environment variables over the defaults. */
+export function settingsFromEnv(env: Record<string, string | undefined>): Settings {
+  const settings = defaultSettings() as unknown as Record<string, unknown>;
+  for (const s of SETTINGS) {
+    const raw = env[s.env];
+    if (raw === undefined || raw === '') continue;
+    settings[s.key] = parseSetting(s, raw, s.env);
+  }
+  return settings as unknown as Settings;
+}

@@ -1,0 +1,133 @@
+/**
+ * The data AIL answers with: plain types shared by the server, the client, the CLI and tests.
+ * This file is the TypeScript form of ../shared/PROTOCOL.md and imports nothing.
+ * Positions and ranges are LSP's: 0-based lines and characters.
+ */
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export interface ContextParams {
+  /** file: URI of a file inside a git work tree. */
+  textDocument: { uri: string };
+  /** Omitted: the whole file. */
+  range?: Range;
+  /** Omitted: "Why does this code exist?" */
+  question?: string;
+  /** Default 5. */
+  maxEvidence?: number;
+}
+
+export interface CommitRef {
+  sha: string;
+  shortSha: string;
+  author: string;
+  /** ISO 8601 author date. */
+  date: string;
+  subject: string;
+}
+
+export type EvidenceReason = 'blame' | 'line-history' | 'file-history' | 'rename' | 'moved-code' | 'semantic' | 'keyword';
+
+export interface PullRequestRef {
+  number: number;
+  title: string;
+  url?: string;
+  state?: string;
+  mergedAt?: string;
+  body?: string;
+}
+
+export interface IssueRef {
+  number: number;
+  title?: string;
+  url?: string;
+  /** `owner/repo` when the reference named another repository (`owner/repo#45`). */
+  repository?: string;
+}
+
+export interface Evidence {
+  commit: CommitRef & { body: string; authorEmail: string };
+  /** 0..1 */
+  score: number;
+  reasons: EvidenceReason[];
+  pullRequest?: PullRequestRef;
+  issues: IssueRef[];
+  /** Lines of the asked range this commit is blamed for (after tracing through cosmetic commits). */
+  blamedLines?: number;
+  /** The commit this one was cherry-picked from, when its message says so and the commit exists here. */
+  cherryPickOf?: CommitRef;
+  /** Cosmetic commits (formatting, whitespace, pure renames) that were traced through to reach this one. */
+  tracedThrough?: CommitRef[];
+  /** Path of the file in this commit, when it differs from today's (renamed, or code moved from another file). */
+  pathInCommit?: string;
+}
+
+export interface AuthorShare {
+  name: string;
+  email: string;
+  lines: number;
+  commits: number;
+}
+
+export type AnswerSource = 'cold' | 'l1' | 'l2';
+
+export interface ArchaeologyContext {
+  question: string;
+  /** Path relative to the repository root, as it is at HEAD. */
+  file: string;
+  range?: Range;
+  headSha: string;
+  /** 1-3 sentences of markdown, citing short SHAs and #PRs. */
+  summary: string;
+  /** 0..1 */
+  confidence: number;
+  /** Best first. */
+  evidence: Evidence[];
+  authors: AuthorShare[];
+  timeline: { created?: CommitRef; lastChanged?: CommitRef; commitCount: number };
+  source: AnswerSource;
+  /** For 'l2': cosine similarity to the cached question. */
+  similarity?: number;
+  /** For 'l2': the cached question this answer was computed for. */
+  cachedQuestion?: string;
+  queryTimeMs: number;
+  /** True when the time limit cut the digging short. */
+  partial?: boolean;
+  /** Machine-readable codes, see WarningCode. */
+  warnings: string[];
+  /** Number of cosmetic commits traced through for this range. */
+  cosmeticCommitsTraced?: number;
+  /** Lines of the range that are not committed yet (unsaved or uncommitted edits). */
+  uncommittedLines?: number;
+}
+
+export type WarningCode =
+  | 'github-unavailable'
+  | 'shallow-history'
+  | 'file-untracked'
+  | 'uncommitted-lines'
+  | 'line-history-incomplete'
+  | 'file-history-incomplete'
+  | 'time-limit';
+
+export interface CacheStats {
+  l1: { hits: number; misses: number; size: number; capacity: number };
+  l2: { hits: number; misses: number; size: number; capacity: number; enabled: boolean; rollout: number; threshold: number };
+  hitRate: number;
+  queries: number;
+  avgQueryTimeMs: number;
+  p95QueryTimeMs: number;
+  index: { state: 'off' | 'building' | 'ready' | 'failed'; commits: number; embedder: string };
+  memoryRssBytes: number;
+}
+
+export const DEFAULT_QUESTION = 'Why does this code exist?';
+export const DEFAULT_MAX_EVIDENCE = 5;

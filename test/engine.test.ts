@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MergeCommitEnricher } from '../server/archaeology/enrichers';
+import { ArchaeologyProvider } from '../server/archaeology/provider';
+import { bandOf } from '../server/archaeology/rank';
+import { RepositoryRegistry } from '../server/git/registry';
+import { ALICE, BOB, CHLOE, Fixture, lines } from './helpers/fixture';
+
+const registry = new RepositoryRegistry();
+const provider = new ArchaeologyProvider({ registry, enrichers: [new MergeCommitEnricher()] });
+afterAll(() => registry.dispose());
+
+function ask(fixture: Fixture, file: string, range?: [number, number], question?: string, contents?: string) {
+  return provider.ask({
+    path: fixture.path(file),
+    lines: range && { start: range[0] - 1, end: range[1] - 1 },
+    question,
+    contents,
+    timeLimitMs: 20_000,
+  });
+}
+
+describe('a history with an informative commit, a vague one, a squash PR and a merged PR', () => {
+  const repo = Fixture.create();
+  const sha: Record<string, string> = {};
+  beforeAll(() => {
+    repo.write('src/auth.ts', ['import bcrypt from "bcrypt";', ...lines(8, '// setting'), 'export const ROUNDS = 12;']);
+    sha.bcrypt = repo.commit('Hash passwords with bcrypt instead of MD5\n\nMD5 is broken for password storage; bcrypt is slow on purpose.\n\nFixes #45', ALICE);
+    repo.write('src/auth.ts', ['import bcrypt from "bcrypt";', ...lines(8, '// setting'), 'export const ROUNDS = 14;']);
+    sha.vague = repo.commit('fix stuff', BOB);
+    repo.write('src/session.ts', ['export const store = "redis";', 'export const ttl = 3600;']);
+    sha.squash = repo.commit('Move the session store to Redis (#123)\n\nSessions must survive a restart of the web process.', CHLOE);
+    repo.git('checkout', '-q', '-b', 'bob/retry');
+    repo.write('src/http.ts', ['export const RETRIES = 3;', 'export const BACKOFF_MS = 250;']);
+    sha.retry = repo.commit('Retry failed requests with exponential backoff', BOB);
+    repo.git('checkout', '-q', 'main');
+    repo.write('README.md', ['# demo']);
+    repo.commit('Add a README', ALICE);
+    sha.merge = repo.gitCommitting(ALICE, 'merge', '--no-ff', '-q', '-m', 'Merge pull request #77 from bob/retry\n\nRetry flaky upstream calls', 'bob/retry');
+  });
+  afterAll(() => repo.cleanup());
+
+  it('names the commit that wrote the line, its issue, and is confident', async () => {
+    const answer = await ask(repo, 'src/auth.ts', [1, 1], 'why bcrypt?');
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.bcrypt);
+    expect(answer.evidence[0]!.issues).toEqual([{ number: 45 }]);
+    expect(answer.evidence[0]!.reasons).toContain('blame');
+    expect(bandOf(answer.confidence)).toBe('high');
+    expect(answer.summary).toContain(sha.bcrypt!.slice(0, 7));
+    expect(answer.summary).toContain('MD5 is broken for password storage');
+    expect(answer.file).toBe('src/auth.ts');
+    expect(answer.source).toBe('cold');
+    expect(answer.authors).toEqual([{ name: ALICE.name, email: ALICE.email, lines: 1, commits: 1 }]);
+  });
+
+  it('is honest about a "fix stuff" commit: low confidence', async () => {
+    const answer = await ask(repo, 'src/auth.ts', [10, 10]);
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.vague);
+    expect(bandOf(answer.confidence)).toBe('low');
+    expect(answer.summary).toContain('no reason');
+    expect(answer.evidence.some((e) => e.pullRequest)).toBe(false);
+  });
+
+  it('reads the PR number from a squash suffix', async () => {
+    const answer = await ask(repo, 'src/session.ts', [1, 2]);
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.squash);
+    expect(answer.evidence[0]!.pullRequest).toMatchObject({ number: 123, title: 'Move the session store to Redis' });
+    expect(answer.summary).toContain('#123');
+    expect(bandOf(answer.confidence)).toBe('high');
+  });
+
+  it('finds the merge commit that brought a branch commit in, and its PR', async () => {
+    const answer = await ask(repo, 'src/http.ts', [2, 2]);
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.retry);
+    expect(answer.evidence[0]!.pullRequest).toMatchObject({ number: 77, title: 'Retry flaky upstream calls' });
+  });
+
+  it('never invents a PR for a direct push', async () => {
+    const answer = await ask(repo, 'README.md', [1, 1]);
+    expect(answer.evidence[0]!.pullRequest).toBeUndefined();
+  });
+
+  it('answers about the whole file with its timeline', async () => {
+    const answer = await ask(repo, 'src/auth.ts');
+    expect(answer.range).toBeUndefined();
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.bcrypt);
+    expect(answer.timeline.created?.sha).toBe(sha.bcrypt);
+    expect(answer.timeline.lastChanged?.sha).toBe(sha.vague);
+    expect(answer.timeline.commitCount).toBe(2);
+  });
+
+  it('marks lines of unsaved text as not committed', async () => {
+    const edited = ['import bcrypt from "bcrypt";', 'const pepper = process.env.PEPPER;', ...lines(8, '// setting'), 'export const ROUNDS = 14;'].join('\n') + '\n';
+    const answer = await ask(repo, 'src/auth.ts', [2, 2], undefined, edited);
+    expect(answer.uncommittedLines).toBe(1);
+    expect(answer.warnings).toContain('uncommitted-lines');
+    expect(answer.evidence).toEqual([]);
+    expect(answer.summary).toContain('not committed yet');
+    const below = await ask(repo, 'src/auth.ts', [11, 11], undefined, edited);
+    expect(below.evidence[0]!.commit.sha).toBe(sha.vague);
+  });
+});
+
+describe('tracing through renames, moves, cosmetic commits and cherry-picks', () => {
+  const repo = Fixture.create();
+  const sha: Record<string, string> = {};
+  const limiter = [
+    'export function allow(bucket, now) {',
+    "  const elapsed = now - bucket.last;",
+    '  bucket.tokens = Math.min(bucket.capacity, bucket.tokens + elapsed * bucket.rate);',
+    '  bucket.last = now;',
+    '  return bucket.tokens >= 1 ? (bucket.tokens--, true) : false;',
+    '}',
+  ];
+  // What a formatter makes of it: re-indented, a long call split over lines with a trailing comma.
+  const formatted = [
+    'export function allow(bucket, now) {',
+    '    const elapsed = now - bucket.last;',
+    '    bucket.tokens = Math.min(',
+    '        bucket.capacity,',
+    '        bucket.tokens + elapsed * bucket.rate,',
+    '    );',
+    '    bucket.last = now;',
+    '    return bucket.tokens >= 1 ? (bucket.tokens--, true) : false;',
+    '}',
+  ];
+  const moved = [
+    'export function checksumOfPayload(payload) {',
+    '  let accumulator = 0x811c9dc5;',
+    '  for (const byte of payload) accumulator = Math.imul(accumulator ^ byte, 16777619);',
+    '  return accumulator >>> 0;',
+    '}',
+  ];
+  beforeAll(() => {
+    repo.write('src/tokenizer.ts', ['export function tokenize(text) {', '  return text.split(/\\s+/).filter(Boolean);', '}']);
+    sha.tokenizer = repo.commit('Split input into whitespace tokens for the search box', ALICE);
+    repo.move('src/tokenizer.ts', 'lib/tokens.ts');
+    sha.rename = repo.commit('Move the tokenizer into lib', BOB);
+
+    repo.write('src/util.ts', ['export const VERSION = 1;', ...moved]);
+    sha.checksum = repo.commit('Add an FNV-1a checksum for cache keys', CHLOE);
+    repo.write('src/util.ts', ['export const VERSION = 1;']);
+    repo.write('src/hash.ts', ['// hashing helpers', ...moved]);
+    sha.move = repo.commit('Split hashing helpers out of util', BOB);
+
+    repo.write('src/limiter.ts', limiter);
+    sha.limiter = repo.commit('Add a token bucket rate limiter for the public API', ALICE);
+    repo.write('src/limiter.ts', formatted);
+    sha.prettier = repo.commit('Run prettier', BOB);
+
+    repo.write('src/caf\u00e9/na\u00efve.ts', ['export const greeting = "bonjour";']);
+    sha.unicode = repo.commit('Greet French users in French', CHLOE);
+
+    repo.git('checkout', '-q', '-b', 'release');
+    repo.git('checkout', '-q', 'main');
+    repo.write('src/size.ts', ['export function size(n) {', '  if (n < 0) throw new RangeError("negative size");', '  return n;', '}']);
+    sha.original = repo.commit('Reject negative sizes (#40)\n\nFixes #39', ALICE);
+    repo.git('checkout', '-q', 'release');
+    sha.pick = repo.gitCommitting(BOB, 'cherry-pick', '-x', sha.original!);
+  });
+  afterAll(() => repo.cleanup());
+
+  it('follows a file through a pure rename', async () => {
+    const answer = await ask(repo, 'lib/tokens.ts', [2, 2]);
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.tokenizer);
+    expect(answer.evidence[0]!.reasons).toContain('rename');
+    expect(answer.evidence[0]!.pathInCommit).toBe('src/tokenizer.ts');
+  });
+
+  it('finds code moved from another file', async () => {
+    const answer = await ask(repo, 'src/hash.ts', [2, 6]);
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.checksum);
+    expect(answer.evidence[0]!.reasons).toContain('moved-code');
+    expect(answer.evidence[0]!.pathInCommit).toBe('src/util.ts');
+  });
+
+  it('traces through a formatting-only commit and says so', async () => {
+    const answer = await ask(repo, 'src/limiter.ts', [3, 6], 'why is there a rate limiter?');
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.limiter);
+    expect(answer.evidence[0]!.tracedThrough?.map((c) => c.sha)).toEqual([sha.prettier]);
+    expect(answer.cosmeticCommitsTraced).toBe(1);
+    expect(answer.summary).toContain('traced through 1 cosmetic commit');
+  });
+
+  it('handles unicode paths', async () => {
+    const answer = await ask(repo, 'src/caf\u00e9/na\u00efve.ts', [1, 1]);
+    expect(answer.file).toBe('src/caf\u00e9/na\u00efve.ts');
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.unicode);
+    expect(answer.authors[0]!.name).toBe(CHLOE.name);
+  });
+
+  it('links a cherry-pick to its original commit, PR and issue', async () => {
+    const answer = await ask(repo, 'src/size.ts', [2, 2]);
+    const top = answer.evidence[0]!;
+    expect(top.commit.sha).toBe(sha.pick);
+    expect(top.cherryPickOf?.sha).toBe(sha.original);
+    expect(top.pullRequest?.number).toBe(40);
+    expect(top.issues).toEqual([{ number: 39 }]);
+  });
+});

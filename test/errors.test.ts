@@ -1,0 +1,71 @@
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArchaeologyProvider } from '../server/archaeology/provider';
+import { RepositoryRegistry } from '../server/git/registry';
+import { Fixture, lines } from './helpers/fixture';
+
+const registry = new RepositoryRegistry();
+const provider = new ArchaeologyProvider({ registry });
+afterAll(() => registry.dispose());
+
+/** Every bad input gets one sentence that names the problem, as a typed error. */
+describe('bad input', () => {
+  const repo = Fixture.create();
+  const outside = realpathSync(mkdtempSync(path.join(tmpdir(), 'ail-outside-')));
+  const empty = Fixture.create('ail-empty-');
+  beforeAll(() => {
+    repo.write('src/app.ts', lines(120));
+    repo.write('logo.png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]).toString('latin1'));
+    repo.commit('Add the app and its logo');
+    repo.write('notes.txt', 'scratch\n');
+    repo.write('staged.txt', 'staged\n');
+    repo.git('add', 'staged.txt');
+    writeFileSync(path.join(outside, 'loose.ts'), 'x\n');
+    empty.write('a.txt', 'a\n');
+  });
+  afterAll(() => {
+    repo.cleanup();
+    empty.cleanup();
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  const cases: { name: string; target: () => { path: string; repository?: string; lines?: { start: number; end: number } }; code: string; message: RegExp }[] = [
+    { name: 'a directory that is not in a repository', target: () => ({ path: path.join(outside, 'loose.ts') }), code: 'not-a-repository', message: /is not in a git repository$/ },
+    { name: 'a repository without commits', target: () => ({ path: empty.path('a.txt') }), code: 'empty-repository', message: /has no commits yet$/ },
+    { name: 'a missing file', target: () => ({ path: repo.path('src/nope.ts') }), code: 'file-missing', message: /^src\/nope\.ts does not exist$/ },
+    { name: 'an untracked file', target: () => ({ path: repo.path('notes.txt') }), code: 'file-untracked', message: /^notes\.txt is not tracked by git/ },
+    { name: 'a staged but uncommitted file', target: () => ({ path: repo.path('staged.txt') }), code: 'file-untracked', message: /^staged\.txt is added but not committed yet/ },
+    { name: 'a binary file', target: () => ({ path: repo.path('logo.png') }), code: 'file-binary', message: /^logo\.png is a binary file/ },
+    { name: 'a directory', target: () => ({ path: repo.path('src') }), code: 'bad-argument', message: /^src is a directory, not a file$/ },
+    {
+      name: 'a line past the end',
+      target: () => ({ path: repo.path('src/app.ts'), lines: { start: 899, end: 899 } }),
+      code: 'line-out-of-range',
+      message: /^line 900 is past the end of the file \(120 lines\)$/,
+    },
+    {
+      name: 'a range running past the end',
+      target: () => ({ path: repo.path('src/app.ts'), lines: { start: 100, end: 130 } }),
+      code: 'line-out-of-range',
+      message: /^line 131 is past the end of the file \(120 lines\)$/,
+    },
+    { name: 'a range that starts after it ends', target: () => ({ path: repo.path('src/app.ts'), lines: { start: 9, end: 4 } }), code: 'malformed-range', message: /starts after it ends/ },
+    {
+      name: 'a path outside the repository',
+      target: () => ({ path: path.resolve(repo.root, '../../etc/passwd'), repository: repo.root }),
+      code: 'outside-repository',
+      message: /^\.\.\/\.\.\/etc\/passwd is outside the repository|is outside the repository/,
+    },
+  ];
+
+  it.each(cases)('$name', async ({ target, code, message }) => {
+    const error = await provider.ask({ ...target(), timeLimitMs: 10_000 }).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; message: string },
+    );
+    expect(error?.code).toBe(code);
+    expect(error?.message).toMatch(message);
+  });
+});
