@@ -10,8 +10,13 @@ export interface Engine {
   dispose(): Promise<void>;
 }
 
-export function createEngine(settings: Settings): Engine {
-  const registry = new RepositoryRegistry({ maxConcurrent: settings.maxWorkers, defaultTimeoutMs: Math.max(30_000, settings.maxQueryTimeS * 1000 * 5) });
-  const provider = new ArchaeologyProvider({ registry, enrichers: [new MergeCommitEnricher()] });
+/** `warmFiles`: blame whole files in the background after a question about some of their lines (long-lived processes). */
+export function createEngine(settings: Settings, options: { warmFiles?: boolean } = {}): Engine {
+  const registry = new RepositoryRegistry({
+    maxConcurrent: settings.maxWorkers,
+    defaultTimeoutMs: Math.max(30_000, settings.maxQueryTimeS * 1000 * 5),
+    writeCommitGraph: settings.writeCommitGraph,
+  });
+  const provider = new ArchaeologyProvider({ registry, enrichers: [new MergeCommitEnricher()], warmFiles: options.warmFiles ?? false });
   return { registry, provider, dispose: () => registry.dispose() };
 }

@@ -1,7 +1,8 @@
 import type { Evidence } from '../../shared/types';
 import { mergeThatIntroduced } from '../git/history';
 import type { Repository } from '../git/repository';
-import { pullRequestFromMessage } from './references';
+import { CancelledError, FlightCache } from '../util/flight';
+import { pullRequestFromMessage, type PullRequestMention } from './references';
 import type { Intent } from './text';
 
 /** What every source and enricher may know about the query. */
@@ -25,24 +26,46 @@ export interface EvidenceSource {
 /** Adds facts to the evidence already chosen (the pull request that merged a commit, its review, issue titles). */
 export interface EvidenceEnricher {
   readonly name: string;
+  /**
+   * Called as soon as blame names the likely commits, while line history is still running: start
+   * look-ups now so that `enrich` finds them done. Optional; must not throw.
+   */
+  prefetch?(query: QueryFacts, shas: string[], signal: AbortSignal): void;
   enrich(query: QueryFacts, evidence: Evidence[], signal: AbortSignal): Promise<{ warnings?: string[] }>;
 }
 
 /** Finds, without any network, the `Merge pull request #N` commit that brought a commit into the first-parent line. */
 export class MergeCommitEnricher implements EvidenceEnricher {
   readonly name = 'merge-commit';
+  /** (repository, head, commit) → the PR its merge commit names; commits and merges never change. */
+  private readonly found = new FlightCache<string, PullRequestMention | undefined>(2048);
+
+  constructor(private readonly limit = 3) {}
+
+  prefetch(query: QueryFacts, shas: string[], signal: AbortSignal): void {
+    for (const sha of shas.slice(0, this.limit)) this.mention(query, sha, signal).catch(() => undefined);
+  }
 
   async enrich(query: QueryFacts, evidence: Evidence[], signal: AbortSignal): Promise<{ warnings?: string[] }> {
     await Promise.all(
-      evidence.map(async (item) => {
+      evidence.slice(0, this.limit).map(async (item) => {
         if (item.pullRequest) return;
-        const merge = await mergeThatIntroduced(query.repo, query.head, item.commit.sha, signal);
-        if (!merge) return;
-        const commit = await query.repo.commit(merge);
-        const mention = commit && pullRequestFromMessage(commit.subject, commit.body);
+        const mention = await this.mention(query, item.commit.sha, signal);
         if (mention) item.pullRequest = { number: mention.number, title: mention.title };
       }),
     );
     return {};
+  }
+
+  private mention(query: QueryFacts, sha: string, signal: AbortSignal): Promise<PullRequestMention | undefined> {
+    const key = `${query.repo.root}\0${query.head}\0${sha}`;
+    return this.found.get(key, (shared) => this.lookUp(query, sha, shared), signal);
+  }
+
+  private async lookUp(query: QueryFacts, sha: string, signal: AbortSignal): Promise<PullRequestMention | undefined> {
+    const merge = await mergeThatIntroduced(query.repo, query.head, sha, signal);
+    if (signal.aborted) throw new CancelledError();
+    const commit = merge ? await query.repo.commit(merge) : undefined;
+    return commit ? pullRequestFromMessage(commit.subject, commit.body) : undefined;
   }
 }

@@ -1,3 +1,5 @@
+import * as path from 'node:path';
+
 /**
  * Errors a user should read: bad input, a path that is not in a repository, a line past the end.
  * The message is one sentence that names the problem; the code is stable for programs.
@@ -20,6 +22,14 @@ export class AilError extends Error {
     super(message);
     this.name = 'AilError';
   }
+}
+
+/** A path as the user most likely typed it: relative to the current directory when that is short, else absolute. */
+export function displayPath(absolute: string): string {
+  const relative = path.relative(process.cwd(), absolute);
+  if (!relative) return '.';
+  const ups = relative.split(path.sep).filter((part) => part === '..').length;
+  return path.isAbsolute(relative) || ups > 3 ? absolute : relative;
 }
 
 export function isAilError(error: unknown): error is AilError {

@@ -6,7 +6,7 @@ import { commitRef, shortSha, type CommitInfo } from '../git/commit';
 import { fileHistory, lineHistory, type FileHistoryEntry, type HistoryResult, type LineHistoryEntry } from '../git/history';
 import type { RepositoryRegistry } from '../git/registry';
 import { countLines } from '../git/repository';
-import { CancelledError, isCancelled } from '../util/flight';
+import { CancelledError, FlightCache, isCancelled } from '../util/flight';
 import { mapToCommittedLines } from '../util/linemap';
 import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
 import { AilError } from './errors';
@@ -28,6 +28,11 @@ export interface AskInput {
   contents?: string;
   /** `AIL_MAX_QUERY_TIME_S` in milliseconds: what is found by then is answered, marked partial. */
   timeLimitMs?: number;
+  /**
+   * 'full' (the default) also walks the range's line history; 'quick' answers from blame alone, with
+   * no git process once the file is blamed: for hovers and code lenses.
+   */
+  depth?: 'quick' | 'full';
   signal?: AbortSignal;
 }
 
@@ -38,12 +43,15 @@ export interface ProviderParts {
   /** Facts added to the chosen evidence (merge commits, GitHub). */
   enrichers?: EvidenceEnricher[];
   now?: () => number;
+  /** Blame the whole file in the background after answering about some of its lines (the server: yes; a one-shot CLI: no). */
+  warmFiles?: boolean;
 }
 
 const LINE_HISTORY_LIMIT = 30;
 const FILE_HISTORY_LIMIT = 200;
 const MAX_CANDIDATES = 60;
 const DEFAULT_TIME_LIMIT_MS = 2000;
+const LINE_HISTORY_GRACE_MS = 100;
 
 /**
  * Turns a file, a range and a question into ranked evidence from the repository's history.
@@ -54,6 +62,8 @@ export class ArchaeologyProvider {
   private readonly sources: EvidenceSource[];
   private readonly enrichers: EvidenceEnricher[];
   private readonly now: () => number;
+  private readonly histories = new FlightCache<string, HistoryResult<LineHistoryEntry>>(512);
+  private readonly fileHistories = new FlightCache<string, HistoryResult<FileHistoryEntry>>(128);
 
   constructor(private readonly parts: ProviderParts) {
     this.sources = parts.sources ?? [];
@@ -64,6 +74,7 @@ export class ArchaeologyProvider {
   async ask(input: AskInput): Promise<ArchaeologyContext> {
     const started = performance.now();
     const question = normalizeQuestion(input.question);
+    const depth = input.depth ?? 'full';
     const timeLimitMs = input.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
     const deadline = AbortSignal.timeout(timeLimitMs);
     const signal = input.signal ? AbortSignal.any([input.signal, deadline]) : deadline;
@@ -91,9 +102,17 @@ export class ArchaeologyProvider {
       if (input.signal?.aborted) throw new CancelledError();
     };
 
+    // Blame and the range's line history do not depend on each other: run them side by side.
+    const committedRange = lines ? committedLinesOf(lines, headFile.text, contents) : undefined;
+    const blameRequest = { path: file, head, blob: headFile.blob, contents };
+    const lineHistoryPromise =
+      depth === 'full' && committedRange && lineCount > 0
+        ? this.lineHistory(repo, head, file, headFile.blob, committedRange, signal)
+        : Promise.resolve(undefined);
     let blame: TracedBlame;
+    const blameStarted = performance.now();
     try {
-      blame = await blamer.blame({ path: file, head, blob: headFile.blob, contents }, signal);
+      blame = lines ? await blamer.blameLines({ ...blameRequest, lines }, signal) : await blamer.blame(blameRequest, signal);
     } catch (error) {
       cut();
       if (!isCancelled(error)) throw error;
@@ -119,25 +138,29 @@ export class ArchaeologyProvider {
     for (const [index, count] of blamed) if (isUncommitted(blame.commits[index]!.sha)) uncommittedLines += count;
     if (uncommittedLines > 0) warnings.add('uncommitted-lines');
 
-    // Line history of the committed lines under the range (unsaved edits are mapped back to HEAD's lines).
-    const committedRange = lines ? committedLinesOf(lines, headFile.text, contents) : undefined;
+    const facts: QueryFacts = { repo, head, file, lines, question, intent: intentOf(question) };
+    if (depth === 'full') {
+      const likely = [...blamed.entries()].sort((a, b) => b[1] - a[1]).map(([index]) => blame.commits[index]!.sha).filter((sha) => !isUncommitted(sha));
+      for (const enricher of this.enrichers) enricher.prefetch?.(facts, likely, signal);
+    }
     const renamedPaths = new Set<string>();
     for (const [index] of blamed) {
       const commit = blame.commits[index]!;
       if (commit.filename && commit.filename !== file && !isUncommitted(commit.sha)) renamedPaths.add(commit.filename);
     }
+    // Line history may take longer than blame on a long-lived file: wait for it a little past blame
+    // (half again, at least LINE_HISTORY_GRACE_MS), then answer without it. The walk goes on, bounded by the
+    // query's time limit, and the next question about these lines finds it done.
+    const graceMs = Math.max(LINE_HISTORY_GRACE_MS, (performance.now() - blameStarted) * 0.5);
     const [lineResult, fileResult] = await Promise.all([
-      committedRange && lineCount > 0
-        ? lineHistory(repo, head, file, committedRange.start + 1, committedRange.end + 1, { limit: LINE_HISTORY_LIMIT, signal })
-        : Promise.resolve(undefined),
-      !lines || renamedPaths.size > 0 ? fileHistory(repo, head, file, { limit: FILE_HISTORY_LIMIT, signal }) : Promise.resolve(undefined),
+      withinMs(lineHistoryPromise, graceMs, cancelledHistory<LineHistoryEntry>()),
+      !lines || renamedPaths.size > 0 ? this.fileHistory(repo, head, file, signal) : Promise.resolve(undefined),
     ]);
     cut();
     noteIncomplete(lineResult, 'line-history-incomplete', warnings);
     noteIncomplete(fileResult, 'file-history-incomplete', warnings);
 
     const candidates = gatherCandidates(blame, blamed, lineResult, fileResult, file);
-    const facts: QueryFacts = { repo, head, file, lines, question, intent: intentOf(question) };
     const sourced = await this.fromSources(facts, signal, warnings);
     for (const { sha, similarity } of sourced) {
       const candidate = candidates.get(sha) ?? newCandidate(sha);
@@ -175,7 +198,7 @@ export class ArchaeologyProvider {
     const maxEvidence = Math.max(1, Math.min(50, input.maxEvidence ?? DEFAULT_MAX_EVIDENCE));
     const chosen = ranked.slice(0, maxEvidence);
     const evidence = await Promise.all(chosen.map((item) => this.toEvidence(item, blame, start, end, repo)));
-    await this.enrich(facts, evidence, signal, warnings);
+    if (depth === 'full') await this.enrich(facts, evidence, signal, warnings);
 
     const partial = signal.aborted || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'time-limit');
     const boundary = chosen[0] !== undefined && blame.commits.some((c) => c.sha === chosen[0]!.sha && c.boundary) && repo.shallow;
@@ -205,7 +228,24 @@ export class ArchaeologyProvider {
       ...(uncommittedLines ? { uncommittedLines } : {}),
     };
     if (partial) context.partial = true;
+    // Unsaved text changes with every keystroke: only committed files are blamed whole in the background.
+    if (this.parts.warmFiles && lines && contents === undefined) blamer.warm(blameRequest);
     return context;
+  }
+
+  /** Line history of committed lines, kept per (file blob, lines): the same range is never walked twice. */
+  private lineHistory(repo: QueryFacts['repo'], head: string, file: string, blob: string, range: { start: number; end: number }, signal: AbortSignal) {
+    const key = `${repo.root}\0${file}\0${blob}\0${head}\0${range.start}-${range.end}`;
+    return this.histories
+      .get(key, (shared) => lineHistory(repo, head, file, range.start + 1, range.end + 1, { limit: LINE_HISTORY_LIMIT, signal: shared }).then(keepComplete), signal)
+      .catch((error: unknown) => (isCancelled(error) ? cancelledHistory<LineHistoryEntry>() : Promise.reject(error)));
+  }
+
+  private fileHistory(repo: QueryFacts['repo'], head: string, file: string, signal: AbortSignal) {
+    const key = `${repo.root}\0${file}\0${head}`;
+    return this.fileHistories
+      .get(key, (shared) => fileHistory(repo, head, file, { limit: FILE_HISTORY_LIMIT, signal: shared }).then(keepComplete), signal)
+      .catch((error: unknown) => (isCancelled(error) ? cancelledHistory<FileHistoryEntry>() : Promise.reject(error)));
   }
 
   private async fromSources(facts: QueryFacts, signal: AbortSignal, warnings: Set<string>): Promise<{ sha: string; similarity: number }[]> {
@@ -341,6 +381,16 @@ function gatherCandidates(
   return candidates;
 }
 
+/** A walk cut short by time or cancellation must not be remembered as the answer: reject so the cache drops it. */
+function keepComplete<T>(result: HistoryResult<T>): HistoryResult<T> {
+  if (!result.complete && result.stopped !== 'limit') throw new CancelledError();
+  return result;
+}
+
+function cancelledHistory<T>(): HistoryResult<T> {
+  return { items: [], complete: false, stopped: 'timeout' };
+}
+
 function noteIncomplete(result: HistoryResult<unknown> | undefined, code: string, warnings: Set<string>): void {
   if (result && !result.complete && result.stopped !== 'limit') warnings.add(code);
 }
@@ -418,6 +468,23 @@ async function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** The promise's value if it settles within `ms`, otherwise `fallback` (the promise itself goes on). */
+function withinMs<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(fallback), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
         reject(error);
       },
     );

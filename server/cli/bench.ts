@@ -1,3 +1,215 @@
-export async function runBench(): Promise<number> {
-  return 2;
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { settingsFromEnv } from '../../shared/settings';
+import { generateRepository } from '../bench/generate';
+import { createEngine } from '../compose';
+import { gitEnvironment } from '../git/runner';
+import { AilError } from '../archaeology/errors';
+
+interface BenchArgs {
+  repo?: string;
+  commits: number;
+  queries: number;
+  json: boolean;
+}
+
+interface Target {
+  file: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * `ail bench`: the engine in-process against raw `git blame --porcelain -L` for the same ranges on the
+ * same machine, reported as ratios. Without --repo it generates (once, then reuses) a repository of
+ * --commits commits with git fast-import.
+ */
+export async function runBench(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  const args = parseBenchArgs(argv);
+  const root = args.repo ? path.resolve(args.repo) : await generatedRepository(args.commits, err);
+  const files = (await git(root, ['ls-files', '-z'])).split('\0').filter(Boolean);
+  const sized = files
+    .map((file) => ({ file, lines: countFileLines(path.join(root, file)) }))
+    .filter((f) => f.lines >= 20)
+    .sort((a, b) => b.lines - a.lines || a.file.localeCompare(b.file));
+  if (sized.length === 0) throw new AilError('bad-argument', `no text file of 20 lines or more in ${root}`);
+  const random = seeded(7);
+  const chosen = sized.slice(0, Math.min(sized.length, args.queries));
+  const rangeIn = (lines: number): [number, number] => {
+    const length = 1 + Math.floor(random() * 10);
+    const start = Math.floor(random() * Math.max(1, lines - length));
+    return [start, Math.min(lines - 1, start + length - 1)];
+  };
+  const cold: Target[] = chosen.map(({ file, lines }) => {
+    const [start, end] = rangeIn(lines);
+    return { file, start, end };
+  });
+  const warm: Target[] = chosen.map(({ file, lines }) => {
+    const [start, end] = rangeIn(lines);
+    return { file, start, end };
+  });
+
+  await git(root, ['rev-parse', 'HEAD']); // page the repository in before anything is timed
+  const settings = { ...settingsFromEnv(process.env), maxQueryTimeS: 60 };
+  const engine = createEngine(settings, { warmFiles: true });
+  const { repo, blamer } = await engine.registry.forDirectory(root);
+  // Raw git is measured on the same repository, so it gets the commit-graph too.
+  const commitGraph = settings.writeCommitGraph ? await repo.ensureCommitGraph() : 'off';
+  const head = await repo.requireHead();
+  const rawTimes: number[] = [];
+  const rawSameFlagsTimes: number[] = [];
+  const coldTimes: number[] = [];
+  const warmTimes: number[] = [];
+  const warmFullTimes: number[] = [];
+  try {
+    for (let i = 0; i < cold.length; i++) {
+      const target = cold[i]!;
+      // Raw git and AIL alternate who goes first, so neither always meets a warmer page cache.
+      const rawFirst = i % 2 === 0;
+      if (rawFirst) rawTimes.push(await timeRaw(root, target));
+      coldTimes.push(await timeAsk(engine, root, target, 'full'));
+      if (!rawFirst) rawTimes.push(await timeRaw(root, target));
+      rawSameFlagsTimes.push(await timeRaw(root, target, ['-w', '-M', '-C']));
+      // "Another line of an already-blamed file": wait for the background blame of the whole file.
+      const headFile = await repo.headFile(target.file, head);
+      await blamer.whenWarm({ path: target.file, head, blob: headFile.blob });
+      warmTimes.push(await timeAsk(engine, root, warm[i]!, 'quick'));
+      warmFullTimes.push(await timeAsk(engine, root, { ...warm[i]!, start: Math.max(0, warm[i]!.start - 1) }, 'full'));
+      err.write(`\rbench: ${i + 1}/${cold.length} files`);
+    }
+  } finally {
+    err.write('\n');
+    await engine.dispose();
+  }
+  const result = {
+    repository: root,
+    commits: Number((await git(root, ['rev-list', '--count', 'HEAD'])).trim()),
+    queries: cold.length,
+    rawBlameMs: stats(rawTimes),
+    rawBlameSameFlagsMs: stats(rawSameFlagsTimes),
+    coldAskMs: stats(coldTimes),
+    commitGraph,
+    warmAskMs: stats(warmTimes),
+    warmFullAskMs: stats(warmFullTimes),
+    coldRatio: { p50: ratio(stats(coldTimes).p50, stats(rawTimes).p50), p95: ratio(stats(coldTimes).p95, stats(rawTimes).p95) },
+    coldRatioSameFlags: {
+      p50: ratio(stats(coldTimes).p50, stats(rawSameFlagsTimes).p50),
+      p95: ratio(stats(coldTimes).p95, stats(rawSameFlagsTimes).p95),
+    },
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  if (args.json) {
+    out.write(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  }
+  const row = (name: string, s: { p50: number; p95: number }, note = '') => `${name.padEnd(34)} ${s.p50.toFixed(1).padStart(8)} ${s.p95.toFixed(1).padStart(8)}  ${note}`;
+  out.write(
+    [
+      `ail bench: ${result.commits} commits at ${root}, ${result.queries} files, commit-graph ${commitGraph}`,
+      `${''.padEnd(34)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)}`,
+      row('raw git blame --porcelain -L', result.rawBlameMs),
+      row('raw git blame --porcelain -w -M -C -L', result.rawBlameSameFlagsMs, `${ratio(result.rawBlameSameFlagsMs.p50, result.rawBlameMs.p50)}x plain: what -w -M -C cost git`),
+      row('ail ask, cold file', result.coldAskMs, `${result.coldRatio.p50}x / ${result.coldRatio.p95}x raw git (target <= 1.5x)`),
+      row('', result.coldAskMs, `${result.coldRatioSameFlags.p50}x / ${result.coldRatioSameFlags.p95}x raw git with AIL's blame flags`),
+      row('another line, blamed file, quick', result.warmAskMs, `${ratio(result.warmAskMs.p50, result.rawBlameMs.p50)}x raw git (target <= 5 ms)`),
+      row('another line, blamed file, full', result.warmFullAskMs, `${ratio(result.warmFullAskMs.p50, result.rawBlameMs.p50)}x raw git (walks log -L)`),
+      `peak RSS ${result.peakRssMb} MB (target < 150 MB)`,
+    ].join('\n') + '\n',
+  );
+  return 0;
+}
+
+function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  const args: BenchArgs = { commits: 10_000, queries: 40, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined) throw new AilError('bad-argument', `${arg} needs a value`);
+      return next;
+    };
+    const count = (text: string) => {
+      const n = Number(text);
+      if (!Number.isInteger(n) || n < 1) throw new AilError('bad-argument', `${arg} must be a whole number from 1 up (got '${text}')`);
+      return n;
+    };
+    if (arg === '--repo') args.repo = value();
+    else if (arg === '--commits') args.commits = count(value());
+    else if (arg === '--queries') args.queries = count(value());
+    else if (arg === '--json') args.json = true;
+    else throw new AilError('bad-argument', `unknown option ${arg} (ail bench takes --repo DIR, --commits N, --queries N, --json)`);
+  }
+  return args;
+}
+
+async function generatedRepository(commits: number, err: NodeJS.WritableStream): Promise<string> {
+  const root = path.join(tmpdir(), `ail-bench-${commits}-seed1`);
+  const stamp = path.join(root, '.git', 'ail-bench-complete');
+  if (existsSync(stamp)) return root;
+  if (existsSync(root)) throw new AilError('bad-argument', `${root} exists but is not a finished benchmark repository; remove it and run again`);
+  const started = performance.now();
+  await generateRepository(root, {
+    commits,
+    onProgress: (done, total) => err.write(`\rbench: generating ${done}/${total} commits`),
+  });
+  err.write(`\nbench: generated in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  writeFileSync(stamp, new Date().toISOString());
+  return root;
+}
+
+/** Raw git blame of the range: plain (the target's yardstick), or with the flags AIL's blame uses (-w -M -C: the same work). */
+async function timeRaw(root: string, target: Target, flags: string[] = []): Promise<number> {
+  const started = performance.now();
+  await git(root, ['blame', '--porcelain', ...flags, '-L', `${target.start + 1},${target.end + 1}`, 'HEAD', '--', target.file]);
+  return performance.now() - started;
+}
+
+async function timeAsk(engine: ReturnType<typeof createEngine>, root: string, target: Target, depth: 'quick' | 'full'): Promise<number> {
+  const started = performance.now();
+  await engine.provider.ask({ path: path.join(root, target.file), lines: { start: target.start, end: target.end }, timeLimitMs: 60_000, depth });
+  return performance.now() - started;
+}
+
+function git(cwd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, env: gitEnvironment(), maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' }, (error, stdout) =>
+      error ? reject(error) : resolve(stdout),
+    );
+  });
+}
+
+function countFileLines(file: string): number {
+  try {
+    const text = readFileSync(file);
+    if (text.subarray(0, 8000).includes(0)) return 0;
+    let count = 0;
+    for (const byte of text) if (byte === 10) count++;
+    return count;
+  } catch {
+    return 0;
+  }
+}
+
+function stats(values: number[]): { p50: number; p95: number; mean: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return { p50: round(at(0.5)), p95: round(at(0.95)), mean: round(values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)) };
+}
+
+function ratio(a: number, b: number): number {
+  return b > 0 ? Math.round((a / b) * 100) / 100 : 0;
+}
+
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

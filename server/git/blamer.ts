@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { classifyChange, type ChangeKind } from '../archaeology/cosmetic';
 import { CancelledError, FlightCache } from '../util/flight';
+import { Semaphore } from '../util/semaphore';
 import { isUncommitted, parsePorcelain, type Blame } from './blame';
 import type { Repository } from './repository';
 
@@ -23,6 +24,8 @@ export interface BlameRequest {
   blob: string;
   /** Unsaved editor text, when it differs from the committed file. */
   contents?: string;
+  /** 0-based inclusive lines to blame; omitted: the whole file. */
+  lines?: { start: number; end: number };
 }
 
 const MAX_TRACE_ROUNDS = 3;
@@ -37,8 +40,9 @@ const MAX_COSMETIC_CHECKS = 64;
 export class Blamer {
   private readonly blames: FlightCache<string, TracedBlame>;
   private readonly kinds = new Map<string, Promise<ChangeKind>>();
+  private readonly background = new Semaphore(1);
 
-  constructor(private readonly repo: Repository, capacity = 64) {
+  constructor(private readonly repo: Repository, capacity = 256) {
     this.blames = new FlightCache(capacity);
   }
 
@@ -56,6 +60,30 @@ export class Blamer {
     return this.blames.get(key, (shared) => this.compute(request, shared), signal);
   }
 
+  /**
+   * The blame of some lines, as fast as git can give it: from the whole file's blame when that is
+   * known, otherwise a blame of just those lines (about what raw `git blame -L` costs). The caller
+   * warms the whole file afterwards (`warm`), so the lines asked next are lookups.
+   */
+  async blameLines(request: BlameRequest & { lines: { start: number; end: number } }, signal?: AbortSignal): Promise<TracedBlame> {
+    const whole = { ...request, lines: undefined };
+    const known = this.peek(whole);
+    if (known) return known;
+    return this.blame(request, signal);
+  }
+
+  /** Starts the whole file's blame in the background (one at a time), so its later lines are lookups. */
+  warm(request: BlameRequest): void {
+    const whole = { ...request, lines: undefined };
+    if (this.peek(whole)) return;
+    void this.background.run(() => this.blame(whole)).catch(() => undefined);
+  }
+
+  /** Resolves when the whole file's blame is known (for the benchmark and tests). */
+  whenWarm(request: BlameRequest): Promise<TracedBlame> {
+    return this.blame({ ...request, lines: undefined });
+  }
+
   clear(): number {
     return this.blames.clear();
   }
@@ -63,7 +91,8 @@ export class Blamer {
   private key(request: BlameRequest, ignoreFingerprint: string): string {
     const contents = request.contents === undefined ? '' : createHash('sha256').update(request.contents).digest('hex');
     // A blame of committed text depends only on the file's blob (and the ignore list); unsaved text is blamed against HEAD.
-    return [request.path, request.blob, contents, contents ? request.head : '', ignoreFingerprint].join('\0');
+    const lines = request.lines ? `${request.lines.start}-${request.lines.end}` : '';
+    return [request.path, request.blob, contents, contents ? request.head : '', ignoreFingerprint, lines].join('\0');
   }
 
   /** The ignore-revs files as they are now; a change to them makes a new blame. */
@@ -87,6 +116,7 @@ export class Blamer {
       for (const [sha, kind] of found) cosmetic.set(sha, kind);
       const next = await this.run(request, [...ignored, ...cosmetic.keys()], config, signal);
       for (let line = 0; line < blame.lineCommit.length; line++) {
+        if (blame.lineCommit[line]! < 0) continue;
         const before = blame.commits[blame.lineCommit[line]!];
         const after = next.commits[next.lineCommit[line]!];
         if (before && after && before.sha !== after.sha && cosmetic.has(before.sha)) {
@@ -100,6 +130,7 @@ export class Blamer {
 
   private async run(request: BlameRequest, ignored: readonly string[], config: readonly string[], signal: AbortSignal): Promise<Blame> {
     const args = ['blame', '--porcelain', '-w', '-M', '-C', '--no-textconv'];
+    if (request.lines) args.push('-L', `${request.lines.start + 1},${request.lines.end + 1}`);
     for (const sha of ignored) args.push('--ignore-rev', sha);
     if (request.contents !== undefined) args.push('--contents', '-', '--', request.path);
     else args.push(request.head, '--', request.path);
@@ -117,8 +148,8 @@ export class Blamer {
   /** Commits named in `.git-blame-ignore-revs` and `blame.ignoreRevsFile` that exist in this repository. */
   private async ignoreRevs(signal: AbortSignal): Promise<string[]> {
     const files = [path.join(this.repo.root, '.git-blame-ignore-revs')];
-    const configured = await this.repo.git.run(['config', '--get', 'blame.ignoreRevsFile'], { signal, okExitCodes: [1] });
-    if (configured.kind === 'ok' && configured.stdout.trim()) files.push(path.resolve(this.repo.root, configured.stdout.trim()));
+    const configured = await this.repo.configValue('blame.ignoreRevsFile', signal);
+    if (configured) files.push(path.resolve(this.repo.root, configured));
     const names = new Set<string>();
     for (const file of new Set(files)) {
       if (!existsSync(file)) continue;

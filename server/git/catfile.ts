@@ -21,12 +21,14 @@ export class CatFileBatch {
   private readonly queue: Pending[] = [];
   private buffer: Buffer = Buffer.alloc(0);
   private idleTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(private readonly git: GitRunner, private readonly idleMs = 30_000) {}
 
   /** Reads one object by name (`<sha>`, `<rev>:<path>`). Names containing a newline cannot be asked and come back missing. */
   read(name: string): Promise<CatFileObject> {
     if (name.includes('\n')) return Promise.resolve({ kind: 'missing', name });
+    if (this.closed) return Promise.reject(new Error('the repository was closed'));
     return new Promise<CatFileObject>((resolve, reject) => {
       const child = this.ensureChild();
       this.queue.push({ name, resolve, reject });
@@ -40,7 +42,9 @@ export class CatFileBatch {
     return object.kind === 'found' ? object.content.toString('utf8') : undefined;
   }
 
-  dispose(): void {
+  /** Stops the process; with `close`, for good (a later read is refused instead of starting a new one). */
+  dispose(close = true): void {
+    if (close) this.closed = true;
     clearTimeout(this.idleTimer);
     const child = this.child;
     this.child = undefined;
@@ -98,7 +102,7 @@ export class CatFileBatch {
       const size = Number(sizeText);
       if (!oid || !type || !Number.isFinite(size)) {
         this.failAll(new Error(`unexpected git cat-file output: ${header.slice(0, 80)}`));
-        this.dispose();
+        this.dispose(false);
         return;
       }
       const end = newline + 1 + size;
@@ -110,7 +114,7 @@ export class CatFileBatch {
     }
     if (this.queue.length === 0) {
       this.buffer = Buffer.alloc(0);
-      this.idleTimer = setTimeout(() => this.dispose(), this.idleMs);
+      this.idleTimer = setTimeout(() => this.dispose(false), this.idleMs);
       this.idleTimer.unref();
     }
   }

@@ -98,18 +98,17 @@ export async function fileHistory(
 
 /**
  * The merge commit that brought `sha` into the first-parent line of `head`, if it came in through a
- * merge: the oldest first-parent merge that descends from it, provided its first parent does not.
+ * merge. One walk: the first-parent commits of `head` that descend from `sha`, oldest last. If `sha`
+ * was committed on that line, the oldest of them has `sha` as its first parent; otherwise the oldest
+ * is the merge that brought it in.
  */
 export async function mergeThatIntroduced(repo: Repository, head: string, sha: string, signal?: AbortSignal): Promise<string | undefined> {
-  const outcome = await repo.git.run(['rev-list', '--ancestry-path', '--first-parent', '--merges', `${sha}..${head}`], { signal });
+  const outcome = await repo.git.run(['rev-list', '--ancestry-path', '--first-parent', '--parents', `${sha}..${head}`], { signal });
   if (outcome.kind !== 'ok') return undefined;
-  const merges = outcome.stdout.trim().split('\n').filter(Boolean);
-  const oldest = merges[merges.length - 1];
-  if (!oldest) return undefined;
-  // `merge-base --is-ancestor` answers with its exit code: 0 when the commit was already on the first-parent line.
-  const onMainline = await repo.git.run(['merge-base', '--is-ancestor', sha, `${oldest}^1`], { signal });
-  if (onMainline.kind === 'ok') return undefined;
-  return onMainline.kind === 'failed' && onMainline.exitCode === 1 ? oldest : undefined;
+  const rows = outcome.stdout.trim().split('\n').filter(Boolean);
+  const [oldest, firstParent, ...others] = (rows[rows.length - 1] ?? '').split(' ');
+  if (!oldest || !firstParent || others.length === 0) return undefined;
+  return firstParent === sha ? undefined : oldest;
 }
 
 function stoppedEarly<T>(outcome: Exclude<GitOutcome, { kind: 'ok' }>): HistoryResult<T> {

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { AilError, displayPath, isAilError } from '../archaeology/errors';
 import { Blamer } from './blamer';
 import { Repository, type RepositoryOptions } from './repository';
 
@@ -16,25 +18,51 @@ export class RepositoryRegistry {
   constructor(private readonly options: RepositoryOptions = {}) {}
 
   /** The context for the work tree containing the file `target`. */
-  forFile(target: string): Promise<RepositoryContext> {
-    return this.forDirectory(path.dirname(path.resolve(target)));
+  async forFile(target: string): Promise<RepositoryContext> {
+    try {
+      return await this.forDirectory(path.dirname(path.resolve(target)));
+    } catch (error) {
+      if (isAilError(error) && error.code === 'not-a-repository') {
+        throw new AilError('not-a-repository', `${displayPath(path.resolve(target))} is not in a git repository`);
+      }
+      throw error;
+    }
   }
 
   /** The context for the work tree containing `directory`. */
   async forDirectory(directory: string): Promise<RepositoryContext> {
     directory = path.resolve(directory);
-    const knownRoot = this.byDirectory.get(directory);
-    if (knownRoot) return this.byRoot.get(knownRoot)!;
+    const knownRoot = this.byDirectory.get(directory) ?? this.enclosingRoot(directory);
+    if (knownRoot) {
+      this.byDirectory.set(directory, knownRoot);
+      return this.byRoot.get(knownRoot)!;
+    }
     const repo = await Repository.open(directory, this.options);
     this.byDirectory.set(directory, repo.root);
     let context = this.byRoot.get(repo.root);
     if (!context) {
+      if (this.options.writeCommitGraph) void repo.ensureCommitGraph();
       context = Promise.resolve({ repo, blamer: new Blamer(repo) });
       this.byRoot.set(repo.root, context);
     } else {
       repo.dispose();
     }
     return context;
+  }
+
+  /**
+   * A known work tree that contains `directory` with no other `.git` between them (a nested repository
+   * or submodule has one), found with a few stat calls instead of a git process.
+   */
+  private enclosingRoot(directory: string): string | undefined {
+    for (const root of this.byRoot.keys()) {
+      const relative = path.relative(root, directory);
+      if (relative.startsWith('..') || path.isAbsolute(relative)) continue;
+      let current = directory;
+      while (current !== root && !existsSync(path.join(current, '.git'))) current = path.dirname(current);
+      if (current === root) return root;
+    }
+    return undefined;
   }
 
   async contexts(): Promise<RepositoryContext[]> {

@@ -1,11 +1,16 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { AilError } from '../archaeology/errors';
+import { AilError, displayPath } from '../archaeology/errors';
 import { CatFileBatch } from './catfile';
 import { parseCommitObject, type CommitInfo } from './commit';
-import { GitRunner, type GitRunnerOptions } from './runner';
+import { gitEnvironment, GitRunner, type GitRunnerOptions } from './runner';
 
-export interface RepositoryOptions extends GitRunnerOptions {}
+export interface RepositoryOptions extends GitRunnerOptions {
+  /** Write a commit-graph with changed-path Bloom filters when the repository has none (AIL_COMMIT_GRAPH). */
+  writeCommitGraph?: boolean;
+}
 
 /** A file as it is at HEAD. */
 export interface HeadFile {
@@ -26,6 +31,8 @@ export class Repository {
   readonly objects: CatFileBatch;
   private readonly commitCache = new Map<string, Promise<CommitInfo | undefined>>();
   private static readonly COMMIT_CACHE_LIMIT = 20_000;
+  private readonly configCache = new Map<string, { stamp: string; value: string | undefined }>();
+  private commitGraphWrite: Promise<'present' | 'written' | 'failed'> | undefined;
 
   private constructor(
     readonly root: string,
@@ -50,10 +57,10 @@ export class Repository {
       throw new AilError('git-not-found', `git was not found (tried '${probe.gitPath}'); install git or put it on PATH`);
     }
     if (outcome.kind !== 'ok') {
-      throw new AilError('not-a-repository', `${start} is not in a git repository`);
+      throw new AilError('not-a-repository', `${displayPath(absolute)} is not in a git repository`);
     }
     const [root, gitDir, commonDirRaw, shallow] = outcome.stdout.split('\n');
-    if (!root) throw new AilError('not-a-repository', `${start} is not in a git work tree (a bare repository has no files to ask about)`);
+    if (!root) throw new AilError('not-a-repository', `${displayPath(absolute)} is not in a git work tree (a bare repository has no files to ask about)`);
     const commonDir = path.resolve(directory, commonDirRaw ?? gitDir!);
     return new Repository(realpathSync(root), gitDir!, commonDir, shallow === 'true', options);
   }
@@ -100,6 +107,23 @@ export class Repository {
     return undefined;
   }
 
+  /**
+   * One value of the repository's git config, re-read only when a config file changed
+   * (the repository's own, or the user's). Undefined when unset.
+   */
+  async configValue(key: string, signal?: AbortSignal): Promise<string | undefined> {
+    const stamp = [path.join(this.commonDir, 'config'), path.join(os.homedir(), '.gitconfig')]
+      .map((file) => (existsSync(file) ? statSync(file).mtimeMs : 0))
+      .join(':');
+    const cached = this.configCache.get(key);
+    if (cached && cached.stamp === stamp) return cached.value;
+    const outcome = await this.git.run(['config', '--get', key], { signal, okExitCodes: [1] });
+    if (outcome.kind !== 'ok') return undefined;
+    const value = outcome.stdout.trim() || undefined;
+    this.configCache.set(key, { stamp, value });
+    return value;
+  }
+
   /** A commit object, parsed once. Undefined when the object is missing (e.g. beyond a shallow boundary). */
   commit(sha: string): Promise<CommitInfo | undefined> {
     let pending = this.commitCache.get(sha);
@@ -133,7 +157,7 @@ export class Repository {
     }
     const relative = path.relative(this.root, real);
     if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
-      throw new AilError('outside-repository', `${userPath} is outside the repository (${this.root})`);
+      throw new AilError('outside-repository', `${displayPath(absolute)} is outside the repository (${this.root})`);
     }
     return relative.split(path.sep).join('/');
   }
@@ -158,6 +182,31 @@ export class Repository {
         ? `${relativePath} is added but not committed yet, so it has no history`
         : `${relativePath} is not tracked by git, so it has no history`,
     );
+  }
+
+  /**
+   * Makes sure the repository has a commit-graph with changed-path Bloom filters, which makes the
+   * path-limited walks AIL runs (blame, `log -L`, `log -- file`) several times faster. It is the file
+   * `git gc` and `git maintenance` write themselves; AIL writes it in the background, detached so that
+   * a short-lived CLI leaves the write to finish, and only when none is there.
+   */
+  ensureCommitGraph(): Promise<'present' | 'written' | 'failed'> {
+    const info = path.join(this.commonDir, 'objects', 'info');
+    if (existsSync(path.join(info, 'commit-graph')) || existsSync(path.join(info, 'commit-graphs', 'commit-graph-chain'))) {
+      return Promise.resolve('present');
+    }
+    this.commitGraphWrite ??= new Promise((resolve) => {
+      const child = spawn(this.git.gitPath, this.git.argv(['commit-graph', 'write', '--reachable', '--changed-paths']), {
+        cwd: this.root,
+        env: gitEnvironment(),
+        stdio: 'ignore',
+        detached: true,
+      });
+      child.on('error', () => resolve('failed'));
+      child.on('close', (code) => resolve(code === 0 ? 'written' : 'failed'));
+      child.unref();
+    });
+    return this.commitGraphWrite;
   }
 
   dispose(): void {

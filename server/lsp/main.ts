@@ -5,5 +5,6 @@ import { startServer } from './server';
 
 // Entry point of `node dist/server.js --stdio`: the connection, the engine, and the wiring between them.
 const connection = createConnection(ProposedFeatures.all);
-startServer(connection, createEngine(settingsFromEnv(process.env)), settingsFromEnv(process.env));
+const settings = settingsFromEnv(process.env);
+startServer(connection, createEngine(settings, { warmFiles: true }), settings);
 connection.listen();

@@ -1,0 +1,81 @@
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ArchaeologyContext } from '../shared/types';
+import { runCli } from './helpers/cli';
+import { BOB, Fixture, lines } from './helpers/fixture';
+
+describe('ail ask', () => {
+  const repo = Fixture.create();
+  const elsewhere = realpathSync(mkdtempSync(path.join(tmpdir(), 'ail-cwd-')));
+  let sha = '';
+  beforeAll(() => {
+    repo.write('README.md', ['# Demo', '', 'Explains the demo.']);
+    repo.commit('Add a README');
+    repo.write('src/retry.ts', lines(120));
+    sha = repo.commit('Retry idempotent requests up to three times (#12)\n\nUpstream drops one request in a thousand.\n\nFixes #7', BOB);
+  });
+  afterAll(() => {
+    repo.cleanup();
+    rmSync(elsewhere, { recursive: true, force: true });
+  });
+
+  it('answers a person in readable text', async () => {
+    const result = await runCli(['ask', 'src/retry.ts:10-12', 'why', 'retry?'], { cwd: repo.root });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('src/retry.ts:10-12');
+    expect(result.stdout).toContain(`Lines 10–12 come from ${sha.slice(0, 7)} “Retry idempotent requests up to three times” (#12) by Bob Builder`);
+    expect(result.stdout).toContain('#12');
+    expect(result.stdout).toContain('closes #7');
+    expect(result.stdout).toMatch(/Confidence: 0\.\d+ \(high\)/);
+    expect(result.stdout).not.toContain('\x1b['); // no colour when not on a terminal
+  });
+
+  it('prints one ArchaeologyContext with --json', async () => {
+    const result = await runCli(['ask', 'src/retry.ts:5', '--json'], { cwd: repo.root });
+    expect(result.code).toBe(0);
+    const context = JSON.parse(result.stdout) as ArchaeologyContext;
+    expect(context.file).toBe('src/retry.ts');
+    expect(context.range).toEqual({ start: { line: 4, character: 0 }, end: { line: 5, character: 0 } });
+    expect(context.question).toBe('Why does this code exist?');
+    expect(context.headSha).toBe(sha);
+    expect(context.evidence[0]!.commit.sha).toBe(sha);
+    expect(context.evidence[0]!.pullRequest?.number).toBe(12);
+    expect(context.evidence[0]!.issues).toEqual([{ number: 7 }]);
+    expect(context.source).toBe('cold');
+    expect(context.warnings).toEqual([]);
+  });
+
+  it('takes --repo from another directory', async () => {
+    const result = await runCli(['ask', 'README.md:1', '--repo', repo.root, '--json'], { cwd: elsewhere });
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as ArchaeologyContext).evidence[0]!.commit.subject).toBe('Add a README');
+  });
+
+  const bad: { args: string[]; cwd?: () => string; message: string }[] = [
+    { args: ['ask', 'src/retry.ts:900'], message: 'ail: line 900 is past the end of the file (120 lines)\n' },
+    { args: ['ask', 'src/retry.ts:abc'], message: "ail: malformed range 'abc': expected <line> or <start>-<end>, e.g. 12 or 12-20\n" },
+    { args: ['ask', 'src/retry.ts:0'], message: "ail: malformed range '0': lines are numbered from 1\n" },
+    { args: ['ask', 'src/retry.ts:9-3'], message: "ail: malformed range '9-3': it starts after it ends\n" },
+    { args: ['ask', '../../etc/passwd'], message: `ail: ../../etc/passwd is outside the repository (${'ROOT'})\n` },
+    { args: ['ask', 'src/missing.ts:1'], message: 'ail: src/missing.ts does not exist\n' },
+    { args: ['ask', 'README.md', '--frobnicate'], message: 'ail: unknown option --frobnicate (ail ask takes --repo DIR and --json)\n' },
+    { args: ['ask'], message: 'ail: ail ask needs a file: ail ask <path>[:<line>[-<line>]] [question...]\n' },
+    { args: ['ask', 'loose.txt'], cwd: () => elsewhere, message: 'ail: loose.txt is not in a git repository\n' },
+  ];
+
+  it.each(bad)('refuses $args with exit 2 and one line', async ({ args, cwd, message }) => {
+    const result = await runCli(args, { cwd: cwd?.() ?? repo.root });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(message.replace('ROOT', repo.root).replace('ELSEWHERE', elsewhere));
+  });
+
+  it('refuses a bad setting by its name', async () => {
+    const result = await runCli(['ask', 'README.md:1'], { cwd: repo.root, env: { AIL_MAX_QUERY_TIME_S: 'soon' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('ail: AIL_MAX_QUERY_TIME_S must be a number from 0.05 to 600 (got "soon")\n');
+  });
+});
