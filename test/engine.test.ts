@@ -197,3 +197,45 @@ describe('tracing through renames, moves, cosmetic commits and cherry-picks', ()
     expect(top.issues).toEqual([{ number: 39 }]);
   });
 });
+
+describe('ignore-revs and the time limit', () => {
+  const repo = Fixture.create();
+  const sha: Record<string, string> = {};
+  beforeAll(() => {
+    repo.write('src/pool.ts', ['export const maxConnections = 10;', 'export const idleTimeoutMs = 30000;']);
+    sha.pool = repo.commit('Cap the connection pool at ten to stay under the database limit', ALICE);
+    repo.write('src/pool.ts', ['export const MAX_CONNECTIONS = 10;', 'export const IDLE_TIMEOUT_MS = 30000;']);
+    sha.rename = repo.commit('Rename constants to upper case across the code base', BOB);
+    repo.write('.git-blame-ignore-revs', [`# mechanical renames`, sha.rename!, '0123456789abcdef0123456789abcdef01234567']);
+    repo.commit('Ignore the constant rename in blame', BOB);
+  });
+  afterAll(() => repo.cleanup());
+
+  it('honours .git-blame-ignore-revs, even with a commit that is not here', async () => {
+    const answer = await ask(repo, 'src/pool.ts', [1, 1]);
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.pool);
+  });
+
+  it('honours blame.ignoreRevsFile from the config, and survives one that names a missing file', async () => {
+    repo.git('mv', '.git-blame-ignore-revs', '.ignore-these');
+    repo.commit('Move the ignore list', BOB);
+    repo.git('config', 'blame.ignoreRevsFile', '.ignore-these');
+    expect((await ask(repo, 'src/pool.ts', [2, 2])).evidence[0]!.commit.sha).toBe(sha.pool);
+    repo.git('config', 'blame.ignoreRevsFile', 'no-such-file');
+    expect((await ask(repo, 'src/pool.ts', [2, 2])).evidence[0]!.commit.sha).toBe(sha.rename);
+  });
+
+  it('answers what it has when the time limit runs out, marked partial', async () => {
+    const answer = await provider.ask({ path: repo.path('src/pool.ts'), lines: { start: 0, end: 1 }, question: 'why ten?', timeLimitMs: 1 });
+    expect(answer.partial).toBe(true);
+    expect(answer.warnings).toContain('time-limit');
+    expect(answer.summary).toContain('did not finish within');
+  });
+
+  it('stops at once when the caller cancels', async () => {
+    const controller = new AbortController();
+    const pending = provider.ask({ path: repo.path('src/pool.ts'), question: 'cancelled question', signal: controller.signal, timeLimitMs: 20_000 });
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'CancelledError' });
+  });
+});

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { classifyChange, type ChangeKind } from '../archaeology/cosmetic';
 import { CancelledError, FlightCache } from '../util/flight';
@@ -15,6 +15,11 @@ export interface TracedBlame extends Blame {
   cosmetic: Map<string, ChangeKind>;
   /** The head this blame was computed against. */
   head: string;
+}
+
+interface IgnoreFiles {
+  files: string[];
+  fingerprint: string;
 }
 
 export interface BlameRequest {
@@ -50,14 +55,9 @@ export class Blamer {
     return this.blames.size;
   }
 
-  /** A blame already computed for this request, without waiting. */
-  peek(request: BlameRequest): TracedBlame | undefined {
-    return this.blames.peek(this.key(request, this.ignoreRevsFingerprint()));
-  }
-
   blame(request: BlameRequest, signal?: AbortSignal): Promise<TracedBlame> {
-    const key = this.key(request, this.ignoreRevsFingerprint());
-    return this.blames.get(key, (shared) => this.compute(request, shared), signal);
+    const ignore = this.ignoreFiles();
+    return this.blames.get(this.key(request, ignore), (shared) => this.compute(request, ignore, shared), signal);
   }
 
   /**
@@ -66,16 +66,14 @@ export class Blamer {
    * warms the whole file afterwards (`warm`), so the lines asked next are lookups.
    */
   async blameLines(request: BlameRequest & { lines: { start: number; end: number } }, signal?: AbortSignal): Promise<TracedBlame> {
-    const whole = { ...request, lines: undefined };
-    const known = this.peek(whole);
-    if (known) return known;
-    return this.blame(request, signal);
+    const known = this.blames.peek(this.key({ ...request, lines: undefined }, this.ignoreFiles()));
+    return known ?? this.blame(request, signal);
   }
 
   /** Starts the whole file's blame in the background (one at a time), so its later lines are lookups. */
   warm(request: BlameRequest): void {
     const whole = { ...request, lines: undefined };
-    if (this.peek(whole)) return;
+    if (this.blames.peek(this.key(whole, this.ignoreFiles()))) return;
     void this.background.run(() => this.blame(whole)).catch(() => undefined);
   }
 
@@ -88,25 +86,36 @@ export class Blamer {
     return this.blames.clear();
   }
 
-  private key(request: BlameRequest, ignoreFingerprint: string): string {
+  private key(request: BlameRequest, ignore: IgnoreFiles): string {
     const contents = request.contents === undefined ? '' : createHash('sha256').update(request.contents).digest('hex');
-    // A blame of committed text depends only on the file's blob (and the ignore list); unsaved text is blamed against HEAD.
+    // A blame of committed text depends only on the file's blob and the ignore lists; unsaved text is blamed against HEAD.
     const lines = request.lines ? `${request.lines.start}-${request.lines.end}` : '';
-    return [request.path, request.blob, contents, contents ? request.head : '', ignoreFingerprint, lines].join('\0');
+    return [request.path, request.blob, contents, contents ? request.head : '', ignore.fingerprint, lines].join('\0');
   }
 
-  /** The ignore-revs files as they are now; a change to them makes a new blame. */
-  private ignoreRevsFingerprint(): string {
-    const file = path.join(this.repo.root, '.git-blame-ignore-revs');
-    try {
-      return existsSync(file) ? createHash('sha1').update(readFileSync(file)).digest('hex') : '';
-    } catch {
-      return '';
+  /**
+   * The ignore-revs files as they are now: `.git-blame-ignore-revs` and the file `blame.ignoreRevsFile`
+   * names. Their paths and contents are part of every blame's key, so editing either makes a new blame.
+   */
+  private ignoreFiles(): IgnoreFiles {
+    const files = [path.join(this.repo.root, '.git-blame-ignore-revs')];
+    const configured = this.repo.configValueNow('blame.ignoreRevsFile');
+    if (configured) files.push(path.resolve(this.repo.root, configured));
+    const hash = createHash('sha1');
+    const present: string[] = [];
+    for (const file of new Set(files)) {
+      try {
+        hash.update(file).update('\0').update(readFileSync(file)).update('\0');
+        present.push(file);
+      } catch {
+        // absent: nothing to ignore from it
+      }
     }
+    return { files: present, fingerprint: present.length ? hash.digest('hex') : '' };
   }
 
-  private async compute(request: BlameRequest, signal: AbortSignal): Promise<TracedBlame> {
-    const [ignored, config] = await Promise.all([this.ignoreRevs(signal), this.contentsConfig(request, signal)]);
+  private async compute(request: BlameRequest, ignore: IgnoreFiles, signal: AbortSignal): Promise<TracedBlame> {
+    const [ignored, config] = await Promise.all([this.ignoreRevs(ignore), this.contentsConfig(request, signal)]);
     let blame = await this.run(request, ignored, config, signal);
     const traced = new Map<number, string[]>();
     const cosmetic = new Map<string, ChangeKind>();
@@ -129,7 +138,9 @@ export class Blamer {
   }
 
   private async run(request: BlameRequest, ignored: readonly string[], config: readonly string[], signal: AbortSignal): Promise<Blame> {
-    const args = ['blame', '--porcelain', '-w', '-M', '-C', '--no-textconv'];
+    // --no-ignore-revs-file drops the files config names (a missing one would make git refuse); the
+    // commits they list that exist here are passed one by one below.
+    const args = ['blame', '--porcelain', '-w', '-M', '-C', '--no-textconv', '--no-ignore-revs-file'];
     if (request.lines) args.push('-L', `${request.lines.start + 1},${request.lines.end + 1}`);
     for (const sha of ignored) args.push('--ignore-rev', sha);
     if (request.contents !== undefined) args.push('--contents', '-', '--', request.path);
@@ -137,22 +148,17 @@ export class Blamer {
     const outcome = await this.repo.git.run(args, {
       signal,
       input: request.contents,
-      // The ignore list is given explicitly above, so a missing file named in config cannot break blame.
-      config: ['blame.ignoreRevsFile=', ...config],
+      config,
     });
     if (outcome.kind === 'cancelled' || outcome.kind === 'timeout') throw new CancelledError();
     if (outcome.kind === 'failed') throw new Error(`git blame ${request.path} failed: ${outcome.stderr.split('\n')[0]}`);
     return parsePorcelain(outcome.stdout);
   }
 
-  /** Commits named in `.git-blame-ignore-revs` and `blame.ignoreRevsFile` that exist in this repository. */
-  private async ignoreRevs(signal: AbortSignal): Promise<string[]> {
-    const files = [path.join(this.repo.root, '.git-blame-ignore-revs')];
-    const configured = await this.repo.configValue('blame.ignoreRevsFile', signal);
-    if (configured) files.push(path.resolve(this.repo.root, configured));
+  /** The commits the ignore files name that exist in this repository (a missing one would make git refuse to blame). */
+  private async ignoreRevs(ignore: IgnoreFiles): Promise<string[]> {
     const names = new Set<string>();
-    for (const file of new Set(files)) {
-      if (!existsSync(file)) continue;
+    for (const file of ignore.files) {
       for (const line of readFileSync(file, 'utf8').split('\n')) {
         const name = line.replace(/#.*/, '').trim();
         if (/^[0-9a-f]{4,64}$/i.test(name)) names.add(name);

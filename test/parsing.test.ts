@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { classifyChange } from '../server/archaeology/cosmetic';
+import { cherryPickSource, issuesFromMessage, pullRequestFromMessage } from '../server/archaeology/references';
+import { intentOf, isGenericMessage } from '../server/archaeology/text';
+import { parseLineSpec } from '../server/cli/args';
+import { parsePorcelain } from '../server/git/blame';
+import { parseCommitObject } from '../server/git/commit';
+import { unquotePath } from '../server/git/quote';
+import { countLines } from '../server/git/repository';
+import { parseSetting, SETTINGS, settingsFromEnv } from '../shared/settings';
+
+describe('pull requests and issues in commit messages', () => {
+  const cases: { subject: string; body?: string; pr?: number; title?: string; issues?: { number: number; repository?: string }[] }[] = [
+    { subject: 'Add retries (#123)', pr: 123, title: 'Add retries' },
+    { subject: 'Merge pull request #77 from bob/retry', body: 'Retry flaky upstream calls', pr: 77, title: 'Retry flaky upstream calls' },
+    { subject: 'Merge pull request #78 from bob/empty', pr: 78, title: 'bob/empty' },
+    { subject: 'Bump #3 in the middle (#12) of the subject' },
+    { subject: 'Fix login', body: 'Fixes #45', issues: [{ number: 45 }] },
+    { subject: 'Fix login', body: 'closes acme/web#9, #10 and #11', issues: [{ number: 9, repository: 'acme/web' }, { number: 10 }, { number: 11 }] },
+    { subject: 'Resolves: #5', issues: [{ number: 5 }] },
+    { subject: 'See #45 for context' },
+    { subject: 'Prefix #1 (#2)', body: 'Resolved #3', pr: 2, title: 'Prefix #1', issues: [{ number: 3 }] },
+  ];
+  it.each(cases)('$subject / $body', ({ subject, body = '', pr, title, issues = [] }) => {
+    const mention = pullRequestFromMessage(subject, body);
+    expect(mention?.number).toBe(pr);
+    if (title) expect(mention?.title).toBe(title);
+    expect(issuesFromMessage(`${subject}\n${body}`)).toEqual(issues);
+  });
+
+  it('reads the cherry-pick trailer', () => {
+    expect(cherryPickSource('Body.\n\n(cherry picked from commit 0123456789abcdef0123456789abcdef01234567)')).toBe('0123456789abcdef0123456789abcdef01234567');
+    expect(cherryPickSource('no trailer')).toBeUndefined();
+  });
+});
+
+describe('cosmetic changes', () => {
+  const cases: { name: string; before: string | undefined; after: string; renamed?: boolean; kind: string }[] = [
+    { name: 're-indentation', before: 'if (a) {\n  b();\n}\n', after: 'if (a) {\n    b();\n}\n', kind: 'whitespace' },
+    { name: 'blank lines', before: 'a();\nb();\n', after: 'a();\n\n\nb();\n', kind: 'whitespace' },
+    { name: 'a formatter splitting a call', before: "f(a, 'b');\n", after: 'f(\n  a,\n  "b",\n);\n', kind: 'formatting' },
+    { name: 'semicolons dropped', before: 'a();\nb();\n', after: 'a()\nb()\n', kind: 'formatting' },
+    { name: 'a pure rename', before: 'x\n', after: 'x\n', renamed: true, kind: 'rename' },
+    { name: 'a changed constant', before: 'const a = 1;\n', after: 'const a = 2;\n', kind: 'substantive' },
+    { name: 'a swapped order', before: 'a();\nb();\n', after: 'b();\na();\n', kind: 'substantive' },
+    { name: 'a new file', before: undefined, after: 'x\n', kind: 'substantive' },
+  ];
+  it.each(cases)('$name is $kind', ({ before, after, renamed = false, kind }) => {
+    expect(classifyChange(before, after, renamed)).toBe(kind);
+  });
+});
+
+describe('questions and messages', () => {
+  it.each([
+    ['Why does this code exist?', 'why'],
+    ['who wrote this retry loop', 'who'],
+    ['When was the cache added?', 'when'],
+    ['what changed here recently', 'what-changed'],
+    ['why did we switch from axios to fetch', 'why'],
+  ])('%s → %s', (question, intent) => expect(intentOf(question)).toBe(intent));
+
+  it.each([
+    ['fix stuff', '', true],
+    ['wip', '', true],
+    ['Update', 'misc changes', true],
+    ['Fix login timeout for SSO users', '', false],
+    ['fix', 'The session cookie expired before the SSO redirect returned.', false],
+  ])('"%s" / "%s" generic: %s', (subject, body, generic) => expect(isGenericMessage(subject, body)).toBe(generic));
+});
+
+describe('git output', () => {
+  it('parses blame --porcelain, repeated commits and previous/boundary lines', () => {
+    const a = 'a'.repeat(40);
+    const b = 'b'.repeat(40);
+    const output = [
+      `${a} 1 1 2`,
+      'author Alice',
+      'author-mail <alice@example.com>',
+      'author-time 1600000000',
+      'author-tz +0000',
+      'summary First',
+      'boundary',
+      'filename "caf\\303\\251.txt"',
+      '\tone',
+      `${a} 2 2`,
+      'filename "caf\\303\\251.txt"',
+      '\ttwo',
+      `${b} 5 3 1`,
+      'author Bob',
+      'author-mail <bob@example.com>',
+      'author-time 1700000000',
+      'summary Second',
+      `previous ${a} old name.txt`,
+      'filename café.txt',
+      '\tthree',
+      '',
+    ].join('\n');
+    const blame = parsePorcelain(output);
+    expect([...blame.lineCommit]).toEqual([0, 0, 1]);
+    expect([...blame.originalLine]).toEqual([1, 2, 5]);
+    expect(blame.commits[0]).toMatchObject({ sha: a, author: 'Alice', authorMail: 'alice@example.com', boundary: true, filename: 'café.txt' });
+    expect(blame.commits[1]).toMatchObject({ sha: b, summary: 'Second', previous: { sha: a, filename: 'old name.txt' }, boundary: false });
+  });
+
+  it('parses a raw commit object with a multi-line header', () => {
+    const raw = [
+      'tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+      `parent ${'1'.repeat(40)}`,
+      'author Chloé Dupré <chloe@example.com> 1609502400 +0100',
+      'committer Bob <bob@example.com> 1609506000 -0500',
+      'gpgsig -----BEGIN PGP SIGNATURE-----',
+      ' abc',
+      ' -----END PGP SIGNATURE-----',
+      '',
+      'Subject line',
+      'continues here',
+      '',
+      'Body paragraph.',
+      '',
+    ].join('\n');
+    const commit = parseCommitObject('f'.repeat(40), raw);
+    expect(commit).toMatchObject({ author: 'Chloé Dupré', authorEmail: 'chloe@example.com', parents: ['1'.repeat(40)], subject: 'Subject line continues here', body: 'Body paragraph.' });
+    expect(commit.date).toBe('2021-01-01T13:00:00+01:00');
+  });
+
+  it.each([
+    ['"a\\tb"', 'a\tb'],
+    ['"\\"q\\""', '"q"'],
+    ['plain.txt', 'plain.txt'],
+    ['"na\\303\\257ve"', 'naïve'],
+  ])('unquotes %s', (quoted, path) => expect(unquotePath(quoted)).toBe(path));
+
+  it.each([
+    ['', 0],
+    ['a', 1],
+    ['a\n', 1],
+    ['a\nb', 2],
+    ['a\n\n', 2],
+  ])('counts lines of %j as %i', (text, count) => expect(countLines(text)).toBe(count));
+});
+
+describe('line ranges as people type them', () => {
+  it.each([
+    ['12', { start: 11, end: 11 }],
+    ['3-7', { start: 2, end: 6 }],
+  ])('%s', (spec, lines) => expect(parseLineSpec(spec)).toEqual(lines));
+  it.each(['0', 'x', '3-', '-3', '7-3', '1,2'])('refuses %s', (spec) => expect(() => parseLineSpec(spec)).toThrow(/malformed range/));
+});
+
+describe('settings', () => {
+  it('has one environment variable per setting, and the defaults of the settings table', () => {
+    const envs = SETTINGS.map((s) => s.env);
+    expect(new Set(envs).size).toBe(envs.length);
+    const settings = settingsFromEnv({});
+    expect(settings).toMatchObject({ cacheSize: 1000, maxQueryTimeS: 2, semanticCacheEnabled: true, semanticCacheRollout: 100, semanticCacheThreshold: 0.85, semanticCacheSize: 100, logLevel: 'INFO', batchSize: 32 });
+    expect(settings.maxWorkers).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reads the environment', () => {
+    expect(settingsFromEnv({ AIL_FAISS_ENABLED: 'false', FAISS_ROLLOUT: '50', AIL_LOG_LEVEL: 'warn', AIL_REPO_PATH: '/r' })).toMatchObject({
+      semanticCacheEnabled: false,
+      semanticCacheRollout: 50,
+      logLevel: 'WARNING',
+      repoPath: '/r',
+    });
+  });
+
+  it.each([
+    ['FAISS_ROLLOUT', '150', 'FAISS_ROLLOUT must be from 0 to 100 (got "150")'],
+    ['AIL_CACHE_SIZE', '1.5', 'AIL_CACHE_SIZE must be a whole number from 0 to 1000000 (got "1.5")'],
+    ['AIL_FAISS_ENABLED', 'maybe', 'AIL_FAISS_ENABLED must be true or false (got "maybe")'],
+    ['AIL_LOG_LEVEL', 'LOUD', 'AIL_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR (got "LOUD")'],
+  ])('refuses %s=%s', (name, value, message) => expect(() => settingsFromEnv({ [name]: value })).toThrow(message));
+
+  it('parses VS Code values as well as strings', () => {
+    const spec = SETTINGS.find((s) => s.key === 'semanticCacheThreshold')!;
+    expect(parseSetting(spec, 0.9, 'ail.semanticCache.similarityThreshold')).toBe(0.9);
+  });
+});
