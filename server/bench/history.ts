@@ -2,9 +2,9 @@ import { CodeWriter } from './content';
 import { MessageWriter } from './messages';
 import { Random } from './random';
 import type { FileState } from './source-file';
-import { blobCommand, commitCommand, type Change } from './stream';
+import { blobCommand, commitCommand, type Change, type CommitCommand } from './stream';
 import { WorkTree } from './tree';
-import { AUTHORS, GITHUB, type Signature } from './vocabulary';
+import { AUTHORS, GITHUB } from './vocabulary';
 
 const START_TIME = Date.UTC(2015, 0, 1, 9, 0, 0) / 1000;
 const PROGRESS_EVERY = 500;
@@ -63,16 +63,7 @@ export class History {
     return this.time;
   }
 
-  private async emitCommit(options: {
-    ref: string;
-    author: Signature;
-    committer?: Signature;
-    message: string;
-    from?: number;
-    merge?: number;
-    changes: readonly Change[];
-    preamble?: string;
-  }): Promise<number> {
+  private async emitCommit(options: Omit<CommitCommand, 'mark' | 'time'>): Promise<number> {
     const mark = ++this.mark;
     const time = this.tick();
     await this.write(commitCommand({ ...options, mark, time }));
