@@ -52,6 +52,13 @@ describe('a history with an informative commit, a vague one, a squash PR and a m
     expect(answer.authors).toEqual([{ name: ALICE.name, email: ALICE.email, lines: 1, commits: 1 }]);
   });
 
+  it('answers from blame alone at quick depth (hovers), with the same commit', async () => {
+    const answer = await provider.ask({ path: repo.path('src/auth.ts'), lines: { start: 0, end: 0 }, depth: 'quick', timeLimitMs: 20_000 });
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.bcrypt);
+    expect(answer.evidence[0]!.reasons).not.toContain('line-history');
+    expect(answer.evidence[0]!.issues).toEqual([{ number: 45 }]);
+  });
+
   it('is honest about a "fix stuff" commit: low confidence', async () => {
     const answer = await ask(repo, 'src/auth.ts', [10, 10]);
     expect(answer.evidence[0]!.commit.sha).toBe(sha.vague);

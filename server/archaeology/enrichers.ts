@@ -1,5 +1,5 @@
 import type { Evidence } from '../../shared/types';
-import { mergeThatIntroduced } from '../git/history';
+import { firstParentLine, mergeThatIntroduced } from '../git/history';
 import type { Repository } from '../git/repository';
 import { CancelledError, FlightCache } from '../util/flight';
 import { pullRequestFromMessage, type PullRequestMention } from './references';
@@ -35,12 +35,16 @@ export interface EvidenceEnricher {
 }
 
 /** Finds, without any network, the `Merge pull request #N` commit that brought a commit into the first-parent line. */
+const MAINLINE_LIMIT = 200_000;
+
 export class MergeCommitEnricher implements EvidenceEnricher {
   readonly name = 'merge-commit';
   /** (repository, head, commit) → the PR its merge commit names; commits and merges never change. */
   private readonly found = new FlightCache<string, PullRequestMention | undefined>(2048);
+  /** (repository, head) → the commits on HEAD's first-parent line, newest first, bounded. */
+  private readonly mainlines = new FlightCache<string, { shas: Set<string>; complete: boolean }>(4);
 
-  constructor(private readonly limit = 3) {}
+  constructor(private readonly limit = 2) {}
 
   prefetch(query: QueryFacts, shas: string[], signal: AbortSignal): void {
     for (const sha of shas.slice(0, this.limit)) this.mention(query, sha, signal).catch(() => undefined);
@@ -63,6 +67,9 @@ export class MergeCommitEnricher implements EvidenceEnricher {
   }
 
   private async lookUp(query: QueryFacts, sha: string, signal: AbortSignal): Promise<PullRequestMention | undefined> {
+    // Most commits of a squash-merge or direct-push history sit on the first-parent line: no merge brought them.
+    const mainline = await this.mainlines.get(`${query.repo.root}\0${query.head}`, (shared) => firstParentLine(query.repo, query.head, MAINLINE_LIMIT, shared), signal);
+    if (mainline.shas.has(sha)) return undefined;
     const merge = await mergeThatIntroduced(query.repo, query.head, sha, signal);
     if (signal.aborted) throw new CancelledError();
     const commit = merge ? await query.repo.commit(merge) : undefined;

@@ -111,6 +111,14 @@ export async function mergeThatIntroduced(repo: Repository, head: string, sha: s
   return firstParent === sha ? undefined : oldest;
 }
 
+/** The commits on `head`'s first-parent line, at most `limit` of them (newest first). */
+export async function firstParentLine(repo: Repository, head: string, limit: number, signal?: AbortSignal): Promise<{ shas: Set<string>; complete: boolean }> {
+  const outcome = await repo.git.run(['rev-list', '--first-parent', `--max-count=${limit}`, head], { signal });
+  if (outcome.kind !== 'ok') throw new Error(`git rev-list --first-parent ${outcome.kind}`);
+  const shas = new Set(outcome.stdout.split('\n').filter(Boolean));
+  return { shas, complete: shas.size < limit };
+}
+
 function stoppedEarly<T>(outcome: Exclude<GitOutcome, { kind: 'ok' }>): HistoryResult<T> {
   return { items: [], complete: false, stopped: outcome.kind };
 }
