@@ -56,7 +56,7 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
   const engine = createEngine(settings, { warmFiles: true });
   const { repo, blamer } = await engine.registry.forDirectory(root);
   // Raw git is measured on the same repository, so it gets the commit-graph too.
-  const commitGraph = settings.writeCommitGraph ? await repo.ensureCommitGraph() : 'off';
+  const commitGraph = settings.writeCommitGraph ? await repo.ensureCommitGraph({ keepProcessAlive: true }) : 'off';
   const head = await repo.requireHead();
   const rawTimes: number[] = [];
   const rawSameFlagsTimes: number[] = [];

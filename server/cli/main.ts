@@ -73,8 +73,17 @@ async function isInsideWorkTree(directory: string): Promise<boolean> {
 }
 
 if (require.main === module) {
+  let finished = false;
+  // A promise nothing keeps alive would otherwise end the process quietly with status 0.
+  process.on('beforeExit', () => {
+    if (finished) return;
+    finished = true;
+    process.stderr.write('ail: internal error: the command stopped before it finished\n');
+    process.exitCode = 1;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
+      finished = true;
       process.exitCode = code;
     },
     (error: unknown) => {

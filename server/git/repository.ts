@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,6 +32,7 @@ export class Repository {
   private readonly commitCache = new Map<string, Promise<CommitInfo | undefined>>();
   private static readonly COMMIT_CACHE_LIMIT = 20_000;
   private readonly configCache = new Map<string, { stamp: string; value: string | undefined }>();
+  private commitGraphChild: ChildProcess | undefined;
   private commitGraphWrite: Promise<'present' | 'written' | 'failed'> | undefined;
 
   private constructor(
@@ -190,11 +191,12 @@ export class Repository {
    * `git gc` and `git maintenance` write themselves; AIL writes it in the background, detached so that
    * a short-lived CLI leaves the write to finish, and only when none is there.
    */
-  ensureCommitGraph(): Promise<'present' | 'written' | 'failed'> {
+  ensureCommitGraph(options: { keepProcessAlive?: boolean } = {}): Promise<'present' | 'written' | 'failed'> {
     const info = path.join(this.commonDir, 'objects', 'info');
     if (existsSync(path.join(info, 'commit-graph')) || existsSync(path.join(info, 'commit-graphs', 'commit-graph-chain'))) {
       return Promise.resolve('present');
     }
+    if (options.keepProcessAlive) this.commitGraphChild?.ref();
     this.commitGraphWrite ??= new Promise((resolve) => {
       const child = spawn(this.git.gitPath, this.git.argv(['commit-graph', 'write', '--reachable', '--changed-paths']), {
         cwd: this.root,
@@ -202,9 +204,11 @@ export class Repository {
         stdio: 'ignore',
         detached: true,
       });
+      this.commitGraphChild = child;
       child.on('error', () => resolve('failed'));
       child.on('close', (code) => resolve(code === 0 ? 'written' : 'failed'));
-      child.unref();
+      // Unreferenced, a short-lived CLI exits while git finishes the write; someone awaiting it must keep the process alive.
+      if (!options.keepProcessAlive) child.unref();
     });
     return this.commitGraphWrite;
   }
