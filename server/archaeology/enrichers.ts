@@ -26,6 +26,8 @@ export interface EvidenceSource {
 /** Adds facts to the evidence already chosen (the pull request that merged a commit, its review, issue titles). */
 export interface EvidenceEnricher {
   readonly name: string;
+  /** Called when a question begins, before blame: warm what every answer will need. Optional; must not throw. */
+  begin?(query: QueryFacts, signal: AbortSignal): void;
   /**
    * Called as soon as blame names the likely commits, while line history is still running: start
    * look-ups now so that `enrich` finds them done. Optional; must not throw.
@@ -46,6 +48,10 @@ export class MergeCommitEnricher implements EvidenceEnricher {
 
   constructor(private readonly limit = 2) {}
 
+  begin(query: QueryFacts, signal: AbortSignal): void {
+    this.mainline(query, signal).catch(() => undefined);
+  }
+
   prefetch(query: QueryFacts, shas: string[], signal: AbortSignal): void {
     for (const sha of shas.slice(0, this.limit)) this.mention(query, sha, signal).catch(() => undefined);
   }
@@ -61,6 +67,10 @@ export class MergeCommitEnricher implements EvidenceEnricher {
     return {};
   }
 
+  private mainline(query: QueryFacts, signal: AbortSignal): Promise<{ shas: Set<string>; complete: boolean }> {
+    return this.mainlines.get(`${query.repo.root}\0${query.head}`, (shared) => firstParentLine(query.repo, query.head, MAINLINE_LIMIT, shared), signal);
+  }
+
   private mention(query: QueryFacts, sha: string, signal: AbortSignal): Promise<PullRequestMention | undefined> {
     const key = `${query.repo.root}\0${query.head}\0${sha}`;
     return this.found.get(key, (shared) => this.lookUp(query, sha, shared), signal);
@@ -68,7 +78,7 @@ export class MergeCommitEnricher implements EvidenceEnricher {
 
   private async lookUp(query: QueryFacts, sha: string, signal: AbortSignal): Promise<PullRequestMention | undefined> {
     // Most commits of a squash-merge or direct-push history sit on the first-parent line: no merge brought them.
-    const mainline = await this.mainlines.get(`${query.repo.root}\0${query.head}`, (shared) => firstParentLine(query.repo, query.head, MAINLINE_LIMIT, shared), signal);
+    const mainline = await this.mainline(query, signal);
     if (mainline.shas.has(sha)) return undefined;
     const merge = await mergeThatIntroduced(query.repo, query.head, sha, signal);
     if (signal.aborted) throw new CancelledError();

@@ -102,17 +102,23 @@ export class ArchaeologyProvider {
       if (input.signal?.aborted) throw new CancelledError();
     };
 
-    // Blame and the range's line history do not depend on each other: run them side by side.
+    const facts: QueryFacts = { repo, head, file, lines, question, intent: intentOf(question) };
+    if (depth === 'full') for (const enricher of this.enrichers) enricher.begin?.(facts, signal);
+    // Blame and the range's line history do not depend on each other: run them side by side, blame
+    // started first (starting a process costs milliseconds, and blame is what the answer waits for).
     const committedRange = lines ? committedLinesOf(lines, headFile.text, contents) : undefined;
     const blameRequest = { path: file, head, blob: headFile.blob, contents };
+    const blameStarted = performance.now();
+    const blamePromise = lines ? blamer.blameLines({ ...blameRequest, lines }, signal) : blamer.blame(blameRequest, signal);
+    blamePromise.catch(() => undefined);
+    await new Promise<void>((resolve) => setImmediate(resolve)); // let blame reach its spawn before line history spawns
     const lineHistoryPromise =
       depth === 'full' && committedRange && lineCount > 0
         ? this.lineHistory(repo, head, file, headFile.blob, committedRange, signal)
         : Promise.resolve(undefined);
     let blame: TracedBlame;
-    const blameStarted = performance.now();
     try {
-      blame = lines ? await blamer.blameLines({ ...blameRequest, lines }, signal) : await blamer.blame(blameRequest, signal);
+      blame = await blamePromise;
     } catch (error) {
       cut();
       if (!isCancelled(error)) throw error;
@@ -138,29 +144,36 @@ export class ArchaeologyProvider {
     for (const [index, count] of blamed) if (isUncommitted(blame.commits[index]!.sha)) uncommittedLines += count;
     if (uncommittedLines > 0) warnings.add('uncommitted-lines');
 
-    const facts: QueryFacts = { repo, head, file, lines, question, intent: intentOf(question) };
     if (depth === 'full') {
       const likely = [...blamed.entries()].sort((a, b) => b[1] - a[1]).map(([index]) => blame.commits[index]!.sha).filter((sha) => !isUncommitted(sha));
       for (const enricher of this.enrichers) enricher.prefetch?.(facts, likely, signal);
-    }
-    const renamedPaths = new Set<string>();
-    for (const [index] of blamed) {
-      const commit = blame.commits[index]!;
-      if (commit.filename && commit.filename !== file && !isUncommitted(commit.sha)) renamedPaths.add(commit.filename);
     }
     // Line history may take longer than blame on a long-lived file: wait for it a little past blame
     // (half again, at least LINE_HISTORY_GRACE_MS), then answer without it. The walk goes on, bounded by the
     // query's time limit, and the next question about these lines finds it done.
     const graceMs = Math.max(LINE_HISTORY_GRACE_MS, (performance.now() - blameStarted) * 0.5);
+    // Lines blamed under another path: a rename when that path is gone at HEAD, code moved or copied
+    // from a file that is still there otherwise. A cat-file look-up each, no history walk.
+    const otherPaths = new Set<string>();
+    for (const [index] of blamed) {
+      const commit = blame.commits[index]!;
+      if (commit.filename && commit.filename !== file && !isUncommitted(commit.sha)) otherPaths.add(commit.filename);
+    }
+    const renamedFrom = new Set<string>();
+    await Promise.all(
+      [...otherPaths].map(async (other) => {
+        if ((await repo.objects.read(`${head}:${other}`)).kind === 'missing') renamedFrom.add(other);
+      }),
+    );
     const [lineResult, fileResult] = await Promise.all([
       withinMs(lineHistoryPromise, graceMs, cancelledHistory<LineHistoryEntry>()),
-      !lines || renamedPaths.size > 0 ? this.fileHistory(repo, head, file, signal) : Promise.resolve(undefined),
+      lines ? Promise.resolve(undefined) : this.fileHistory(repo, head, file, signal),
     ]);
     cut();
     noteIncomplete(lineResult, 'line-history-incomplete', warnings);
     noteIncomplete(fileResult, 'file-history-incomplete', warnings);
 
-    const candidates = gatherCandidates(blame, blamed, lineResult, fileResult, file);
+    const candidates = gatherCandidates(blame, blamed, lineResult, fileResult, file, renamedFrom);
     const sourced = await this.fromSources(facts, signal, warnings);
     for (const { sha, similarity } of sourced) {
       const candidate = candidates.get(sha) ?? newCandidate(sha);
@@ -345,6 +358,7 @@ function gatherCandidates(
   lineResult: HistoryResult<LineHistoryEntry> | undefined,
   fileResult: HistoryResult<FileHistoryEntry> | undefined,
   file: string,
+  renamedFrom: Set<string>,
 ): Map<string, Candidate> {
   const candidates = new Map<string, Candidate>();
   const get = (sha: string) => {
@@ -353,7 +367,7 @@ function gatherCandidates(
     return candidate;
   };
   // Paths this file had before a rename. A copy (`C`, which --follow also reports) is code taken from a file that still exists.
-  const historicPaths = new Set<string>();
+  const historicPaths = new Set<string>(renamedFrom);
   for (const entry of fileResult?.items ?? []) {
     if (entry.oldPath && entry.status.startsWith('R')) historicPaths.add(entry.oldPath);
   }

@@ -55,8 +55,8 @@ export class Blamer {
     return this.blames.size;
   }
 
-  blame(request: BlameRequest, signal?: AbortSignal): Promise<TracedBlame> {
-    const ignore = this.ignoreFiles();
+  async blame(request: BlameRequest, signal?: AbortSignal): Promise<TracedBlame> {
+    const ignore = await this.ignoreFiles();
     return this.blames.get(this.key(request, ignore), (shared) => this.compute(request, ignore, shared), signal);
   }
 
@@ -66,14 +66,13 @@ export class Blamer {
    * warms the whole file afterwards (`warm`), so the lines asked next are lookups.
    */
   async blameLines(request: BlameRequest & { lines: { start: number; end: number } }, signal?: AbortSignal): Promise<TracedBlame> {
-    const known = this.blames.peek(this.key({ ...request, lines: undefined }, this.ignoreFiles()));
+    const known = this.blames.peek(this.key({ ...request, lines: undefined }, await this.ignoreFiles()));
     return known ?? this.blame(request, signal);
   }
 
   /** Starts the whole file's blame in the background (one at a time), so its later lines are lookups. */
   warm(request: BlameRequest): void {
     const whole = { ...request, lines: undefined };
-    if (this.blames.peek(this.key(whole, this.ignoreFiles()))) return;
     void this.background.run(() => this.blame(whole)).catch(() => undefined);
   }
 
@@ -97,9 +96,9 @@ export class Blamer {
    * The ignore-revs files as they are now: `.git-blame-ignore-revs` and the file `blame.ignoreRevsFile`
    * names. Their paths and contents are part of every blame's key, so editing either makes a new blame.
    */
-  private ignoreFiles(): IgnoreFiles {
+  private async ignoreFiles(): Promise<IgnoreFiles> {
     const files = [path.join(this.repo.root, '.git-blame-ignore-revs')];
-    const configured = this.repo.configValueNow('blame.ignoreRevsFile');
+    const configured = await this.repo.configValue('blame.ignoreRevsFile');
     if (configured) files.push(path.resolve(this.repo.root, configured));
     const hash = createHash('sha1');
     const present: string[] = [];

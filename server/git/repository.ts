@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -110,17 +110,16 @@ export class Repository {
 
   /**
    * One value of the repository's git config, re-read only when a config file changed (the
-   * repository's own, or the user's). Undefined when unset. Synchronous, for cache keys: it runs
-   * `git config` only when a file changed, a few milliseconds at most.
+   * repository's own, or the user's). Undefined when unset.
    */
-  configValueNow(key: string): string | undefined {
+  async configValue(key: string): Promise<string | undefined> {
     const stamp = [path.join(this.commonDir, 'config'), path.join(os.homedir(), '.gitconfig'), path.join(os.homedir(), '.config', 'git', 'config')]
       .map((file) => (existsSync(file) ? statSync(file).mtimeMs : 0))
       .join(':');
     const cached = this.configCache.get(key);
     if (cached && cached.stamp === stamp) return cached.value;
-    const result = spawnSync(this.git.gitPath, this.git.argv(['config', '--get', key]), { cwd: this.root, env: gitEnvironment(), encoding: 'utf8', timeout: 5000 });
-    const value = result.status === 0 ? result.stdout.trim() || undefined : undefined;
+    const outcome = await this.git.run(['config', '--get', key], { okExitCodes: [1] });
+    const value = outcome.kind === 'ok' ? outcome.stdout.trim() || undefined : undefined;
     this.configCache.set(key, { stamp, value });
     return value;
   }
