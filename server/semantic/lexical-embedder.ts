@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import { stem, words } from '../archaeology/text';
+import { normalize, type Embedder } from './embedder';
+
+const STOP = new Set('a an the and or but of to in on at by for with from is are was were be been do does did this that it its why how what when who we our you'.split(' '));
+
+/**
+ * The built-in embedder for when no model can be had: hashed features of words (stemmed, identifiers
+ * split), word pairs and character trigrams, signed feature hashing into a fixed dimension. No
+ * download, no native code, deterministic. It sees words, not meaning: the semantic cache's guards
+ * (intent, direction, identifiers, numbers) do the rest.
+ */
+export class LexicalEmbedder implements Embedder {
+  readonly id: string;
+
+  constructor(readonly dimension = 384) {
+    this.id = `lexical-v1-${dimension}`;
+  }
+
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    return texts.map((text) => this.embedOne(text));
+  }
+
+  embedOne(text: string): Float32Array {
+    const vector = new Float32Array(this.dimension);
+    const terms = words(text).filter((word) => !STOP.has(word)).map(stem);
+    for (const term of terms) this.add(vector, `w:${term}`, 1);
+    for (let i = 0; i + 1 < terms.length; i++) this.add(vector, `b:${terms[i]} ${terms[i + 1]}`, 0.5);
+    for (const term of terms) {
+      const padded = ` ${term} `;
+      for (let i = 0; i + 3 <= padded.length; i++) this.add(vector, `c:${padded.slice(i, i + 3)}`, 0.25);
+    }
+    return normalize(vector);
+  }
+
+  private add(vector: Float32Array, feature: string, weight: number): void {
+    const digest = createHash('md5').update(feature).digest();
+    const index = digest.readUInt32LE(0) % this.dimension;
+    const sign = digest[4]! & 1 ? 1 : -1;
+    vector[index]! += sign * weight;
+  }
+}
