@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { stem, words } from '../archaeology/text';
 import { normalize, type Embedder } from './embedder';
 
@@ -34,9 +33,18 @@ export class LexicalEmbedder implements Embedder {
   }
 
   private add(vector: Float32Array, feature: string, weight: number): void {
-    const digest = createHash('md5').update(feature).digest();
-    const index = digest.readUInt32LE(0) % this.dimension;
-    const sign = digest[4]! & 1 ? 1 : -1;
-    vector[index]! += sign * weight;
+    const hash = fnv1a(feature);
+    const sign = hash & 0x80000000 ? 1 : -1;
+    vector[(hash & 0x7fffffff) % this.dimension]! += sign * weight;
   }
+}
+
+/** FNV-1a, 32 bits, over UTF-16 code units: fast and well spread for short strings. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
 }
