@@ -10,27 +10,82 @@ export function isCancelled(error: unknown): error is CancelledError {
   return error instanceof CancelledError;
 }
 
-interface Entry<V> {
+interface Flight<V> {
   promise: Promise<V>;
-  settled: boolean;
   waiters: number;
   controller: AbortController;
+  settled: boolean;
 }
 
 /**
- * A bounded map of computations by key, with one flight per key: concurrent callers share one
- * promise, a resolved value is kept (least recently used is dropped first), a rejection is never
- * kept. Each caller brings its own signal; the shared work is aborted only when every caller
- * waiting for it has gone.
+ * One flight per key and nothing kept: concurrent callers of the same key share one computation, which
+ * is forgotten when it settles (a failure is never remembered). Each caller brings its own signal; the
+ * shared work is aborted only when every caller waiting for it has gone.
+ */
+export class SingleFlight<K, V> {
+  private readonly flights = new Map<K, Flight<V>>();
+
+  get size(): number {
+    return this.flights.size;
+  }
+
+  run(key: K, compute: (signal: AbortSignal) => Promise<V>, signal?: AbortSignal): Promise<V> {
+    if (signal?.aborted) return Promise.reject(new CancelledError());
+    let flight = this.flights.get(key);
+    if (!flight) {
+      const created: Flight<V> = { promise: undefined as unknown as Promise<V>, waiters: 0, controller: new AbortController(), settled: false };
+      created.promise = compute(created.controller.signal).finally(() => {
+        created.settled = true;
+        if (this.flights.get(key) === created) this.flights.delete(key);
+      });
+      created.promise.catch(() => undefined);
+      this.flights.set(key, created);
+      flight = created;
+    }
+    return signal ? this.wait(key, flight, signal) : flight.promise;
+  }
+
+  private wait(key: K, flight: Flight<V>, signal: AbortSignal): Promise<V> {
+    flight.waiters++;
+    return new Promise<V>((resolve, reject) => {
+      const onAbort = () => {
+        flight.waiters--;
+        if (flight.waiters === 0 && !flight.settled) {
+          flight.controller.abort();
+          if (this.flights.get(key) === flight) this.flights.delete(key);
+        }
+        reject(new CancelledError());
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      flight.promise.then(
+        (value) => {
+          signal.removeEventListener('abort', onAbort);
+          flight.waiters--;
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          flight.waiters--;
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+/**
+ * A bounded map of computed values with one flight per key: concurrent callers share one computation,
+ * a resolved value is kept (least recently used dropped first), a rejection is never kept.
  */
 export class FlightCache<K, V> {
-  private readonly entries = new Map<K, Entry<V>>();
   private readonly values = new Map<K, V>();
+  private readonly flights = new SingleFlight<K, V>();
+  private generation = 0;
 
   constructor(private readonly limit: number) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.values.size;
   }
 
   /** A value already computed, without waiting. */
@@ -40,81 +95,38 @@ export class FlightCache<K, V> {
 
   get(key: K, compute: (signal: AbortSignal) => Promise<V>, signal?: AbortSignal): Promise<V> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
-    let entry = this.entries.get(key);
-    if (entry) {
-      this.entries.delete(key);
-      this.entries.set(key, entry); // most recently used last
-    } else {
-      const controller = new AbortController();
-      const created: Entry<V> = { promise: undefined as unknown as Promise<V>, settled: false, waiters: 0, controller };
-      created.promise = compute(controller.signal).then(
-        (value) => {
-          created.settled = true;
-          if (this.entries.get(key) === created) this.values.set(key, value);
-          return value;
-        },
-        (error: unknown) => {
-          created.settled = true;
-          if (this.entries.get(key) === created) {
-            this.entries.delete(key);
-            this.values.delete(key);
-          }
-          throw error;
-        },
-      );
-      created.promise.catch(() => undefined);
-      this.entries.set(key, created);
-      this.evict();
-      entry = created;
+    if (this.values.has(key)) {
+      const value = this.values.get(key)!;
+      this.values.delete(key);
+      this.values.set(key, value); // most recently used last
+      return Promise.resolve(value);
     }
-    if (entry.settled || !signal) return entry.promise;
-    return this.wait(key, entry, signal);
+    const generation = this.generation;
+    return this.flights.run(
+      key,
+      async (shared) => {
+        const value = await compute(shared);
+        if (generation === this.generation) this.store(key, value);
+        return value;
+      },
+      signal,
+    );
   }
 
   delete(key: K): void {
-    this.entries.delete(key);
     this.values.delete(key);
   }
 
+  /** Drops every kept value; computations under way finish for their callers but are not kept. */
   clear(): number {
-    const count = this.entries.size;
-    this.entries.clear();
+    const count = this.values.size;
     this.values.clear();
+    this.generation++;
     return count;
   }
 
-  private wait(key: K, entry: Entry<V>, signal: AbortSignal): Promise<V> {
-    entry.waiters++;
-    return new Promise<V>((resolve, reject) => {
-      const onAbort = () => {
-        entry.waiters--;
-        if (entry.waiters === 0 && !entry.settled) {
-          entry.controller.abort();
-          if (this.entries.get(key) === entry) this.entries.delete(key);
-        }
-        reject(new CancelledError());
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      entry.promise.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          entry.waiters--;
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          entry.waiters--;
-          reject(error);
-        },
-      );
-    });
-  }
-
-  private evict(): void {
-    while (this.entries.size > this.limit) {
-      const oldest = this.entries.keys().next().value as K;
-      this.entries.delete(oldest);
-      this.values.delete(oldest);
-    }
+  private store(key: K, value: V): void {
+    this.values.set(key, value);
+    while (this.values.size > this.limit) this.values.delete(this.values.keys().next().value as K);
   }
 }
