@@ -5,7 +5,8 @@ import type { TracedBlame } from '../git/blamer';
 import { commitRef, shortSha, type CommitInfo } from '../git/commit';
 import { fileHistory, lineHistory, type FileHistoryEntry, type HistoryResult, type LineHistoryEntry } from '../git/history';
 import type { RepositoryRegistry } from '../git/registry';
-import { countLines } from '../git/repository';
+import type { Blamer } from '../git/blamer';
+import { countLines, type HeadFile, type Repository } from '../git/repository';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
 import { mapToCommittedLines } from '../util/linemap';
 import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
@@ -34,6 +35,23 @@ export interface AskInput {
    */
   depth?: 'quick' | 'full';
   signal?: AbortSignal;
+}
+
+/** A question whose file, HEAD and lines are known and valid. */
+export interface ResolvedQuestion {
+  repo: Repository;
+  blamer: Blamer;
+  /** Path relative to the repository root. */
+  file: string;
+  head: string;
+  headFile: HeadFile;
+  /** Unsaved text that differs from the committed file. */
+  contents: string | undefined;
+  lineCount: number;
+  lines: { start: number; end: number } | undefined;
+  /** Normalized: whitespace collapsed, the default question when none was asked. */
+  question: string;
+  depth: 'quick' | 'full';
 }
 
 export interface ProviderParts {
@@ -72,12 +90,15 @@ export class ArchaeologyProvider {
   }
 
   async ask(input: AskInput): Promise<ArchaeologyContext> {
-    const started = performance.now();
-    const question = normalizeQuestion(input.question);
-    const depth = input.depth ?? 'full';
-    const timeLimitMs = input.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-    const deadline = AbortSignal.timeout(timeLimitMs);
-    const signal = input.signal ? AbortSignal.any([input.signal, deadline]) : deadline;
+    return this.answer(await this.resolve(input), input);
+  }
+
+  /**
+   * Everything an answer depends on, found cheaply (no blame, no history): the work tree, HEAD, the
+   * file's blob, the unsaved text that differs from it, the validated lines and the normalized question.
+   * Bad input fails here, with an AilError. The answer caches key on this.
+   */
+  async resolve(input: AskInput): Promise<ResolvedQuestion> {
     const { repo, blamer } = input.repository
       ? await this.parts.registry.forDirectory(input.repository)
       : await this.parts.registry.forFile(input.path);
@@ -87,6 +108,16 @@ export class ArchaeologyProvider {
     const contents = input.contents !== undefined && input.contents !== headFile.text ? input.contents : undefined;
     const lineCount = contents === undefined ? headFile.lineCount : countLines(contents);
     const lines = validateLines(input.lines, lineCount);
+    return { repo, blamer, file, head, headFile, contents, lineCount, lines, question: normalizeQuestion(input.question), depth: input.depth ?? 'full' };
+  }
+
+  /** The answer to a resolved question, dug from the history now. */
+  async answer(target: ResolvedQuestion, input: AskInput): Promise<ArchaeologyContext> {
+    const started = performance.now();
+    const { repo, blamer, file, head, headFile, contents, lineCount, lines, question, depth } = target;
+    const timeLimitMs = input.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
+    const deadline = AbortSignal.timeout(timeLimitMs);
+    const signal = input.signal ? AbortSignal.any([input.signal, deadline]) : deadline;
     const range = lines && toRange(lines);
     const warnings = new Set<string>();
     if (repo.shallow) warnings.add('shallow-history');

@@ -31,6 +31,7 @@ export class Repository {
   readonly objects: CatFileBatch;
   private readonly commitCache = new Map<string, Promise<CommitInfo | undefined>>();
   private static readonly COMMIT_CACHE_LIMIT = 20_000;
+  private readonly headFiles = new Map<string, HeadFile>();
   private readonly configCache = new Map<string, { stamp: string; value: string | undefined }>();
   private commitGraphChild: ChildProcess | undefined;
   private commitGraphWrite: Promise<'present' | 'written' | 'failed'> | undefined;
@@ -162,8 +163,18 @@ export class Repository {
     return relative.split(path.sep).join('/');
   }
 
-  /** The file as committed at `head`, or a clear error saying why it cannot be asked about. */
+  /** The file as committed at `head`, or a clear error saying why it cannot be asked about. Kept per (head, path). */
   async headFile(relativePath: string, head: string): Promise<HeadFile> {
+    const key = `${head}:${relativePath}`;
+    const known = this.headFiles.get(key);
+    if (known) return known;
+    const file = await this.readHeadFile(relativePath, head);
+    this.headFiles.set(key, file);
+    if (this.headFiles.size > 256) this.headFiles.delete(this.headFiles.keys().next().value!);
+    return file;
+  }
+
+  private async readHeadFile(relativePath: string, head: string): Promise<HeadFile> {
     const object = await this.objects.read(`${head}:${relativePath}`);
     if (object.kind === 'found' && object.type === 'blob') {
       if (isBinary(object.content)) throw new AilError('file-binary', `${relativePath} is a binary file; AIL explains text`);

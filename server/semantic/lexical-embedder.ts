@@ -1,7 +1,12 @@
 import { stem, words } from '../archaeology/text';
 import { normalize, type Embedder } from './embedder';
 
-const STOP = new Set('a an the and or but of to in on at by for with from is are was were be been do does did this that it its why how what when who we our you'.split(' '));
+/** Words that carry no topic: function words, and the filler of questions about code ("what is the reason this code exists"). */
+const STOP = new Set(
+  `a an the and or but of to in on at by for with from is are was were be been do does did this that it its how what
+  why when who which where we our you us there here reason reasons purpose point exist exists existing code line
+  lines thing`.split(/\s+/),
+);
 
 /**
  * The built-in embedder for when no model can be had: hashed features of words (stemmed, identifiers
@@ -23,6 +28,8 @@ export class LexicalEmbedder implements Embedder {
   embedOne(text: string): Float32Array {
     const vector = new Float32Array(this.dimension);
     const terms = words(text).filter((word) => !STOP.has(word)).map(stem);
+    // A question with no topic ("why is this here?") is like every other such question; the cache's guards tell why from who or when.
+    if (terms.length === 0) this.add(vector, 'w:', 1);
     for (const term of terms) this.add(vector, `w:${term}`, 1);
     for (let i = 0; i + 1 < terms.length; i++) this.add(vector, `b:${terms[i]} ${terms[i + 1]}`, 0.5);
     for (const term of terms) {

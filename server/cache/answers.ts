@@ -1,0 +1,138 @@
+import { LRUCache } from 'lru-cache';
+import type { ArchaeologyContext, CacheStats } from '../../shared/types';
+import type { ArchaeologyProvider, AskInput, ResolvedQuestion } from '../archaeology/provider';
+import type { Embedder } from '../semantic/embedder';
+import { SingleFlight } from '../util/flight';
+import { answerKey, rolloutBucket, textIdentity } from './key';
+import { SemanticCache, type AnswerScope } from './semantic-cache';
+import { QueryStats } from './stats';
+
+/** The cache settings of the one settings table; applied live by `configure`. */
+export interface CacheSettings {
+  cacheSize: number;
+  semanticCacheEnabled: boolean;
+  semanticCacheRollout: number;
+  semanticCacheThreshold: number;
+  semanticCacheSize: number;
+}
+
+export interface IndexStatus {
+  state: 'off' | 'building' | 'ready' | 'failed';
+  commits: number;
+  embedder: string;
+}
+
+export interface AnswerServiceParts {
+  provider: ArchaeologyProvider;
+  /** The embedder questions are compared with, when there is one (the model, or the lexical fallback). */
+  embedder: () => Embedder | undefined;
+  /** The commit index's state, for stats. */
+  indexStatus?: () => IndexStatus;
+}
+
+/**
+ * Answers questions through the two cache tiers: L1, exact (an LRU keyed by everything the answer
+ * depends on), then L2, semantic (a paraphrase of a cached question about the same text), then the
+ * provider, with one computation per key at a time. Partial answers are never cached.
+ */
+export class AnswerService {
+  private l1: LRUCache<string, ArchaeologyContext>;
+  private readonly l2: SemanticCache;
+  private readonly flights = new SingleFlight<string, ArchaeologyContext>();
+  readonly stats = new QueryStats();
+
+  constructor(private readonly parts: AnswerServiceParts, private settings: CacheSettings) {
+    this.l1 = newL1(settings.cacheSize);
+    this.l2 = new SemanticCache({ capacity: settings.semanticCacheSize, threshold: settings.semanticCacheThreshold });
+  }
+
+  /** Applies new settings at once: L1 resized (keeping its most recent answers), L2 switched, resized or re-thresholded. */
+  configure(settings: CacheSettings): void {
+    if (settings.cacheSize !== this.settings.cacheSize) {
+      const previous = this.l1;
+      this.l1 = newL1(settings.cacheSize);
+      if (settings.cacheSize > 0) for (const [key, value] of [...previous.entries()].reverse()) this.l1.set(key, value);
+    }
+    if (!settings.semanticCacheEnabled) this.l2.clear(); // the kill switch frees the index's memory at once
+    this.l2.configure({ capacity: settings.semanticCacheSize, threshold: settings.semanticCacheThreshold });
+    this.settings = settings;
+  }
+
+  async ask(input: AskInput): Promise<ArchaeologyContext> {
+    const started = performance.now();
+    const target = await this.parts.provider.resolve(input);
+    const key = answerKey(target, input.maxEvidence);
+    const cached = this.l1.get(key);
+    if (cached) return this.finish({ ...cached, question: target.question, source: 'l1' }, started);
+
+    const scope = scopeOf(target);
+    const embedder = this.l2Embedder(target.question);
+    let vector: Float32Array | undefined;
+    if (embedder) {
+      [vector] = await embedder.embed([target.question], input.signal);
+      const hit = this.l2.lookupVector(embedder.id, vector!, scope, target.question);
+      if (hit) {
+        return this.finish({ ...hit.answer, question: target.question, source: 'l2', similarity: hit.similarity, cachedQuestion: hit.cachedQuestion }, started);
+      }
+      this.stats.l2Misses++;
+    }
+
+    const answer = await this.flights.run(key, (signal) => this.parts.provider.answer(target, { ...input, signal }), input.signal);
+    if (!answer.partial) {
+      if (this.settings.cacheSize > 0) this.l1.set(key, answer);
+      // The kill switch may have been flipped while the answer was being dug.
+      if (embedder && vector && this.settings.semanticCacheEnabled) this.l2.addVector(embedder, vector, scope, target.question, answer);
+    }
+    return this.finish({ ...answer, source: 'cold' }, started);
+  }
+
+  clear(): { l1: number; l2: number } {
+    const l1 = this.l1.size;
+    this.l1.clear();
+    return { l1, l2: this.l2.clear() };
+  }
+
+  cacheStats(): CacheStats {
+    const s = this.stats;
+    const round = (n: number) => Math.round(n * 100) / 100;
+    return {
+      l1: { hits: s.l1Hits, misses: s.l1Misses, size: this.l1.size, capacity: this.settings.cacheSize },
+      l2: {
+        hits: s.l2Hits,
+        misses: s.l2Misses,
+        size: this.l2.size,
+        capacity: this.settings.semanticCacheSize,
+        enabled: this.settings.semanticCacheEnabled,
+        rollout: this.settings.semanticCacheRollout,
+        threshold: this.settings.semanticCacheThreshold,
+      },
+      hitRate: round(s.hitRate * 10_000) / 10_000,
+      queries: s.queries,
+      avgQueryTimeMs: round(s.avgMs),
+      p95QueryTimeMs: round(s.p95Ms),
+      index: this.parts.indexStatus?.() ?? { state: 'off', commits: 0, embedder: this.parts.embedder()?.id ?? 'none' },
+      memoryRssBytes: process.memoryUsage.rss(),
+    };
+  }
+
+  /** The embedder to use for L2 on this question, or undefined when L2 is off, the question is outside the rollout, or there is none. */
+  private l2Embedder(question: string): Embedder | undefined {
+    if (!this.settings.semanticCacheEnabled || this.settings.semanticCacheSize < 1) return undefined;
+    if (rolloutBucket(question) >= this.settings.semanticCacheRollout) return undefined;
+    return this.parts.embedder();
+  }
+
+  private finish(answer: ArchaeologyContext, started: number): ArchaeologyContext {
+    const ms = performance.now() - started;
+    this.stats.record(answer.source, ms);
+    return { ...answer, queryTimeMs: Math.round(ms * 1000) / 1000 };
+  }
+}
+
+function newL1(capacity: number): LRUCache<string, ArchaeologyContext> {
+  return new LRUCache<string, ArchaeologyContext>({ max: Math.max(1, capacity) });
+}
+
+function scopeOf(target: ResolvedQuestion): AnswerScope {
+  return { root: target.repo.root, head: target.head, file: target.file, text: textIdentity(target), ...(target.lines ? { lines: target.lines } : {}) };
+}

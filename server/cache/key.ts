@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+import type { ResolvedQuestion } from '../archaeology/provider';
+
+/** A question as the caches compare it: lowercase, single spaces, no trailing punctuation. */
+export function normalizeForCache(question: string): string {
+  return question.toLowerCase().replace(/\s+/g, ' ').trim().replace(/[\s?!.]+$/, '');
+}
+
+/** The text an answer was computed for: the committed blob, or a hash of the unsaved text. */
+export function textIdentity(target: ResolvedQuestion): string {
+  return target.contents === undefined ? `blob:${target.headFile.blob}` : `text:${createHash('sha256').update(target.contents).digest('hex')}`;
+}
+
+/**
+ * The L1 key: a SHA-256 of everything the answer depends on (work tree, HEAD, the file and its text,
+ * the lines, the normalized question, how much evidence and how deep). A new commit or an edit makes a
+ * new key, so nothing stale can be served.
+ */
+export function answerKey(target: ResolvedQuestion, maxEvidence: number | undefined): string {
+  const lines = target.lines ? `${target.lines.start}-${target.lines.end}` : 'file';
+  return createHash('sha256')
+    .update(
+      JSON.stringify([target.repo.root, target.head, target.file, textIdentity(target), lines, normalizeForCache(target.question), maxEvidence ?? null, target.depth]),
+    )
+    .digest('hex');
+}
+
+/** A stable bucket 0..99 for a question: the same question always takes the same path through a partial rollout. */
+export function rolloutBucket(question: string): number {
+  return createHash('sha256').update(normalizeForCache(question)).digest().readUInt32BE(0) % 100;
+}
