@@ -2,6 +2,9 @@
 import { build } from 'esbuild';
 import { chmodSync } from 'node:fs';
 
+// Native addons and the model runtime load from node_modules at run time; they cannot be bundled.
+const native = ['hnswlib-node', '@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-web', 'sharp'];
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -12,8 +15,8 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: ['server/lsp/main.ts'], outfile: 'dist/server.js' }),
-  build({ ...common, entryPoints: ['server/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, entryPoints: ['server/lsp/main.ts'], outfile: 'dist/server.js', external: native }),
+  build({ ...common, entryPoints: ['server/cli/main.ts'], outfile: 'dist/cli.js', external: native, banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
 ]);
 chmodSync('dist/cli.js', 0o755);

@@ -1,22 +1,62 @@
 import type { Settings } from '../shared/settings';
 import { MergeCommitEnricher } from './archaeology/enrichers';
 import { ArchaeologyProvider } from './archaeology/provider';
+import { AnswerService } from './cache/answers';
 import { RepositoryRegistry } from './git/registry';
+import { SemanticLayer } from './semantic/layer';
+import { SemanticSource } from './semantic/source';
 
 /** The engine, built from its parts in one place. The CLI and the language server both start here. */
 export interface Engine {
   registry: RepositoryRegistry;
   provider: ArchaeologyProvider;
+  /** Questions go through here: L1, L2, then the provider. */
+  answers: AnswerService;
+  semantic: SemanticLayer;
   dispose(): Promise<void>;
 }
 
-/** `warmFiles`: blame whole files in the background after a question about some of their lines (long-lived processes). */
-export function createEngine(settings: Settings, options: { warmFiles?: boolean } = {}): Engine {
+export interface EngineOptions {
+  /** Blame whole files in the background after a question about some of their lines (long-lived processes). */
+  warmFiles?: boolean;
+  /** Build commit indexes that do not exist yet (the server, `ail index`); a one-shot `ail ask` only uses stored ones. */
+  buildIndexes?: boolean;
+  onProgress?: ConstructorParameters<typeof SemanticLayer>[0]['onProgress'];
+  log?: (message: string) => void;
+}
+
+export function createEngine(settings: Settings, options: EngineOptions = {}): Engine {
   const registry = new RepositoryRegistry({
     maxConcurrent: settings.maxWorkers,
     defaultTimeoutMs: Math.max(30_000, settings.maxQueryTimeS * 1000 * 5),
     writeCommitGraph: settings.writeCommitGraph,
   });
-  const provider = new ArchaeologyProvider({ registry, enrichers: [new MergeCommitEnricher()], warmFiles: options.warmFiles ?? false });
-  return { registry, provider, dispose: () => registry.dispose() };
+  const semantic = new SemanticLayer({
+    dataDir: settings.dataDir,
+    model: settings.embeddingModel,
+    modelPath: settings.modelPath,
+    allowRemote: settings.allowModelDownload,
+    batchSize: settings.batchSize,
+    buildMissing: options.buildIndexes ?? false,
+    enabled: settings.semanticIndexEnabled,
+    onProgress: options.onProgress,
+    log: options.log,
+  });
+  const provider = new ArchaeologyProvider({
+    registry,
+    sources: [new SemanticSource(semantic)],
+    enrichers: [new MergeCommitEnricher()],
+    warmFiles: options.warmFiles ?? false,
+  });
+  const answers = new AnswerService({ provider, embedder: () => semantic.embedder(), indexStatus: () => semantic.status() }, settings);
+  return {
+    registry,
+    provider,
+    answers,
+    semantic,
+    dispose: async () => {
+      semantic.dispose();
+      await registry.dispose();
+    },
+  };
 }

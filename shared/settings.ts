@@ -25,6 +25,9 @@ export interface Settings {
   dataDir: string | undefined;
   modelPath: string | undefined;
   writeCommitGraph: boolean;
+  embeddingModel: string;
+  allowModelDownload: boolean;
+  semanticIndexEnabled: boolean;
 }
 
 type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'log-level';
@@ -68,6 +71,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   spec({ key: 'dataDir', vscode: 'dataDir', env: 'AIL_DATA_DIR', kind: 'string', default: undefined, description: 'Where indexes and models are kept (default: ~/.cache/ail).' }),
   spec({ key: 'modelPath', vscode: 'modelPath', env: 'AIL_MODEL_PATH', kind: 'string', default: undefined, description: 'A local folder with the embedding model, for machines without network.' }),
   spec({ key: 'writeCommitGraph', vscode: 'git.writeCommitGraph', env: 'AIL_COMMIT_GRAPH', kind: 'boolean', default: true, description: 'Write a commit-graph with changed-path Bloom filters (as git maintenance does) when a repository has none: path-limited history gets 2-5x faster.' }),
+  spec({ key: 'embeddingModel', vscode: 'semantic.model', env: 'AIL_EMBEDDING_MODEL', kind: 'string', default: 'Xenova/all-MiniLM-L6-v2', description: 'The transformers.js embedding model for the commit index and the semantic cache.' }),
+  spec({ key: 'allowModelDownload', vscode: 'semantic.allowModelDownload', env: 'AIL_ALLOW_MODEL_DOWNLOAD', kind: 'boolean', default: true, description: 'Download the embedding model when no local copy exists; false never touches the network (the lexical embedder is used instead).' }),
+  spec({ key: 'semanticIndexEnabled', vscode: 'semantic.indexEnabled', env: 'AIL_INDEX_ENABLED', kind: 'boolean', default: true, description: 'Build the semantic index of commit messages in the background.' }),
 ];
 
 export class SettingError extends Error {

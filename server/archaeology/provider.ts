@@ -135,6 +135,8 @@ export class ArchaeologyProvider {
 
     const facts: QueryFacts = { repo, head, file, lines, question, intent: intentOf(question) };
     if (depth === 'full') for (const enricher of this.enrichers) enricher.begin?.(facts, signal);
+    // Sources (the commit index) need nothing from blame: start them now, take what they found later.
+    const sourcedPromise = depth === 'full' ? this.fromSources(facts, signal, warnings) : Promise.resolve([]);
     // Blame and the range's line history do not depend on each other: run them side by side, blame
     // started first (starting a process costs milliseconds, and blame is what the answer waits for).
     const committedRange = lines ? committedLinesOf(lines, headFile.text, contents) : undefined;
@@ -205,7 +207,7 @@ export class ArchaeologyProvider {
     noteIncomplete(fileResult, 'file-history-incomplete', warnings);
 
     const candidates = gatherCandidates(blame, blamed, lineResult, fileResult, file, renamedFrom);
-    const sourced = await this.fromSources(facts, signal, warnings);
+    const sourced = await sourcedPromise;
     for (const { sha, similarity } of sourced) {
       const candidate = candidates.get(sha) ?? newCandidate(sha);
       candidate.reasons.add('semantic');

@@ -44,10 +44,16 @@ const WEIGHTS: Record<Intent, { blame: number; history: number; created: number;
   'what-changed': { blame: 0.2, history: 0.25, created: 0, lexical: 0.15, info: 0.1, recency: 0.25, semantic: 0.05 },
 };
 
+/**
+ * When the question names something ("why did we move to bcrypt?"), what the commit says about it
+ * counts for more than which commit touched the lines last.
+ */
+const TOPICAL_WHY = { blame: 0.22, history: 0.1, created: 0.04, lexical: 0.34, info: 0.18, recency: 0.02, semantic: 0.1 };
+
 const YEAR = 365 * 24 * 3600;
 
 export function scoreCandidate(candidate: Candidate, context: RankContext): ScoredCandidate {
-  const w = WEIGHTS[context.intent];
+  const w = context.intent === 'why' && context.questionTerms.size > 0 ? TOPICAL_WHY : WEIGHTS[context.intent];
   const commit = candidate.commit;
   const message = commit ? `${commit.subject}\n${commit.body}` : '';
   const lexical = Math.max(lexicalOverlap(context.questionTerms, message), 0.6 * lexicalOverlap(context.questionTerms, candidate.hunk));

@@ -5,12 +5,17 @@ import { createEngine } from '../compose';
 import { GitRunner } from '../git/runner';
 import { parseAskArgs } from './args';
 import { runBench } from './bench';
+import { openStoredIndex, runIndex, runStats } from './index-commands';
+import { runValidate } from './validate';
 import { formatContext, styleFor } from './format';
 
 const USAGE = `AIL, the Archaeological Intelligence Layer: why is this code like this?
 
 Usage:
   ail ask <path>[:<line>[-<line>]] [question...] [--repo DIR] [--json]
+  ail index [--repo DIR] [--json]      build or update the semantic index of commit messages
+  ail stats [--repo DIR] [--json]      cache and index figures
+  ail validate [--repo DIR] [--json]   check git, the embedder, the index and a search end to end
   ail bench [--repo DIR] [--commits N] [--queries N] [--json]
   ail help
 
@@ -25,6 +30,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await ask(rest);
       case 'bench':
         return await runBench(rest, process.stdout, process.stderr);
+      case 'index':
+        return await runIndex(rest, process.stdout, process.stderr);
+      case 'stats':
+        return await runStats(rest, process.stdout);
+      case 'validate':
+        return await runValidate(rest, process.stdout, process.stderr);
       case undefined:
       case 'help':
       case '--help':
@@ -53,7 +64,8 @@ async function ask(argv: readonly string[]): Promise<number> {
   try {
     // Paths are taken relative to --repo, or to the current directory; either way the file must be inside that work tree.
     const repository = args.repo ? base : (await isInsideWorkTree(base)) ? base : undefined;
-    const context = await engine.provider.ask({
+    if (repository && settings.semanticIndexEnabled) await openStoredIndex(engine, repository);
+    const context = await engine.answers.ask({
       path: path.resolve(base, args.file),
       repository,
       lines: args.lines,

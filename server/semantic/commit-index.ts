@@ -1,0 +1,418 @@
+import { HierarchicalNSW } from 'hnswlib-node';
+import type { Repository } from '../git/repository';
+import type { GitOutcome } from '../git/runner';
+import { CancelledError, isCancelled } from '../util/flight';
+import type { Embedder, ProgressReporter } from './embedder';
+import { loadIndex, removeIndex, saveIndex } from './index-store';
+
+export type CommitIndexState = 'off' | 'building' | 'ready' | 'failed';
+
+export interface CommitHit {
+  sha: string;
+  /** Cosine similarity of the question and the commit's message, 1 − cosine distance. */
+  similarity: number;
+}
+
+export interface CommitIndexOptions {
+  /** Where this repository's index is kept (one directory per repository). */
+  dir: string;
+  /** Commit messages embedded per call to the embedder. */
+  batchSize: number;
+  onProgress?: ProgressReporter;
+  log?: (message: string) => void;
+}
+
+/** What the last open or update did: how it got its index and how many messages it embedded. */
+export interface CommitIndexRun {
+  kind: 'loaded' | 'built' | 'updated' | 'unchanged';
+  embedded: number;
+  count: number;
+  ms: number;
+}
+
+/**
+ * HNSW graph parameters: hnswlib's default M and a lower efConstruction. Measured on the 10,000-commit
+ * benchmark repository: efConstruction 100 inserts ~30% faster than 200, and at search ef 128 finds
+ * 0.99 of the exact top 10 (ties counted), 0.2 ms a search.
+ */
+const M = 16;
+const EF_CONSTRUCTION = 100;
+const RANDOM_SEED = 100;
+/** Search breadth: at least this many candidates, more when more results are asked for. */
+const MIN_EF = 128;
+/** A `restrictTo` set this small is scored exactly; HNSW's filtered search can miss most of a tiny set. */
+const EXACT_LIMIT = 2048;
+/** Commits whose messages one git call reads. */
+const PAGE = 2000;
+/** Longer messages are cut: embedders truncate anyway, and a pasted log should not cost seconds. */
+const MAX_MESSAGE_CHARS = 4000;
+const GIT_TIMEOUT_MS = 300_000;
+
+/** The index searches are answered from. Mutated only by the one running job, between awaits. */
+interface LiveIndex {
+  index: HierarchicalNSW;
+  shas: string[];
+  labels: Map<string, number>;
+  /** The commit this index is complete for; undefined only for an empty repository. */
+  head: string | undefined;
+}
+
+/**
+ * A semantic index of every commit's subject and body, an HNSW graph (cosine) over the embedder's
+ * vectors, labelled by position in a sha table. Built in the background, persisted, verified on load,
+ * brought forward incrementally when HEAD moves on. One build or update runs at a time; searches
+ * meanwhile are answered from the previous index, or with nothing until the first one exists
+ * (queries are answered from git alone then).
+ */
+export class CommitIndex {
+  state: CommitIndexState = 'off';
+  /** Why the index failed, when `state` is 'failed'. */
+  reason: string | undefined;
+  /** What happened to the stored index, e.g. `index-rebuilt: checksum mismatch: commits.hnsw`. */
+  readonly warnings: string[] = [];
+  lastRun: CommitIndexRun | undefined;
+
+  private live: LiveIndex | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly disposed = new AbortController();
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly embedder: Embedder,
+    private readonly options: CommitIndexOptions,
+  ) {}
+
+  get count(): number {
+    return this.live?.shas.length ?? 0;
+  }
+
+  get embedderId(): string {
+    return this.embedder.id;
+  }
+
+  /** The commit the current index is complete for. */
+  get head(): string | undefined {
+    return this.live?.head;
+  }
+
+  /**
+   * Loads the stored index (verified first) and brings it up to HEAD, or builds one. Resolves with the
+   * state when done; never rejects: a failure is `state: 'failed'` with a `reason`, cancellation
+   * leaves the previous index (or 'off').
+   */
+  open(signal?: AbortSignal): Promise<CommitIndexState> {
+    return this.enqueue(signal);
+  }
+
+  /** After HEAD moved: indexes the new commits (or rebuilds if HEAD left the indexed history), then persists. */
+  update(signal?: AbortSignal): Promise<CommitIndexState> {
+    return this.enqueue(signal);
+  }
+
+  /**
+   * The commits whose messages are nearest the question, best first. `restrictTo` limits the answer to
+   * those shas (full ids). Empty while no index exists yet. Throws a CancelledError when the signal aborts.
+   */
+  async search(question: string, k: number, signal?: AbortSignal, restrictTo?: ReadonlySet<string>): Promise<CommitHit[]> {
+    if (signal?.aborted) throw new CancelledError();
+    if (!this.live || this.live.shas.length === 0 || k <= 0 || restrictTo?.size === 0) return [];
+    const [vector] = await this.embedder.embed([question], signal);
+    if (signal?.aborted) throw new CancelledError();
+    const live = this.live; // the freshest index by now
+    if (!vector || !live || live.shas.length === 0) return [];
+    return restrictTo ? searchWithin(live, vector, k, restrictTo) : searchAll(live, vector, k);
+  }
+
+  /** Stops a running build or update and drops the index from memory; the stored files stay. */
+  dispose(): void {
+    this.disposed.abort();
+    this.live = undefined;
+    this.state = 'off';
+  }
+
+  private enqueue(signal: AbortSignal | undefined): Promise<CommitIndexState> {
+    const run = this.queue.then(() => this.runJob(signal));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runJob(callerSignal: AbortSignal | undefined): Promise<CommitIndexState> {
+    const { signal, release } = combine(callerSignal, this.disposed.signal);
+    try {
+      if (signal.aborted) throw new CancelledError();
+      await this.bringUpToDate(signal);
+      this.state = 'ready';
+      this.reason = undefined;
+    } catch (error) {
+      if (isCancelled(error) || signal.aborted) {
+        this.state = this.live ? 'ready' : 'off';
+        this.log('cancelled');
+      } else {
+        const message = error instanceof Error ? error.message : String(error);
+        if (this.live) {
+          this.state = 'ready';
+          this.warnings.push(`index-update-failed: ${message}`);
+        } else {
+          this.state = 'failed';
+          this.reason = message;
+        }
+        this.log(`failed: ${message}`);
+      }
+    } finally {
+      release();
+    }
+    return this.state;
+  }
+
+  private async bringUpToDate(signal: AbortSignal): Promise<void> {
+    const started = performance.now();
+    const head = await this.repo.head();
+    let loaded = false;
+    if (!this.live) {
+      this.state = 'building';
+      const stored = await loadIndex(this.options.dir, { embedder: this.embedder.id, dimension: this.embedder.dimension });
+      if (stored.kind === 'ok') {
+        this.live = { index: stored.index, shas: stored.shas, labels: labelsOf(stored.shas), head: stored.manifest.head };
+        this.state = 'ready';
+        loaded = true;
+        this.log(`loaded ${stored.shas.length} commits (indexed at ${stored.manifest.head.slice(0, 12)})`);
+      } else if (stored.kind === 'invalid') {
+        await removeIndex(this.options.dir);
+        this.warn(`index-rebuilt: ${stored.reason}`);
+      }
+    }
+    const live = this.live;
+    if (!head) {
+      // An empty repository: an empty index, nothing stored until there is a commit to record.
+      this.live ??= emptyIndex(this.embedder.dimension);
+      this.finish(loaded ? 'loaded' : 'unchanged', 0, started);
+      return;
+    }
+    if (live && live.head === head) {
+      this.finish(loaded ? 'loaded' : 'unchanged', 0, started);
+      return;
+    }
+    if (live?.head && (await this.isAncestor(live.head, head, signal))) {
+      const added = await this.addNewCommits(live, head, signal);
+      this.finish('updated', added, started);
+      return;
+    }
+    if (live?.head) this.warn(`index-rebuilt: HEAD ${head.slice(0, 12)} does not contain the indexed commit ${live.head.slice(0, 12)}`);
+    const embedded = await this.build(head, signal);
+    this.finish('built', embedded, started);
+  }
+
+  /** A new index of every commit reachable from `head`; the previous one answers searches until it is done. */
+  private async build(head: string, signal: AbortSignal): Promise<number> {
+    if (!this.live?.head) this.state = 'building';
+    const shas = await this.revList([head], signal);
+    const index = new HierarchicalNSW('cosine', this.embedder.dimension);
+    index.initIndex(Math.max(1, shas.length), M, EF_CONSTRUCTION, RANDOM_SEED);
+    const next: LiveIndex = { index, shas: [], labels: new Map(), head: undefined };
+    const embedded = await this.indexCommits(next, shas, signal, 'indexing commit messages');
+    if (signal.aborted) throw new CancelledError();
+    next.head = head;
+    this.live = next;
+    await this.persist(next);
+    return embedded;
+  }
+
+  /** Adds the commits in `indexed..head` to the live index in place, then persists. */
+  private async addNewCommits(live: LiveIndex, head: string, signal: AbortSignal): Promise<number> {
+    // Commits already present were added by an update that was cancelled before it could persist.
+    const shas = (await this.revList([head, `^${live.head!}`], signal)).filter((sha) => !live.labels.has(sha));
+    const needed = live.shas.length + shas.length;
+    if (needed > live.index.getMaxElements()) live.index.resizeIndex(needed + Math.max(256, Math.ceil(needed / 10)));
+    const embedded = await this.indexCommits(live, shas, signal, 'indexing new commits');
+    if (signal.aborted) throw new CancelledError();
+    live.head = head;
+    await this.persist(live);
+    return embedded;
+  }
+
+  /** Reads the messages of `shas` a page at a time, embeds them in batches and adds them to `target`. */
+  private async indexCommits(target: LiveIndex, shas: readonly string[], signal: AbortSignal, message: string): Promise<number> {
+    const total = shas.length;
+    let done = 0;
+    this.options.onProgress?.({ done, total, message });
+    const batchSize = Math.max(1, this.options.batchSize);
+    for (let start = 0; start < total; start += PAGE) {
+      const page = shas.slice(start, start + PAGE);
+      const messages = await this.readMessages(page, signal);
+      for (let offset = 0; offset < page.length; offset += batchSize) {
+        if (signal.aborted) throw new CancelledError();
+        const batch = page.slice(offset, offset + batchSize);
+        const vectors = await this.embedder.embed(batch.map((_, i) => messages[offset + i]!), signal);
+        if (vectors.length !== batch.length) throw new Error(`the embedder returned ${vectors.length} vectors for ${batch.length} texts`);
+        for (let i = 0; i < batch.length; i++) {
+          const label = target.shas.length;
+          target.index.addPoint(Array.from(vectors[i]!), label);
+          target.shas.push(batch[i]!);
+          target.labels.set(batch[i]!, label);
+        }
+        done += batch.length;
+        this.options.onProgress?.({ done, total, message });
+        // A fast embedder resolves at once; without a real turn of the event loop the server would hear nothing until the end.
+        await yieldToEventLoop();
+      }
+    }
+    return done;
+  }
+
+  /** `subject + "\n" + body` for each sha, in order, checked against the shas asked for. */
+  private async readMessages(shas: readonly string[], signal: AbortSignal): Promise<string[]> {
+    // NUL separates the fields: git prints a message as a C string, so a message cannot contain one
+    // (it can contain \x1e or \x1f and would forge records if those were the separators).
+    const outcome = await this.repo.git.run(['log', '--no-walk=unsorted', '--stdin', '-z', '--format=%H%x00%s%x00%b'], {
+      signal,
+      input: `${shas.join('\n')}\n`,
+      timeoutMs: GIT_TIMEOUT_MS,
+    });
+    const fields = gitOutput(outcome, 'git log').split('\0');
+    const messages: string[] = [];
+    for (let i = 0; i < shas.length; i++) {
+      const [sha, subject, body] = [fields[3 * i], fields[3 * i + 1], fields[3 * i + 2]];
+      if (sha !== shas[i] || subject === undefined || body === undefined) {
+        throw new Error(`git log answered ${sha?.slice(0, 12) ?? 'nothing'} where ${shas[i]!.slice(0, 12)} was expected`);
+      }
+      messages.push(`${subject}\n${body.trim()}`.slice(0, MAX_MESSAGE_CHARS));
+    }
+    return messages;
+  }
+
+  private async revList(revisions: readonly string[], signal: AbortSignal): Promise<string[]> {
+    const outcome = await this.repo.git.run(['rev-list', ...revisions, '--'], { signal, timeoutMs: GIT_TIMEOUT_MS });
+    return gitOutput(outcome, 'git rev-list')
+      .split('\n')
+      .filter((line) => line.length > 0);
+  }
+
+  /** True when `ancestor` is in HEAD's history (no commit reachable from it but not from `head`). False also when it is gone. */
+  private async isAncestor(ancestor: string, head: string, signal: AbortSignal): Promise<boolean> {
+    const outcome = await this.repo.git.run(['rev-list', '-n', '1', ancestor, `^${head}`, '--'], { signal, timeoutMs: GIT_TIMEOUT_MS });
+    if (outcome.kind === 'cancelled') throw new CancelledError();
+    return outcome.kind === 'ok' && outcome.stdout.trim() === '';
+  }
+
+  private async persist(live: LiveIndex): Promise<void> {
+    try {
+      await saveIndex(this.options.dir, live.index, live.shas, {
+        embedder: this.embedder.id,
+        dimension: this.embedder.dimension,
+        head: live.head!,
+      });
+    } catch (error) {
+      // The index in memory is sound and answers; the next start builds again.
+      this.warn(`index-not-saved: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private finish(kind: CommitIndexRun['kind'], embedded: number, started: number): void {
+    const ms = Math.round(performance.now() - started);
+    this.lastRun = { kind, embedded, count: this.count, ms };
+    if (kind !== 'unchanged') this.log(`${kind}: ${this.count} commits, ${embedded} embedded, ${ms} ms`);
+  }
+
+  private warn(warning: string): void {
+    this.warnings.push(warning);
+    this.log(warning);
+  }
+
+  private log(message: string): void {
+    this.options.log?.(`commit index: ${message}`);
+  }
+}
+
+function searchAll(live: LiveIndex, vector: Float32Array, k: number): CommitHit[] {
+  const wanted = Math.min(k, live.shas.length, live.index.getMaxElements());
+  live.index.setEf(Math.max(MIN_EF, wanted));
+  const { distances, neighbors } = live.index.searchKnn(Array.from(vector), wanted);
+  return toHits(live, distances, neighbors);
+}
+
+function searchWithin(live: LiveIndex, vector: Float32Array, k: number, restrictTo: ReadonlySet<string>): CommitHit[] {
+  const labels: number[] = [];
+  for (const sha of restrictTo) {
+    const label = live.labels.get(sha);
+    if (label !== undefined) labels.push(label);
+  }
+  if (labels.length === 0) return [];
+  if (labels.length <= EXACT_LIMIT) {
+    const query = unit(vector);
+    const hits = labels.map((label) => ({ sha: live.shas[label]!, similarity: dot(query, live.index.getPoint(label)) }));
+    return hits.sort((a, b) => b.similarity - a.similarity).slice(0, k);
+  }
+  const allowed = new Set(labels);
+  const wanted = Math.min(k, labels.length, live.index.getMaxElements());
+  live.index.setEf(Math.max(MIN_EF, wanted * 2));
+  const { distances, neighbors } = live.index.searchKnn(Array.from(vector), wanted, (label) => allowed.has(label));
+  return toHits(live, distances, neighbors);
+}
+
+function toHits(live: LiveIndex, distances: number[], neighbors: number[]): CommitHit[] {
+  const hits: CommitHit[] = [];
+  for (let i = 0; i < neighbors.length; i++) {
+    const sha = live.shas[neighbors[i]!];
+    if (sha) hits.push({ sha, similarity: 1 - distances[i]! });
+  }
+  return hits;
+}
+
+function emptyIndex(dimension: number): LiveIndex {
+  const index = new HierarchicalNSW('cosine', dimension);
+  index.initIndex(1, M, EF_CONSTRUCTION, RANDOM_SEED);
+  return { index, shas: [], labels: new Map(), head: undefined };
+}
+
+function labelsOf(shas: readonly string[]): Map<string, number> {
+  const labels = new Map<string, number>();
+  shas.forEach((sha, label) => labels.set(sha, label));
+  return labels;
+}
+
+function gitOutput(outcome: GitOutcome, what: string): string {
+  switch (outcome.kind) {
+    case 'ok':
+      return outcome.stdout;
+    case 'cancelled':
+      throw new CancelledError();
+    case 'timeout':
+      throw new Error(`${what} timed out after ${outcome.afterMs} ms`);
+    case 'failed':
+      throw new Error(`${what} failed: ${outcome.stderr.split('\n')[0] ?? ''}`);
+  }
+}
+
+function unit(vector: Float32Array): Float32Array {
+  let sum = 0;
+  for (const value of vector) sum += value * value;
+  const norm = Math.sqrt(sum) || 1;
+  return vector.map((value) => value / norm);
+}
+
+function dot(a: Float32Array, b: readonly number[]): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}
+
+/** One signal that aborts when either does; `release` detaches it from the longer-lived one. */
+function combine(caller: AbortSignal | undefined, owner: AbortSignal): { signal: AbortSignal; release: () => void } {
+  if (!caller) return { signal: owner, release: () => undefined };
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  if (caller.aborted || owner.aborted) controller.abort();
+  caller.addEventListener('abort', abort, { once: true });
+  owner.addEventListener('abort', abort, { once: true });
+  return {
+    signal: controller.signal,
+    release: () => {
+      caller.removeEventListener('abort', abort);
+      owner.removeEventListener('abort', abort);
+    },
+  };
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
