@@ -48,7 +48,10 @@ export function createEngine(settings: Settings, options: EngineOptions = {}): E
     enrichers: [new MergeCommitEnricher()],
     warmFiles: options.warmFiles ?? false,
   });
-  const answers = new AnswerService({ provider, embedder: () => semantic.embedder(), indexStatus: () => semantic.status() }, settings);
+  const answers = new AnswerService(
+    { provider, embedder: () => semantic.embedder(), indexStatus: () => semantic.status(), embedderFallback: () => semantic.fallbackReason },
+    settings,
+  );
   return {
     registry,
     provider,

@@ -116,7 +116,8 @@ export type WarningCode =
   | 'uncommitted-lines'
   | 'line-history-incomplete'
   | 'file-history-incomplete'
-  | 'time-limit';
+  | 'time-limit'
+  | 'embedder-fallback';
 
 export interface CacheStats {
   l1: { hits: number; misses: number; size: number; capacity: number };
@@ -125,7 +126,8 @@ export interface CacheStats {
   queries: number;
   avgQueryTimeMs: number;
   p95QueryTimeMs: number;
-  index: { state: 'off' | 'building' | 'ready' | 'failed'; commits: number; embedder: string };
+  /** `fallback`: why the model is not used, when `embedder` is the lexical fallback. */
+  index: { state: 'off' | 'building' | 'ready' | 'failed'; commits: number; embedder: string; fallback?: string };
   memoryRssBytes: number;
 }
 

@@ -115,6 +115,31 @@ describe('CommitIndex: build, persist, reopen', () => {
   });
 });
 
+describe('CommitIndex: restrictTo through the graph filter', () => {
+  it('answers only from a set too large to score exactly', async () => {
+    const fixture = Fixture.create();
+    const routine = Array.from({ length: 68 }, (_, i) => fixture.commit(`Routine maintenance of module ${i}`));
+    const bcrypt = fixture.commit('Hash passwords with bcrypt instead of MD5');
+    const retry = fixture.commit('Add retry to the HTTP client');
+    const repo = await Repository.open(fixture.root);
+    try {
+      const index = new CommitIndex(repo, embedder, { dir: dataDir(), batchSize: 16 });
+      await index.open();
+      expect(index.count).toBe(70);
+      const withBcrypt = new Set([...routine.slice(0, 66), bcrypt]);
+      expect((await index.search('why did we move to bcrypt?', 5, undefined, withBcrypt))[0]!.sha).toBe(bcrypt);
+      const withoutEither = new Set(routine.slice(0, 66));
+      const hits = await index.search('why did we move to bcrypt?', 5, undefined, withoutEither);
+      expect(hits).toHaveLength(5);
+      expect(hits.every((hit) => withoutEither.has(hit.sha))).toBe(true);
+      expect(hits.map((hit) => hit.sha)).not.toContain(retry);
+    } finally {
+      repo.dispose();
+      fixture.cleanup();
+    }
+  });
+});
+
 describe('CommitIndex: incremental update', () => {
   it('adds exactly the new commit when HEAD moves on, and it is searchable', async () => {
     const { fixture } = history(MESSAGES.slice(0, 4));

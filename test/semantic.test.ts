@@ -35,7 +35,7 @@ describe('semantic evidence from the commit index', () => {
   it('falls back to the lexical embedder when the model cannot be had, and says so', () => {
     expect(engine.semantic.embedder()?.id).toBe('lexical-v1-384');
     expect(engine.semantic.fallbackReason).toMatch(/Xenova\/all-MiniLM-L6-v2/);
-    expect(engine.answers.cacheStats().index).toEqual({ state: 'ready', commits: 3, embedder: 'lexical-v1-384' });
+    expect(engine.answers.cacheStats().index).toMatchObject({ state: 'ready', commits: 3, embedder: 'lexical-v1-384', fallback: expect.stringMatching(/all-MiniLM-L6-v2/) });
   });
 
   it('finds the commit a question is about when blame of the range names another', async () => {
@@ -44,6 +44,7 @@ describe('semantic evidence from the commit index', () => {
     expect(bcrypt?.reasons).toContain('semantic');
     expect(answer.evidence[0]!.commit.sha).toBe(sha.bcrypt);
     expect(answer.evidence.some((e) => e.commit.sha === sha.session)).toBe(false); // only commits that touched the file
+    expect(answer.warnings).toContain('embedder-fallback');
   });
 
   it('indexes, reports, validates and reuses the index from the command line', async () => {

@@ -28,6 +28,8 @@ export interface AnswerServiceParts {
   embedder: () => Embedder | undefined;
   /** The commit index's state, for stats. */
   indexStatus?: () => IndexStatus;
+  /** Why the model is not used, when the embedder is the lexical fallback. */
+  embedderFallback?: () => string | undefined;
 }
 
 /**
@@ -110,7 +112,10 @@ export class AnswerService {
       queries: s.queries,
       avgQueryTimeMs: round(s.avgMs),
       p95QueryTimeMs: round(s.p95Ms),
-      index: this.parts.indexStatus?.() ?? { state: 'off', commits: 0, embedder: this.parts.embedder()?.id ?? 'none' },
+      index: {
+        ...(this.parts.indexStatus?.() ?? { state: 'off', commits: 0, embedder: this.parts.embedder()?.id ?? 'none' }),
+        ...(this.parts.embedderFallback?.() ? { fallback: this.parts.embedderFallback()! } : {}),
+      },
       memoryRssBytes: process.memoryUsage.rss(),
     };
   }
@@ -125,7 +130,10 @@ export class AnswerService {
   private finish(answer: ArchaeologyContext, started: number): ArchaeologyContext {
     const ms = performance.now() - started;
     this.stats.record(answer.source, ms);
-    return { ...answer, queryTimeMs: Math.round(ms * 1000) / 1000 };
+    // Say when similarity came from the lexical fallback rather than the model.
+    const semantic = answer.source === 'l2' || answer.evidence.some((item) => item.reasons.includes('semantic'));
+    const warnings = semantic && this.parts.embedderFallback?.() && !answer.warnings.includes('embedder-fallback') ? [...answer.warnings, 'embedder-fallback'] : answer.warnings;
+    return { ...answer, warnings, queryTimeMs: Math.round(ms * 1000) / 1000 };
   }
 }
 

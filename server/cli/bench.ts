@@ -7,6 +7,7 @@ import { generateRepository } from '../bench/generate';
 import { createEngine } from '../compose';
 import { gitEnvironment } from '../git/runner';
 import { AilError } from '../archaeology/errors';
+import { benchCaches, type CacheBench } from './bench-caches';
 
 interface BenchArgs {
   repo?: string;
@@ -63,6 +64,8 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
   const coldTimes: number[] = [];
   const warmTimes: number[] = [];
   const warmFullTimes: number[] = [];
+  let caches: CacheBench;
+  let peakRssMb = 0;
   try {
     for (let i = 0; i < cold.length; i++) {
       const target = cold[i]!;
@@ -79,8 +82,10 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
       warmFullTimes.push(await timeAsk(engine, root, { ...warm[i]!, start: Math.max(0, warm[i]!.start - 1) }, 'full'));
       err.write(`\rbench: ${i + 1}/${cold.length} files`);
     }
-  } finally {
     err.write('\n');
+    peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    caches = await benchCaches(engine, repo, warm.slice(0, Math.min(warm.length, 20)), err);
+  } finally {
     await engine.dispose();
   }
   const result = {
@@ -98,7 +103,12 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
       p50: ratio(stats(coldTimes).p50, stats(rawSameFlagsTimes).p50),
       p95: ratio(stats(coldTimes).p95, stats(rawSameFlagsTimes).p95),
     },
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMb,
+    l1HitMs: percentiles(caches.l1HitMs),
+    l2HitMs: percentiles(caches.l2HitMs),
+    l2Served: `${caches.l2Served}/${caches.l2Asked}`,
+    commitIndex: caches.index,
+    commitIndex50k: caches.index50k,
   };
   if (args.json) {
     out.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -115,7 +125,12 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
       row('', result.coldAskMs, `${result.coldRatioSameFlags.p50}x / ${result.coldRatioSameFlags.p95}x raw git with AIL's blame flags`),
       row('another line, blamed file, quick', result.warmAskMs, `${ratio(result.warmAskMs.p50, result.rawBlameMs.p50)}x raw git (target <= 5 ms)`),
       row('another line, blamed file, full', result.warmFullAskMs, `${ratio(result.warmFullAskMs.p50, result.rawBlameMs.p50)}x raw git (walks log -L)`),
-      `peak RSS ${result.peakRssMb} MB (target < 150 MB)`,
+      `peak RSS ${result.peakRssMb} MB after the queries above (target < 150 MB)`,
+      '',
+      `L1 hit                             p50 ${result.l1HitMs.p50} ms  p99 ${result.l1HitMs.p99} ms (target p99 < 0.2 ms)`,
+      `L2 hit (lexical embedder)          p50 ${result.l2HitMs.p50} ms  p95 ${result.l2HitMs.p95} ms (target p95 < 2 ms), ${result.l2Served} paraphrases served`,
+      `commit index, ${caches.index.commits} commits            built in ${caches.index.seconds} s with ${caches.index.embedder} (target < 60 s), +${caches.index.rssDeltaMb} MB RSS, ${caches.index.fileMb} MB on disk`,
+      `commit index, ${caches.index50k.vectors} vectors           +${caches.index50k.rssDeltaMb} MB RSS, ${caches.index50k.fileMb} MB on disk (built in ${caches.index50k.seconds} s)`,
     ].join('\n') + '\n',
   );
   return 0;
@@ -197,6 +212,12 @@ function stats(values: number[]): { p50: number; p95: number; mean: number } {
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   const round = (n: number) => Math.round(n * 100) / 100;
   return { p50: round(at(0.5)), p95: round(at(0.95)), mean: round(values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)) };
+}
+
+function percentiles(values: number[]): { p50: number; p95: number; p99: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 1000) / 1000;
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
 
 function ratio(a: number, b: number): number {

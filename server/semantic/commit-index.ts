@@ -40,8 +40,14 @@ const EF_CONSTRUCTION = 100;
 const RANDOM_SEED = 100;
 /** Search breadth: at least this many candidates, more when more results are asked for. */
 const MIN_EF = 128;
-/** A `restrictTo` set this small is scored exactly; HNSW's filtered search can miss most of a tiny set. */
-const EXACT_LIMIT = 2048;
+/**
+ * A `restrictTo` set up to this fraction of the index (and at least EXACT_MIN) is scored exactly from the
+ * stored vectors. HNSW's filtered search walks the whole graph until it has `ef` allowed commits, so a
+ * small set costs as much as the index is large (measured at 50,000 commits: ~60 ms for 5 to 100
+ * allowed, 14 ms for 2,000), while exact scoring costs ~60 µs a commit (6 ms for 100, 115 ms for 2,000).
+ */
+const EXACT_FRACTION = 0.01;
+const EXACT_MIN = 64;
 /** Commits whose messages one git call reads. */
 const PAGE = 2000;
 /** Longer messages are cut: embedders truncate anyway, and a pasted log should not cost seconds. */
@@ -115,7 +121,8 @@ export class CommitIndex {
    */
   async search(question: string, k: number, signal?: AbortSignal, restrictTo?: ReadonlySet<string>): Promise<CommitHit[]> {
     if (signal?.aborted) throw new CancelledError();
-    if (!this.live || this.live.shas.length === 0 || k <= 0 || restrictTo?.size === 0) return [];
+    k = Math.floor(k);
+    if (!this.live || this.live.shas.length === 0 || !(k >= 1) || restrictTo?.size === 0) return [];
     const [vector] = await this.embedder.embed([question], signal);
     if (signal?.aborted) throw new CancelledError();
     const live = this.live; // the freshest index by now
@@ -141,6 +148,7 @@ export class CommitIndex {
     try {
       if (signal.aborted) throw new CancelledError();
       await this.bringUpToDate(signal);
+      if (this.disposed.signal.aborted) throw new CancelledError();
       this.state = 'ready';
       this.reason = undefined;
     } catch (error) {
@@ -337,7 +345,7 @@ function searchWithin(live: LiveIndex, vector: Float32Array, k: number, restrict
     if (label !== undefined) labels.push(label);
   }
   if (labels.length === 0) return [];
-  if (labels.length <= EXACT_LIMIT) {
+  if (labels.length <= Math.max(EXACT_MIN, live.shas.length * EXACT_FRACTION)) {
     const query = unit(vector);
     const hits = labels.map((label) => ({ sha: live.shas[label]!, similarity: dot(query, live.index.getPoint(label)) }));
     return hits.sort((a, b) => b.similarity - a.similarity).slice(0, k);
