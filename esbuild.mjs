@@ -3,7 +3,7 @@ import { build } from 'esbuild';
 import { chmodSync } from 'node:fs';
 
 // Native addons and the model runtime load from node_modules at run time; they cannot be bundled.
-const native = ['hnswlib-node', '@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-web', 'sharp'];
+const native = ['hnswlib-node', '@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-web', 'sharp', 'web-tree-sitter', '@vscode/tree-sitter-wasm'];
 
 const common = {
   bundle: true,

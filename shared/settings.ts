@@ -128,3 +128,34 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
   }
   return settings as unknown as Settings;
 }
+
+/**
+ * Settings from an editor's `ail` configuration section (nested objects, `{ cache: { size: 500 } }`, or
+ * flat dotted keys) over a base (the environment's). A value that does not parse is left at the base's
+ * and reported through `onInvalid`, never thrown: a typo in settings.json must not stop the server.
+ */
+export function settingsFromSection(section: unknown, base: Settings, onInvalid: (message: string) => void = () => undefined): Settings {
+  const settings = { ...base } as unknown as Record<string, unknown>;
+  if (!section || typeof section !== 'object') return base;
+  for (const s of SETTINGS) {
+    if (!s.vscode) continue;
+    const value = lookup(section as Record<string, unknown>, s.vscode);
+    if (value === undefined || value === null || value === '') continue;
+    try {
+      settings[s.key] = parseSetting(s, value, `ail.${s.vscode}`);
+    } catch (error) {
+      onInvalid(error instanceof Error ? error.message : String(error));
+    }
+  }
+  return settings as unknown as Settings;
+}
+
+function lookup(section: Record<string, unknown>, dotted: string): unknown {
+  if (dotted in section) return section[dotted];
+  let current: unknown = section;
+  for (const part of dotted.split('.')) {
+    if (!current || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}

@@ -5,7 +5,7 @@ import { LexicalEmbedder } from '../server/semantic/lexical-embedder';
 import { PAIRS } from './data/paraphrases';
 
 const embedder = new LexicalEmbedder();
-const scope: AnswerScope = { root: '/repo', head: 'h1', file: 'src/a.ts', text: 'blob:b1', lines: { start: 10, end: 12 } };
+const scope: AnswerScope = { root: '/repo', head: 'h1', file: 'src/a.ts', text: 'blob:b1', lines: { start: 10, end: 19 }, depth: 'full' };
 
 function answerFor(question: string): ArchaeologyContext {
   return { question, file: 'src/a.ts', headSha: 'h1', summary: `answer to ${question}`, confidence: 0.5, evidence: [], authors: [], timeline: { commitCount: 0 }, source: 'cold', queryTimeMs: 1, warnings: [] };
@@ -39,14 +39,18 @@ describe('the paraphrase and hard-negative set, through the real cache', () => {
 });
 
 describe('scope, capacity and release', () => {
-  it('answers only about the same work tree, HEAD, file, text and overlapping lines', async () => {
+  it('answers only about the same work tree, HEAD, file, text, depth and nearly the same lines', async () => {
     const cache = new SemanticCache({ capacity: 10, threshold: 0.85 });
     await cache.add(embedder, scope, 'why was the retry limit added', answerFor('why was the retry limit added'));
     const ask = (other: Partial<AnswerScope>) => cache.lookup(embedder, { ...scope, ...other }, 'why was this retry limit added?');
     expect((await ask({}))?.cachedQuestion).toBe('why was the retry limit added');
     expect((await ask({}))?.similarity).toBeGreaterThanOrEqual(0.85);
-    expect(await ask({ lines: { start: 12, end: 20 } })).toBeDefined();
-    expect(await ask({ lines: { start: 13, end: 20 } })).toBeUndefined();
+    expect(await ask({ lines: { start: 11, end: 19 } })).toBeDefined(); // 9 of 10 lines shared
+    expect(await ask({ lines: { start: 10, end: 21 } })).toBeDefined(); // 10 of 12
+    expect(await ask({ lines: { start: 13, end: 19 } })).toBeUndefined(); // inside, but 7 of 10
+    expect(await ask({ lines: { start: 15, end: 25 } })).toBeUndefined();
+    expect(await ask({ lines: undefined })).toBeUndefined();
+    expect(await ask({ depth: 'quick' })).toBeUndefined();
     expect(await ask({ head: 'h2' })).toBeUndefined();
     expect(await ask({ file: 'src/b.ts' })).toBeUndefined();
     expect(await ask({ text: 'text:edited' })).toBeUndefined();

@@ -1,60 +1,211 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProtocolConnection, InitializeRequest, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from 'vscode-languageserver-protocol/node';
-import { ContextRequest } from '../shared/protocol';
-import { ALICE, Fixture, lines } from './helpers/fixture';
+import {
+  CancellationTokenSource,
+  CodeLensRequest,
+  CodeLensResolveRequest,
+  DidChangeConfigurationNotification,
+  DidChangeTextDocumentNotification,
+  DidCloseTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  ExecuteCommandRequest,
+  HoverRequest,
+  type CodeLens,
+  type MarkupContent,
+} from 'vscode-languageserver-protocol/node';
+import { ClearCacheRequest, ContextRequest, HealthRequest, ReindexRequest, StatsRequest } from '../shared/protocol';
+import { generateRepository } from '../server/bench/generate';
+import { ALICE, BOB, Fixture } from './helpers/fixture';
+import { TestClient } from './helpers/lsp';
 
-const SERVER = path.resolve(__dirname, '../dist/server.js');
-
-/** The built server over stdio, as an editor starts it: `node dist/server.js --stdio`. */
-describe('dist/server.js --stdio answers ail/context', () => {
+/** The built server over stdio, as an editor drives it. */
+describe('dist/server.js --stdio', () => {
   const repo = Fixture.create();
-  let server: ChildProcessWithoutNullStreams;
-  let connection: ProtocolConnection;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-lsp-data-'));
+  let client: TestClient;
   let sha = '';
+  let uri = '';
+  const source = [
+    'export class Queue {',
+    '  private items: string[] = [];',
+    '  push(item: string) {',
+    '    if (this.items.length >= 20) throw new Error("full");',
+    '    this.items.push(item);',
+    '  }',
+    '}',
+    '',
+    'export function drain(queue: Queue) {',
+    '  return queue;',
+    '}',
+  ];
   beforeAll(async () => {
-    repo.write('src/queue.ts', lines(20));
-    sha = repo.commit('Bound the job queue at twenty entries to apply back-pressure (#31)', ALICE);
-    server = spawn(process.execPath, [SERVER, '--stdio'], { cwd: repo.root });
-    connection = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
-    connection.listen();
-    await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: pathToFileURL(repo.root).href, capabilities: {}, workspaceFolders: null });
+    repo.git('remote', 'add', 'origin', 'git@github.com:acme/queue.git');
+    repo.write('src/queue.ts', source);
+    sha = repo.commit('Bound the job queue at twenty entries to apply back-pressure (#31)\n\nFixes #30', ALICE);
+    repo.write('README.md', ['# queue']);
+    repo.commit('Add a README', BOB);
+    uri = pathToFileURL(repo.path('src/queue.ts')).href;
+    client = await TestClient.start(repo.root, { AIL_DATA_DIR: dataDir, AIL_ALLOW_MODEL_DOWNLOAD: 'false', AIL_COMMIT_GRAPH: 'false' });
   });
-  afterAll(() => {
-    connection.dispose();
-    server.kill();
+  afterAll(async () => {
+    if (client.stderr) process.stderr.write(`server stderr:\n${client.stderr}\n`);
+    await client.stop();
     repo.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('answers a range with evidence', async () => {
-    const uri = pathToFileURL(repo.path('src/queue.ts')).href;
-    const context = await connection.sendRequest(ContextRequest.type, {
+  it('announces hover, code lens with resolve, sync and the askWhy command', () => {
+    expect(client.capabilities).toMatchObject({
+      hoverProvider: true,
+      codeLensProvider: { resolveProvider: true },
+      executeCommandProvider: { commands: ['ail.askWhy'] },
+      textDocumentSync: { openClose: true, change: 2 },
+    });
+  });
+
+  it('is live and ready', async () => {
+    expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: true, reasons: [] });
+  });
+
+  it('answers ail/context with evidence', async () => {
+    const context = await client.connection.sendRequest(ContextRequest.type, {
       textDocument: { uri },
-      range: { start: { line: 2, character: 0 }, end: { line: 4, character: 0 } },
+      range: { start: { line: 3, character: 0 }, end: { line: 5, character: 0 } },
       question: 'why twenty?',
     });
     expect(context.file).toBe('src/queue.ts');
-    expect(context.range).toEqual({ start: { line: 2, character: 0 }, end: { line: 4, character: 0 } });
+    expect(context.range).toEqual({ start: { line: 3, character: 0 }, end: { line: 5, character: 0 } });
     expect(context.evidence[0]!.commit.sha).toBe(sha);
     expect(context.evidence[0]!.blamedLines).toBe(2);
     expect(context.evidence[0]!.pullRequest?.number).toBe(31);
+    expect(context.source).toBe('cold');
+    const again = await client.connection.sendRequest(ContextRequest.type, {
+      textDocument: { uri },
+      range: { start: { line: 3, character: 0 }, end: { line: 5, character: 0 } },
+      question: 'Why twenty',
+    });
+    expect(again.source).toBe('l1');
+  });
+
+  it('hovers with the commit, its PR and issue as links, the why and the confidence', async () => {
+    const result = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 3, character: 8 } });
+    const value = (result!.contents as MarkupContent).value;
+    expect(value).toContain(`[\`${sha.slice(0, 7)}\`](https://github.com/acme/queue/commit/${sha})`);
+    expect(value).toContain('**Bound the job queue at twenty entries to apply back-pressure (\\#31)**');
+    expect(value).toContain('[#31](https://github.com/acme/queue/pull/31)');
+    expect(value).toContain('closes [#30](https://github.com/acme/queue/issues/30)');
+    expect(value).toMatch(/confidence 0\.\d\d \(high\)/);
+  });
+
+  it('hovers on unsaved text: a new line is not committed yet, the lines below still have their history', async () => {
+    const edited = [...source.slice(0, 3), '    console.log(item);', ...source.slice(3)].join('\n') + '\n';
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'typescript', version: 1, text: source.join('\n') + '\n' } });
+    await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, text: '    console.log(item);\n' }],
+    });
+    const fresh = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 3, character: 4 } });
+    expect((fresh!.contents as MarkupContent).value).toBe('**AIL** · not committed yet: this line has no history.');
+    const below = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 4, character: 4 } });
+    expect((below!.contents as MarkupContent).value).toContain(sha.slice(0, 7));
+    const context = await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri } });
+    expect(context.uncommittedLines).toBe(1);
+    expect(edited.split('\n')[3]).toBe('    console.log(item);');
+    await client.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+  });
+
+  it('gives no hover where there is nothing to say', async () => {
+    const untracked = pathToFileURL(repo.path('notes.txt')).href;
+    expect(await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri: untracked }, position: { line: 0, character: 0 } })).toBeNull();
+  });
+
+  it('lists cheap code lenses, then resolves them with the history and the askWhy command', async () => {
+    const readme = pathToFileURL(repo.path('src/queue.ts')).href;
+    const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: readme } })) as CodeLens[];
+    expect(lenses.every((lens) => lens.command === undefined)).toBe(true);
+    expect(lenses.map((lens) => lens.range.start.line)).toEqual([0, 0, 2, 8]); // the file, class Queue, push, drain
+    const resolved = await Promise.all(lenses.map((lens) => client.connection.sendRequest(CodeLensResolveRequest.type, lens)));
+    expect(resolved[0]!.command!.title).toMatch(/^1 commit · 1 author · last change .* ago by Alice Archer$/);
+    expect(resolved[2]!.command!.title).toMatch(/^last changed .* ago by Alice Archer in #31 · 1 commit$/);
+    expect(resolved[2]!.command).toMatchObject({ command: 'ail.askWhy', arguments: [readme, { start: { line: 2, character: 0 }, end: { line: 6, character: 0 } }] });
+
+    const answer = await client.connection.sendRequest(ExecuteCommandRequest.type, { command: 'ail.askWhy', arguments: resolved[2]!.command!.arguments });
+    expect(answer).toMatchObject({ file: 'src/queue.ts', evidence: [{ commit: { sha } }] });
+    expect(await client.message(/^AIL: Lines 3–6 come from [0-9a-f]{7} “Bound the job queue/)).toBeTruthy();
+  });
+
+  it('reports stats and sends them as ail/status, then clears the caches', async () => {
+    const stats = await client.connection.sendRequest(StatsRequest.type);
+    expect(stats.queries).toBeGreaterThan(0);
+    expect(stats.l1.hits).toBeGreaterThan(0);
+    expect(stats.index).toMatchObject({ embedder: 'lexical-v1-384' });
+    await client.status((status) => status.queries === stats.queries);
+    const dropped = await client.connection.sendRequest(ClearCacheRequest.type);
+    expect(dropped.l1).toBeGreaterThan(0);
+    expect((await client.connection.sendRequest(StatsRequest.type)).l1.size).toBe(0);
+  });
+
+  it('applies a settings change live: the semantic cache switched off without a restart', async () => {
+    client.config = { semanticCache: { enabled: false, rollout: 40 }, cache: { size: 7 } };
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+    const status = await client.status((s) => s.l2.enabled === false);
+    expect(status.l2).toMatchObject({ enabled: false, rollout: 40, size: 0 });
+    expect(status.l1.capacity).toBe(7);
+    expect(client.codeLensRefreshes).toBeGreaterThan(0);
+    client.config = {};
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+    await client.status((s) => s.l2.enabled === true && s.l1.capacity === 1000);
+  });
+
+  it('rebuilds the commit index on ail/reindex, with progress', async () => {
+    const result = await client.connection.sendRequest(ReindexRequest.type);
+    expect(result).toMatchObject({ commits: 2, embedder: 'lexical-v1-384' });
+    expect(client.progress.some((p) => (p as { value?: { kind?: string } }).value?.kind === 'begin')).toBe(true);
+    expect(client.progress.some((p) => (p as { value?: { kind?: string } }).value?.kind === 'end')).toBe(true);
   });
 
   it('refuses bad params with a message that names the problem', async () => {
-    await expect(connection.sendRequest(ContextRequest.type, { textDocument: { uri: 'untitled:Untitled-1' } })).rejects.toMatchObject({
-      message: 'textDocument.uri must be a file: URI',
+    const refuse = (params: unknown) => client.connection.sendRequest(ContextRequest.type, params as never);
+    await expect(refuse({ textDocument: { uri: 'untitled:Untitled-1' } })).rejects.toMatchObject({ message: 'textDocument.uri must be a file: URI' });
+    await expect(refuse({ textDocument: { uri }, range: { start: { line: 899, character: 0 }, end: { line: 899, character: 3 } } })).rejects.toMatchObject({
+      message: 'line 900 is past the end of the file (11 lines)',
     });
-    const uri = pathToFileURL(repo.path('src/queue.ts')).href;
-    await expect(
-      connection.sendRequest(ContextRequest.type, { textDocument: { uri }, range: { start: { line: 899, character: 0 }, end: { line: 899, character: 3 } } }),
-    ).rejects.toMatchObject({ message: 'line 900 is past the end of the file (20 lines)' });
-    await expect(connection.sendRequest(ContextRequest.type, { textDocument: { uri }, maxEvidence: 0 })).rejects.toMatchObject({
-      message: 'maxEvidence must be a whole number from 1 to 50 (got 0)',
+    await expect(refuse({ textDocument: { uri }, maxEvidence: 0 })).rejects.toMatchObject({ message: 'maxEvidence must be a whole number from 1 to 50 (got 0)' });
+    await expect(refuse({ textDocument: { uri }, range: { start: { line: 5, character: 0 }, end: { line: 2, character: 0 } } })).rejects.toMatchObject({
+      message: 'range ends (line 3) before it starts (line 6)',
     });
-    await expect(
-      connection.sendRequest(ContextRequest.type, { textDocument: { uri }, range: { start: { line: 5, character: 0 }, end: { line: 2, character: 0 } } }),
-    ).rejects.toMatchObject({ message: 'range ends (line 3) before it starts (line 6)' });
+    await expect(refuse({ textDocument: { uri: pathToFileURL(repo.path('missing.ts')).href } })).rejects.toMatchObject({ message: 'missing.ts does not exist' });
+  });
+});
+
+describe('cancellation over stdio', () => {
+  let root = '';
+  let client: TestClient;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-lsp-cancel-'));
+  let largest = '';
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'ail-lsp-big-'));
+    const generated = await generateRepository(path.join(root, 'repo'), { commits: 1500, files: 20 });
+    largest = generated.largestFile;
+    client = await TestClient.start(generated.root, { AIL_DATA_DIR: dataDir, AIL_ALLOW_MODEL_DOWNLOAD: 'false', AIL_INDEX_ENABLED: 'false', AIL_COMMIT_GRAPH: 'false' });
+    root = generated.root;
+  }, 120_000);
+  afterAll(async () => {
+    await client.stop();
+    rmSync(path.dirname(root), { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers $/cancelRequest with RequestCancelled, and keeps serving', async () => {
+    const uri = pathToFileURL(path.join(root, largest)).href;
+    const source = new CancellationTokenSource();
+    const pending = client.connection.sendRequest(ContextRequest.type, { textDocument: { uri }, question: 'why does this whole file exist?' }, source.token);
+    source.cancel();
+    await expect(pending).rejects.toMatchObject({ code: -32800 });
+    const answer = await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } } });
+    expect(answer.evidence.length).toBeGreaterThan(0);
   });
 });

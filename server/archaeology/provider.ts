@@ -111,6 +111,12 @@ export class ArchaeologyProvider {
     return { repo, blamer, file, head, headFile, contents, lineCount, lines, question: normalizeQuestion(input.question), depth: input.depth ?? 'full' };
   }
 
+  /** Blames a committed file in the background (an editor opened it), so its first hover is a lookup. */
+  async warm(path: string): Promise<void> {
+    const target = await this.resolve({ path });
+    if (target.contents === undefined) target.blamer.warm({ path: target.file, head: target.head, blob: target.headFile.blob });
+  }
+
   /** The answer to a resolved question, dug from the history now. */
   async answer(target: ResolvedQuestion, input: AskInput): Promise<ArchaeologyContext> {
     const started = performance.now();

@@ -142,5 +142,5 @@ function newL1(capacity: number): LRUCache<string, ArchaeologyContext> {
 }
 
 function scopeOf(target: ResolvedQuestion): AnswerScope {
-  return { root: target.repo.root, head: target.head, file: target.file, text: textIdentity(target), ...(target.lines ? { lines: target.lines } : {}) };
+  return { root: target.repo.root, head: target.head, file: target.file, text: textIdentity(target), depth: target.depth, ...(target.lines ? { lines: target.lines } : {}) };
 }

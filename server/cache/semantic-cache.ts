@@ -12,6 +12,8 @@ export interface AnswerScope {
   text: string;
   /** 0-based inclusive, undefined for the whole file. */
   lines?: { start: number; end: number };
+  /** A quick answer (blame only) never stands in for a full one. */
+  depth: 'quick' | 'full';
 }
 
 export interface SemanticHit {
@@ -38,7 +40,8 @@ const NEIGHBOURS = 8;
 
 /**
  * L2: answers by question similarity. Question embeddings live in an HNSW index (cosine); a hit needs
- * the same scope (work tree, HEAD, file, text), overlapping lines, a similarity at or above the
+ * the same scope (work tree, HEAD, file, text, depth), overlapping lines that are nearly the same
+ * (intersection over union at least MIN_LINE_OVERLAP), a similarity at or above the
  * threshold, and the guards (intent, direction, transitions, identifiers, numbers). At capacity the
  * least recently used entry is marked deleted and its slot reused. Vectors of one embedder only: a
  * different embedder empties the cache.
@@ -134,8 +137,14 @@ export class SemanticCache {
   }
 }
 
+/** How much two line ranges must share (intersection over union) for one's answer to serve the other. */
+export const MIN_LINE_OVERLAP = 0.8;
+
 function sameScope(a: AnswerScope, b: AnswerScope): boolean {
-  if (a.root !== b.root || a.head !== b.head || a.file !== b.file || a.text !== b.text) return false;
+  if (a.root !== b.root || a.head !== b.head || a.file !== b.file || a.text !== b.text || a.depth !== b.depth) return false;
   if (!a.lines || !b.lines) return !a.lines && !b.lines;
-  return a.lines.start <= b.lines.end && b.lines.start <= a.lines.end;
+  // Overlapping, and nearly the same lines: an answer about lines 1-7 is not an answer about lines 3-6.
+  const shared = Math.min(a.lines.end, b.lines.end) - Math.max(a.lines.start, b.lines.start) + 1;
+  const union = Math.max(a.lines.end, b.lines.end) - Math.min(a.lines.start, b.lines.start) + 1;
+  return shared > 0 && shared / union >= MIN_LINE_OVERLAP;
 }

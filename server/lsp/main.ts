@@ -1,10 +1,16 @@
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
-import { settingsFromEnv } from '../../shared/settings';
-import { createEngine } from '../compose';
+import { SettingError, settingsFromEnv } from '../../shared/settings';
 import { startServer } from './server';
 
-// Entry point of `node dist/server.js --stdio`: the connection, the engine, and the wiring between them.
+// `node dist/server.js --stdio` (or --node-ipc from VS Code): the connection, then the wiring.
 const connection = createConnection(ProposedFeatures.all);
-const settings = settingsFromEnv(process.env);
-startServer(connection, createEngine(settings, { warmFiles: true }), settings);
+try {
+  startServer(connection, settingsFromEnv(process.env));
+} catch (error) {
+  // A bad environment variable: say which, on stderr (stdout belongs to the protocol), and stop.
+  process.stderr.write(`ail: ${error instanceof SettingError ? error.message : String(error)}\n`);
+  process.exit(2);
+}
+// One stray rejection must not take the editor's server down: log it (stderr) and go on.
+process.on('unhandledRejection', (reason) => connection.console.error(`AIL: unhandled rejection: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}`));
 connection.listen();

@@ -1,59 +1,98 @@
 import { fileURLToPath } from 'node:url';
-import { ResponseError, ErrorCodes, LSPErrorCodes, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver/node';
-import { ContextRequest } from '../../shared/protocol';
+import { CodeLensRefreshRequest, DidChangeConfigurationNotification, TextDocuments, type Connection, type InitializeParams, type InitializeResult } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { ClearCacheRequest, ContextRequest, HealthRequest, ReindexRequest, StatsRequest, ASK_WHY_COMMAND } from '../../shared/protocol';
 import type { Settings } from '../../shared/settings';
-import type { ContextParams } from '../../shared/types';
-import { isAilError } from '../archaeology/errors';
-import type { Engine } from '../compose';
-import { isCancelled } from '../util/flight';
-import { toAbortSignal } from './cancellation';
+import { createEngine, type Engine } from '../compose';
+import { clientSupport, serverCapabilities, type ClientSupport } from './capabilities';
+import { codeLenses, resolveCodeLens } from './codelens';
+import { hover } from './hover';
+import { ProgressBridge } from './progress';
+import { askWhy, context, health, reindex } from './requests';
+import { Session } from './session';
+import { SettingsPuller } from './settings';
+import { StatusNotifier } from './status';
 
-/** Thin wiring: each LSP message maps to one handler. The logic lives in the engine. */
-export function startServer(connection: Connection, engine: Engine, settings: Settings): void {
-  connection.onInitialize((): InitializeResult => ({
-    capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
-    serverInfo: { name: 'ail', version: '0.1.0' },
-  }));
-  connection.onRequest(ContextRequest.type, (params, token) => context(engine, settings, params, toAbortSignal(token)));
-  connection.onShutdown(() => engine.dispose());
+/** Thin wiring: the engine and the session are built here, and each LSP message maps to one handler. */
+export function startServer(connection: Connection, env: Settings): void {
+  let support: ClientSupport = { configuration: false, workDoneProgress: false, codeLensRefresh: false };
+  let workspaceRoot: string | undefined;
+  const progress = new ProgressBridge(connection, () => support.workDoneProgress);
+  const engine: Engine = createEngine(env, {
+    warmFiles: true,
+    buildIndexes: true,
+    onProgress: (job, report) => progress.report(job, job === 'model' ? 'AIL: loading the embedding model' : 'AIL: indexing commit messages', report),
+    log: (message) => connection.console.info(message),
+  });
+  const documents = new TextDocuments(TextDocument);
+  const settings = new SettingsPuller(connection, env, () => support.configuration);
+  const status = new StatusNotifier(connection, () => engine.answers.cacheStats());
+  const session = new Session(connection, engine, documents, settings, status);
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    support = clientSupport(params.capabilities);
+    workspaceRoot = env.repoPath ?? workspaceFolderOf(params);
+    return { capabilities: serverCapabilities(params.capabilities), serverInfo: { name: 'ail', version: '0.1.0' } };
+  });
+  connection.onInitialized(() => void initialized(session, support, () => workspaceRoot));
+  connection.onDidChangeConfiguration(() => void configurationChanged(session, support));
+  connection.onHover((params, token) => hover(session, params, token));
+  connection.onCodeLens((params) => codeLenses(session, params));
+  connection.onCodeLensResolve((lens, token) => resolveCodeLens(session, lens, token));
+  connection.onExecuteCommand((params, token) => (params.command === ASK_WHY_COMMAND ? askWhy(session, params, token) : undefined));
+  connection.onRequest(ContextRequest.type, (params, token) => context(session, params, token));
+  connection.onRequest(StatsRequest.type, () => engine.answers.cacheStats());
+  connection.onRequest(ClearCacheRequest.type, () => cleared(session));
+  connection.onRequest(HealthRequest.type, () => health(session, workspaceRoot));
+  connection.onRequest(ReindexRequest.type, (token) => reindex(session, workspaceRoot, token));
+  documents.onDidOpen(({ document }) => void warm(session, document.uri));
+  connection.onShutdown(async () => {
+    status.dispose();
+    await engine.dispose();
+  });
+  documents.listen(connection);
 }
 
-async function context(engine: Engine, settings: Settings, params: ContextParams, signal: AbortSignal) {
-  const uri = params?.textDocument?.uri;
-  if (typeof uri !== 'string' || !uri.startsWith('file:')) {
-    throw new ResponseError(ErrorCodes.InvalidParams, 'textDocument.uri must be a file: URI');
-  }
-  const problem = checkParams(params);
-  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
-  const range = params.range;
-  const lines = range ? { start: range.start.line, end: range.end.character === 0 && range.end.line > range.start.line ? range.end.line - 1 : range.end.line } : undefined;
+/** After the handshake: pull the settings, register for their changes, open the workspace's repository and its index. */
+async function initialized(session: Session, support: ClientSupport, root: () => string | undefined): Promise<void> {
+  if (support.configuration) session.connection.client.register(DidChangeConfigurationNotification.type, { section: 'ail' }).catch(() => undefined);
+  session.engine.answers.configure(await session.settings.get());
+  const directory = root();
+  if (!directory) return;
   try {
-    return await engine.provider.ask({
-      path: fileURLToPath(uri),
-      lines,
-      question: params.question,
-      maxEvidence: params.maxEvidence,
-      timeLimitMs: settings.maxQueryTimeS * 1000,
-      signal,
-    });
+    const { repo } = await session.engine.registry.forDirectory(directory);
+    await session.engine.semantic.start();
+    await session.engine.semantic.ready(repo);
+    session.status.changed();
   } catch (error) {
-    if (isCancelled(error)) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
-    if (isAilError(error)) throw new ResponseError(ErrorCodes.InvalidParams, error.message);
-    throw new ResponseError(ErrorCodes.InternalError, `ail/context failed: ${error instanceof Error ? error.message : String(error)}`);
+    session.connection.console.warn(`AIL: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
-/** The first thing wrong with ail/context params, as a sentence, or undefined. */
-function checkParams(params: ContextParams): string | undefined {
-  const line = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 0;
-  if (params.range !== undefined) {
-    const { start, end } = params.range ?? {};
-    if (!start || !end || !line(start.line) || !line(end.line)) return 'range must have start and end positions with whole, non-negative line numbers';
-    if (end.line < start.line) return `range ends (line ${end.line + 1}) before it starts (line ${start.line + 1})`;
+/** A settings change applies at once: caches reconfigured, lenses refreshed, status sent. */
+async function configurationChanged(session: Session, support: ClientSupport): Promise<void> {
+  session.settings.invalidate();
+  session.engine.answers.configure(await session.settings.get());
+  if (support.codeLensRefresh) session.connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+  session.status.changed();
+}
+
+function cleared(session: Session): { l1: number; l2: number } {
+  const dropped = session.engine.answers.clear();
+  session.status.changed();
+  return dropped;
+}
+
+async function warm(session: Session, uri: string): Promise<void> {
+  if (!uri.startsWith('file:')) return;
+  try {
+    await session.engine.provider.warm(fileURLToPath(uri));
+  } catch {
+    // untracked, binary, not in a repository: nothing to warm
   }
-  if (params.question !== undefined && typeof params.question !== 'string') return 'question must be a string';
-  if (params.maxEvidence !== undefined && !(Number.isInteger(params.maxEvidence) && params.maxEvidence >= 1 && params.maxEvidence <= 50)) {
-    return `maxEvidence must be a whole number from 1 to 50 (got ${JSON.stringify(params.maxEvidence)})`;
-  }
-  return undefined;
+}
+
+function workspaceFolderOf(params: InitializeParams): string | undefined {
+  const uri = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
+  return uri?.startsWith('file:') ? fileURLToPath(uri) : (params.rootPath ?? undefined);
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Repository } from '../git/repository';
 import type { ProgressReporter, Embedder } from './embedder';
 import { CommitIndex } from './commit-index';
-import { MANIFEST_FILE } from './index-store';
+import { MANIFEST_FILE, removeIndex } from './index-store';
 import { LexicalEmbedder } from './lexical-embedder';
 import { loadTransformersEmbedder } from './transformers-embedder';
 
@@ -41,7 +41,11 @@ export class SemanticLayer {
   private readonly opening = new Map<string, Promise<unknown>>();
   private primary: string | undefined;
 
-  constructor(private readonly options: SemanticLayerOptions) {}
+  private readonly options: SemanticLayerOptions;
+
+  constructor(options: SemanticLayerOptions) {
+    this.options = { ...options };
+  }
 
   get dataDir(): string {
     return this.options.dataDir ?? path.join(homedir(), '.cache', 'ail');
@@ -107,6 +111,23 @@ export class SemanticLayer {
     this.opening.set(repo.root, index.open());
     this.primary ??= repo.root;
     return index;
+  }
+
+  /** Throws the repository's index away (memory and disk) and builds it again; resolves when done. */
+  async reindex(repo: Repository, signal?: AbortSignal): Promise<CommitIndex | undefined> {
+    await this.start(signal);
+    this.indexes.get(repo.root)?.dispose();
+    this.indexes.delete(repo.root);
+    this.opening.delete(repo.root);
+    await removeIndex(this.indexDir(repo));
+    // A reindex always builds, also in a process that otherwise only uses stored indexes.
+    const wasBuildMissing = this.options.buildMissing;
+    this.options.buildMissing = true;
+    try {
+      return await this.ready(repo, signal);
+    } finally {
+      this.options.buildMissing = wasBuildMissing;
+    }
   }
 
   /** The state of the first repository's index, for `CacheStats.index`. */

@@ -1,0 +1,118 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  CodeLensRefreshRequest,
+  ConfigurationRequest,
+  createProtocolConnection,
+  InitializeRequest,
+  InitializedNotification,
+  RegistrationRequest,
+  ShowMessageNotification,
+  StreamMessageReader,
+  StreamMessageWriter,
+  WorkDoneProgressCreateRequest,
+  type ClientCapabilities,
+  type ProtocolConnection,
+} from 'vscode-languageserver-protocol/node';
+import { StatusNotification } from '../../shared/protocol';
+import type { CacheStats } from '../../shared/types';
+
+export const SERVER = path.resolve(__dirname, '../../dist/server.js');
+
+/**
+ * A language client for tests: spawns the built `dist/server.js --stdio`, answers
+ * `workspace/configuration` from a map the test can change, and records what the server sends.
+ */
+export class TestClient {
+  readonly connection: ProtocolConnection;
+  readonly messages: string[] = [];
+  readonly progress: unknown[] = [];
+  readonly statuses: CacheStats[] = [];
+  /** The `ail` section the server pulls; change it, then send didChangeConfiguration. */
+  config: Record<string, unknown> = {};
+  stderr = '';
+  private readonly statusWaiters: { test: (stats: CacheStats) => boolean; resolve: (stats: CacheStats) => void }[] = [];
+
+  private constructor(readonly server: ChildProcessWithoutNullStreams) {
+    this.connection = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
+    server.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
+    this.connection.onRequest(ConfigurationRequest.type, (params) => params.items.map((item) => (item.section === 'ail' ? this.config : null)));
+    this.connection.onRequest(RegistrationRequest.type, () => undefined);
+    this.connection.onRequest(WorkDoneProgressCreateRequest.type, () => undefined);
+    this.connection.onRequest(CodeLensRefreshRequest.type, () => {
+      this.codeLensRefreshes++;
+    });
+    this.connection.onNotification(ShowMessageNotification.type, (params) => {
+      this.messages.push(params.message);
+      for (const waiter of this.messageWaiters.splice(0)) waiter();
+    });
+    this.connection.onNotification('$/progress', (params: unknown) => {
+      this.progress.push(params);
+    });
+    this.connection.onNotification(StatusNotification.type, (stats) => {
+      this.statuses.push(stats);
+      for (const waiter of [...this.statusWaiters]) {
+        if (waiter.test(stats)) {
+          this.statusWaiters.splice(this.statusWaiters.indexOf(waiter), 1);
+          waiter.resolve(stats);
+        }
+      }
+    });
+    this.connection.listen();
+  }
+
+  static async start(root: string, env: NodeJS.ProcessEnv, capabilities: ClientCapabilities = defaultCapabilities()): Promise<TestClient> {
+    const server = spawn(process.execPath, [SERVER, '--stdio'], { cwd: root, env: { ...process.env, ...env } });
+    const client = new TestClient(server);
+    const result = await client.connection.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: pathToFileURL(root).href,
+      capabilities,
+      workspaceFolders: [{ uri: pathToFileURL(root).href, name: path.basename(root) }],
+    });
+    client.capabilities = result.capabilities;
+    await client.connection.sendNotification(InitializedNotification.type, {});
+    return client;
+  }
+
+  capabilities: unknown;
+  codeLensRefreshes = 0;
+
+  /** Resolves with the first window/showMessage text (already received or to come) that matches. */
+  async message(pattern: RegExp): Promise<string> {
+    for (;;) {
+      const found = this.messages.find((message) => pattern.test(message));
+      if (found) return found;
+      await new Promise<void>((resolve) => this.messageWaiters.push(resolve));
+    }
+  }
+
+  private readonly messageWaiters: (() => void)[] = [];
+
+  /** Resolves with the first status (already received or to come) that passes the test. */
+  status(test: (stats: CacheStats) => boolean): Promise<CacheStats> {
+    const seen = this.statuses.find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.statusWaiters.push({ test, resolve }));
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.connection.sendRequest('shutdown');
+      await this.connection.sendNotification('exit');
+    } catch {
+      // already gone
+    }
+    this.connection.dispose();
+    this.server.kill();
+  }
+}
+
+export function defaultCapabilities(): ClientCapabilities {
+  return {
+    workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true }, codeLens: { refreshSupport: true } },
+    window: { workDoneProgress: true },
+    textDocument: { hover: { contentFormat: ['markdown', 'plaintext'] }, codeLens: {} },
+  };
+}
