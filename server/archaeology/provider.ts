@@ -30,8 +30,9 @@ export interface AskInput {
   /** `AIL_MAX_QUERY_TIME_S` in milliseconds: what is found by then is answered, marked partial. */
   timeLimitMs?: number;
   /**
-   * 'full' (the default) also walks the range's line history; 'quick' answers from blame alone, with
-   * no git process once the file is blamed: for hovers and code lenses.
+   * 'full' (the default) also walks the range's line history and asks the evidence sources; 'quick'
+   * answers from blame and gives enrichers 250 ms: for hovers and code lenses, no git process once the
+   * file is blamed and its commits looked up.
    */
   depth?: 'quick' | 'full';
   signal?: AbortSignal;
@@ -70,6 +71,8 @@ const FILE_HISTORY_LIMIT = 200;
 const MAX_CANDIDATES = 60;
 const DEFAULT_TIME_LIMIT_MS = 2000;
 const LINE_HISTORY_GRACE_MS = 100;
+/** What enrichers may add to a quick answer (a hover) after local git: GitLens gives its PR look-ups 250 ms. */
+const ENRICHMENT_BUDGET_MS = 250;
 
 /**
  * Turns a file, a range and a question into ranked evidence from the repository's history.
@@ -140,7 +143,7 @@ export class ArchaeologyProvider {
     };
 
     const facts: QueryFacts = { repo, head, file, lines, question, intent: intentOf(question) };
-    if (depth === 'full') for (const enricher of this.enrichers) enricher.begin?.(facts, signal);
+    for (const enricher of this.enrichers) enricher.begin?.(facts, signal);
     // Sources (the commit index) need nothing from blame: start them now, take what they found later.
     const sourcedPromise = depth === 'full' ? this.fromSources(facts, signal, warnings) : Promise.resolve([]);
     // Blame and the range's line history do not depend on each other: run them side by side, blame
@@ -183,7 +186,7 @@ export class ArchaeologyProvider {
     for (const [index, count] of blamed) if (isUncommitted(blame.commits[index]!.sha)) uncommittedLines += count;
     if (uncommittedLines > 0) warnings.add('uncommitted-lines');
 
-    if (depth === 'full') {
+    {
       const likely = [...blamed.entries()].sort((a, b) => b[1] - a[1]).map(([index]) => blame.commits[index]!.sha).filter((sha) => !isUncommitted(sha));
       for (const enricher of this.enrichers) enricher.prefetch?.(facts, likely, signal);
     }
@@ -250,9 +253,14 @@ export class ArchaeologyProvider {
     const maxEvidence = Math.max(1, Math.min(50, input.maxEvidence ?? DEFAULT_MAX_EVIDENCE));
     const chosen = ranked.slice(0, maxEvidence);
     const evidence = await Promise.all(chosen.map((item) => this.toEvidence(item, blame, start, end, repo)));
-    if (depth === 'full') await this.enrich(facts, evidence, signal, warnings);
+    // Enrichment (merge look-ups; GitHub later) in every answer, but a quick one (a hover) gives it only
+    // ENRICHMENT_BUDGET_MS: what did not arrive by then is left out and the answer marked partial, so it
+    // is not cached and the next hover, the look-up done by then, has it.
+    const enrichSignal = depth === 'quick' ? AbortSignal.any([signal, AbortSignal.timeout(ENRICHMENT_BUDGET_MS)]) : signal;
+    const enrichmentCut = !(await this.enrich(facts, evidence, enrichSignal, warnings));
 
-    const partial = signal.aborted || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'time-limit');
+    const partial =
+      signal.aborted || enrichmentCut || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'time-limit');
     const boundary = chosen[0] !== undefined && blame.commits.some((c) => c.sha === chosen[0]!.sha && c.boundary) && repo.shallow;
     const confidence = confidenceOf(ranked, { partial: signal.aborted, boundary, uncommittedShare: rangeLines ? uncommittedLines / rangeLines : 0 });
     const cosmeticTraced = countTraced(blame, start, end);
@@ -310,13 +318,19 @@ export class ArchaeologyProvider {
     });
   }
 
-  private async enrich(facts: QueryFacts, evidence: Evidence[], signal: AbortSignal, warnings: Set<string>): Promise<void> {
-    if (this.enrichers.length === 0 || evidence.length === 0) return;
+  /** Runs every enricher until the signal; false when one of them did not finish in time. */
+  private async enrich(facts: QueryFacts, evidence: Evidence[], signal: AbortSignal, warnings: Set<string>): Promise<boolean> {
+    if (this.enrichers.length === 0 || evidence.length === 0) return true;
     const settled = await Promise.allSettled(this.enrichers.map((enricher) => raceSignal(enricher.enrich(facts, evidence, signal), signal)));
+    let complete = true;
     settled.forEach((result, i) => {
       if (result.status === 'fulfilled' && result.value !== 'aborted') for (const warning of result.value.warnings ?? []) warnings.add(warning);
-      else warnings.add(`${this.enrichers[i]!.name}-unavailable`);
+      else {
+        complete = false;
+        warnings.add(`${this.enrichers[i]!.name}-unavailable`);
+      }
     });
+    return complete;
   }
 
   private async toEvidence(item: ScoredCandidate, blame: TracedBlame, start: number, end: number, repo: QueryFacts['repo']): Promise<Evidence> {
