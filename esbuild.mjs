@@ -15,7 +15,7 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: ['server/lsp/main.ts'], outfile: 'dist/server.js', external: native }),
+  build({ ...common, entryPoints: ['server/lsp/stdio.ts'], outfile: 'dist/server.js', external: native }),
   build({ ...common, entryPoints: ['server/cli/main.ts'], outfile: 'dist/cli.js', external: native, banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
 ]);

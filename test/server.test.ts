@@ -19,6 +19,7 @@ import {
 import { ClearCacheRequest, ContextRequest, HealthRequest, ReindexRequest, StatsRequest } from '../shared/protocol';
 import { generateRepository } from '../server/bench/generate';
 import { ALICE, BOB, Fixture } from './helpers/fixture';
+import { CLI } from './helpers/cli';
 import { TestClient } from './helpers/lsp';
 
 /** The built server over stdio, as an editor drives it. */
@@ -207,5 +208,24 @@ describe('cancellation over stdio', () => {
     await expect(pending).rejects.toMatchObject({ code: -32800 });
     const answer = await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } } });
     expect(answer.evidence.length).toBeGreaterThan(0);
+  });
+});
+
+describe('ail serve --stdio', () => {
+  it('is the same language server', async () => {
+    const repo = Fixture.create();
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-serve-'));
+    repo.write('a.ts', ['export const a = 1;']);
+    repo.commit('Add a constant for the serve test', ALICE);
+    const client = await TestClient.start(repo.root, { AIL_DATA_DIR: dataDir, AIL_ALLOW_MODEL_DOWNLOAD: 'false' }, undefined, [CLI, 'serve', '--stdio']);
+    try {
+      expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: true, reasons: [] });
+      const answer = await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri: pathToFileURL(repo.path('a.ts')).href } });
+      expect(answer.evidence[0]!.commit.subject).toBe('Add a constant for the serve test');
+    } finally {
+      await client.stop();
+      repo.cleanup();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

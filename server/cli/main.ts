@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { settingsFromEnv, SettingError } from '../../shared/settings';
-import { isAilError } from '../archaeology/errors';
+import { AilError, isAilError } from '../archaeology/errors';
+import { runLanguageServer } from '../lsp/main';
 import { createEngine } from '../compose';
 import { GitRunner } from '../git/runner';
 import { parseAskArgs } from './args';
@@ -16,7 +17,8 @@ Usage:
   ail index [--repo DIR] [--json]      build or update the semantic index of commit messages
   ail stats [--repo DIR] [--json]      cache and index figures
   ail validate [--repo DIR] [--json]   check git, the embedder, the index and a search end to end
-  ail bench [--repo DIR] [--commits N] [--queries N] [--json]
+  ail serve --stdio                    the language server over stdio (as dist/server.js --stdio)
+  ail bench [--repo DIR] [--commits N] [--queries N] [--lsp] [--json]
   ail help
 
 Lines are 1-based. Settings come from the environment (AIL_MAX_QUERY_TIME_S, AIL_MAX_WORKERS, ...; see README.md).`;
@@ -36,6 +38,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runStats(rest, process.stdout);
       case 'validate':
         return await runValidate(rest, process.stdout, process.stderr);
+      case 'serve':
+        return await serve(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -77,6 +81,16 @@ async function ask(argv: readonly string[]): Promise<number> {
   } finally {
     await engine.dispose();
   }
+}
+
+/** `ail serve --stdio`: the same language server as `dist/server.js --stdio`; it ends the process itself on `exit`. */
+async function serve(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--http') || argv.some((arg) => arg.startsWith('--http='))) {
+    throw new AilError('bad-argument', 'ail serve --http is not available yet: the HTTP service comes with the operational surface; use ail serve --stdio');
+  }
+  if (argv.length !== 1 || argv[0] !== '--stdio') throw new AilError('bad-argument', 'ail serve takes --stdio');
+  runLanguageServer();
+  return new Promise<number>(() => undefined); // the connection exits the process on `exit`, or when stdin closes
 }
 
 async function isInsideWorkTree(directory: string): Promise<boolean> {

@@ -62,8 +62,9 @@ export class TestClient {
     this.connection.listen();
   }
 
-  static async start(root: string, env: NodeJS.ProcessEnv, capabilities: ClientCapabilities = defaultCapabilities()): Promise<TestClient> {
-    const server = spawn(process.execPath, [SERVER, '--stdio'], { cwd: root, env: { ...process.env, ...env } });
+  /** Starts `node dist/server.js --stdio` (or another command line, e.g. the CLI's `serve --stdio`) in `root`. */
+  static async start(root: string, env: NodeJS.ProcessEnv, capabilities: ClientCapabilities = defaultCapabilities(), args: string[] = [SERVER, '--stdio']): Promise<TestClient> {
+    const server = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env } });
     const client = new TestClient(server);
     const result = await client.connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,

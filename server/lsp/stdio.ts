@@ -1,0 +1,4 @@
+import { runLanguageServer } from './main';
+
+// The entry point of dist/server.js.
+runLanguageServer();
