@@ -246,3 +246,38 @@ describe('ignore-revs and the time limit', () => {
     await expect(pending).rejects.toMatchObject({ name: 'CancelledError' });
   });
 });
+
+describe('the merge index', () => {
+  const repo = Fixture.create();
+  const sha: Record<string, string> = {};
+  beforeAll(() => {
+    repo.write('a.ts', ['a']);
+    sha.root = repo.commit('Start', ALICE);
+    repo.git('checkout', '-q', '-b', 'feature');
+    repo.write('b.ts', ['b']);
+    sha.feature = repo.commit('Feature work', BOB);
+    repo.git('checkout', '-q', '-b', 'sub');
+    repo.write('c.ts', ['c']);
+    sha.sub = repo.commit('Sub-branch work', CHLOE);
+    repo.git('checkout', '-q', 'feature');
+    sha.subMerge = repo.gitCommitting(BOB, 'merge', '--no-ff', '-q', '-m', 'Merge branch sub into feature', 'sub');
+    repo.git('checkout', '-q', 'main');
+    repo.write('d.ts', ['d']);
+    sha.main = repo.commit('Mainline work', ALICE);
+    sha.merge = repo.gitCommitting(ALICE, 'merge', '--no-ff', '-q', '-m', 'Merge pull request #9 from bob/feature', 'feature');
+    repo.write('e.ts', ['e']);
+    sha.after = repo.commit('After the merge', ALICE);
+  });
+  afterAll(() => repo.cleanup());
+
+  it('knows which mainline merge brought every branch commit in, nested branches too', async () => {
+    const { mergeIndex } = await import('../server/git/history');
+    const { repo: opened } = await registry.forDirectory(repo.root);
+    const index = await mergeIndex(opened, sha.after!, 1000);
+    expect([...index.mainline].sort()).toEqual([sha.root, sha.main, sha.merge, sha.after].sort());
+    expect(Object.fromEntries(index.introducedBy)).toEqual({ [sha.feature!]: sha.merge, [sha.sub!]: sha.merge, [sha.subMerge!]: sha.merge });
+    expect(index.complete).toBe(true);
+    const answer = await ask(repo, 'c.ts', [1, 1]);
+    expect(answer.evidence[0]!.pullRequest?.number).toBe(9);
+  });
+});

@@ -1,5 +1,5 @@
 import type { Evidence } from '../../shared/types';
-import { firstParentLine, mergeThatIntroduced } from '../git/history';
+import { mergeIndex, mergeThatIntroduced, type MergeIndex } from '../git/history';
 import type { Repository } from '../git/repository';
 import { CancelledError, FlightCache } from '../util/flight';
 import { pullRequestFromMessage, type PullRequestMention } from './references';
@@ -37,19 +37,20 @@ export interface EvidenceEnricher {
 }
 
 /** Finds, without any network, the `Merge pull request #N` commit that brought a commit into the first-parent line. */
-const MAINLINE_LIMIT = 200_000;
+/** Commits the merge index covers; older ones are looked up one by one. */
+const MERGE_INDEX_LIMIT = 200_000;
 
 export class MergeCommitEnricher implements EvidenceEnricher {
   readonly name = 'merge-commit';
   /** (repository, head, commit) → the PR its merge commit names; commits and merges never change. */
   private readonly found = new FlightCache<string, PullRequestMention | undefined>(2048);
-  /** (repository, head) → the commits on HEAD's first-parent line, newest first, bounded. */
-  private readonly mainlines = new FlightCache<string, { shas: Set<string>; complete: boolean }>(4);
+  /** (repository, head) → which merge brought each commit in, for the whole (bounded) history. */
+  private readonly merges = new FlightCache<string, MergeIndex>(4);
 
   constructor(private readonly limit = 2) {}
 
   begin(query: QueryFacts, signal: AbortSignal): void {
-    this.mainline(query, signal).catch(() => undefined);
+    this.mergeIndex(query, signal).catch(() => undefined);
   }
 
   prefetch(query: QueryFacts, shas: string[], signal: AbortSignal): void {
@@ -67,8 +68,8 @@ export class MergeCommitEnricher implements EvidenceEnricher {
     return {};
   }
 
-  private mainline(query: QueryFacts, signal: AbortSignal): Promise<{ shas: Set<string>; complete: boolean }> {
-    return this.mainlines.get(`${query.repo.root}\0${query.head}`, (shared) => firstParentLine(query.repo, query.head, MAINLINE_LIMIT, shared), signal);
+  private mergeIndex(query: QueryFacts, signal: AbortSignal): Promise<MergeIndex> {
+    return this.merges.get(`${query.repo.root}\0${query.head}`, (shared) => mergeIndex(query.repo, query.head, MERGE_INDEX_LIMIT, shared), signal);
   }
 
   private mention(query: QueryFacts, sha: string, signal: AbortSignal): Promise<PullRequestMention | undefined> {
@@ -77,10 +78,11 @@ export class MergeCommitEnricher implements EvidenceEnricher {
   }
 
   private async lookUp(query: QueryFacts, sha: string, signal: AbortSignal): Promise<PullRequestMention | undefined> {
-    // Most commits of a squash-merge or direct-push history sit on the first-parent line: no merge brought them.
-    const mainline = await this.mainline(query, signal);
-    if (mainline.shas.has(sha)) return undefined;
-    const merge = await mergeThatIntroduced(query.repo, query.head, sha, signal);
+    const index = await this.mergeIndex(query, signal);
+    if (index.mainline.has(sha)) return undefined; // committed on the first-parent line: no merge brought it
+    const known = index.introducedBy.get(sha);
+    // Beyond the bound of the index, walk the history for this one commit.
+    const merge = known ?? (index.complete ? undefined : await mergeThatIntroduced(query.repo, query.head, sha, signal));
     if (signal.aborted) throw new CancelledError();
     const commit = merge ? await query.repo.commit(merge) : undefined;
     return commit ? pullRequestFromMessage(commit.subject, commit.body) : undefined;

@@ -8,12 +8,15 @@ import { createEngine } from '../compose';
 import { gitEnvironment } from '../git/runner';
 import { AilError } from '../archaeology/errors';
 import { benchCaches, type CacheBench } from './bench-caches';
+import { benchLsp, type LspBench } from './bench-lsp';
 
 interface BenchArgs {
   repo?: string;
   commits: number;
   queries: number;
   json: boolean;
+  /** Only the language server over stdio. */
+  lsp: boolean;
 }
 
 interface Target {
@@ -51,6 +54,8 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
     const [start, end] = rangeIn(lines);
     return { file, start, end };
   });
+
+  if (args.lsp) return printLsp(await benchLsp(root, chosen.slice(0, 20), random, err), root, args.json, out);
 
   await git(root, ['rev-parse', 'HEAD']); // page the repository in before anything is timed
   const settings = { ...settingsFromEnv(process.env), maxQueryTimeS: 60 };
@@ -136,8 +141,40 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
   return 0;
 }
 
+function printLsp(result: LspBench, root: string, json: boolean, out: NodeJS.WritableStream): number {
+  const cold = stats(result.coldHoverMs);
+  const raw = stats(result.rawFileBlameMs);
+  const warm = percentiles(result.warmHoverMs);
+  const summary = {
+    repository: root,
+    coldHoverMs: cold,
+    rawFileBlameMs: raw,
+    coldRatio: { p50: ratio(cold.p50, raw.p50), p95: ratio(cold.p95, raw.p95) },
+    warmHoverMs: warm,
+    cachedContextPerSecond: result.cachedContextPerSecond,
+    rssMbAfter: result.rssMbAfter,
+  };
+  if (json) {
+    out.write(`${JSON.stringify(summary, null, 2)}\n`);
+    return 0;
+  }
+  const rss = result.rssMbAfter;
+  const growth = rss.length >= 2 ? rss[rss.length - 1]!.rssMb - rss[rss.length - 2]!.rssMb : 0;
+  out.write(
+    [
+      `ail bench --lsp: the server over stdio at ${root}`,
+      `first hover on a cold file         p50 ${cold.p50} ms  p95 ${cold.p95} ms  (${summary.coldRatio.p50}x / ${summary.coldRatio.p95}x raw git blame --porcelain of the file, target <= 1.5x)`,
+      `raw git blame --porcelain (file)   p50 ${raw.p50} ms  p95 ${raw.p95} ms`,
+      `hover on a warm file               p50 ${warm.p50} ms  p95 ${warm.p95} ms  (target p95 < 5 ms)`,
+      `cached ail/context, 5,000 in flight ${result.cachedContextPerSecond} requests/s (target >= 2,000)`,
+      `server RSS over 10,000 mixed queries: ${rss.map((r) => `${r.rssMb} MB at ${r.queries}`).join(', ')} (last 2,000: ${growth >= 0 ? '+' : ''}${growth} MB)`,
+    ].join('\n') + '\n',
+  );
+  return 0;
+}
+
 function parseBenchArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { commits: 10_000, queries: 40, json: false };
+  const args: BenchArgs = { commits: 10_000, queries: 40, json: false, lsp: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -154,7 +191,8 @@ function parseBenchArgs(argv: readonly string[]): BenchArgs {
     else if (arg === '--commits') args.commits = count(value());
     else if (arg === '--queries') args.queries = count(value());
     else if (arg === '--json') args.json = true;
-    else throw new AilError('bad-argument', `unknown option ${arg} (ail bench takes --repo DIR, --commits N, --queries N, --json)`);
+    else if (arg === '--lsp') args.lsp = true;
+    else throw new AilError('bad-argument', `unknown option ${arg} (ail bench takes --repo DIR, --commits N, --queries N, --lsp, --json)`);
   }
   return args;
 }

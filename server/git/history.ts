@@ -111,12 +111,46 @@ export async function mergeThatIntroduced(repo: Repository, head: string, sha: s
   return firstParent === sha ? undefined : oldest;
 }
 
-/** The commits on `head`'s first-parent line, at most `limit` of them (newest first). */
-export async function firstParentLine(repo: Repository, head: string, limit: number, signal?: AbortSignal): Promise<{ shas: Set<string>; complete: boolean }> {
-  const outcome = await repo.git.run(['rev-list', '--first-parent', `--max-count=${limit}`, head], { signal });
-  if (outcome.kind !== 'ok') throw new Error(`git rev-list --first-parent ${outcome.kind}`);
-  const shas = new Set(outcome.stdout.split('\n').filter(Boolean));
-  return { shas, complete: shas.size < limit };
+/**
+ * Which merge brought each commit into HEAD's first-parent line, for the whole (bounded) history, from
+ * one `rev-list --parents`: the mainline is followed by first parents; then, oldest merge first, every
+ * commit reachable from a merge's other parents that is not on the mainline and not yet claimed by an
+ * older merge was brought in by it. A look-up is then a map access instead of a history walk.
+ */
+export interface MergeIndex {
+  mainline: Set<string>;
+  /** Branch commit → the mainline merge that brought it in. */
+  introducedBy: Map<string, string>;
+  /** False when the history was longer than the bound: commits beyond it are not in the maps. */
+  complete: boolean;
+}
+
+export async function mergeIndex(repo: Repository, head: string, limit: number, signal?: AbortSignal): Promise<MergeIndex> {
+  const outcome = await repo.git.run(['rev-list', '--parents', `--max-count=${limit}`, head], { signal });
+  if (outcome.kind !== 'ok') throw new Error(`git rev-list --parents ${outcome.kind}`);
+  const parents = new Map<string, string[]>();
+  for (const line of outcome.stdout.split('\n')) {
+    if (!line) continue;
+    const [sha, ...rest] = line.split(' ');
+    parents.set(sha!, rest);
+  }
+  const mainline = new Set<string>();
+  const merges: string[] = [];
+  for (let sha: string | undefined = head; sha && parents.has(sha) && !mainline.has(sha); sha = parents.get(sha)![0]) {
+    mainline.add(sha);
+    if (parents.get(sha)!.length > 1) merges.push(sha);
+  }
+  const introducedBy = new Map<string, string>();
+  for (const merge of merges.reverse()) {
+    const stack = parents.get(merge)!.slice(1);
+    while (stack.length > 0) {
+      const sha = stack.pop()!;
+      if (mainline.has(sha) || introducedBy.has(sha) || !parents.has(sha)) continue;
+      introducedBy.set(sha, merge);
+      stack.push(...parents.get(sha)!);
+    }
+  }
+  return { mainline, introducedBy, complete: parents.size < limit };
 }
 
 function stoppedEarly<T>(outcome: Exclude<GitOutcome, { kind: 'ok' }>): HistoryResult<T> {

@@ -30,7 +30,7 @@ export class Repository {
   readonly git: GitRunner;
   readonly objects: CatFileBatch;
   private readonly commitCache = new Map<string, Promise<CommitInfo | undefined>>();
-  private static readonly COMMIT_CACHE_LIMIT = 20_000;
+  private static readonly COMMIT_CACHE_LIMIT = 10_000;
   private readonly headFiles = new Map<string, HeadFile>();
   private readonly configCache = new Map<string, { stamp: string; value: string | undefined }>();
   private commitGraphChild: ChildProcess | undefined;
@@ -170,7 +170,7 @@ export class Repository {
     if (known) return known;
     const file = await this.readHeadFile(relativePath, head);
     this.headFiles.set(key, file);
-    if (this.headFiles.size > 256) this.headFiles.delete(this.headFiles.keys().next().value!);
+    if (this.headFiles.size > 64) this.headFiles.delete(this.headFiles.keys().next().value!);
     return file;
   }
 
