@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MergeCommitEnricher } from '../server/archaeology/enrichers';
 import { ArchaeologyProvider } from '../server/archaeology/provider';
 import { bandOf } from '../server/archaeology/rank';
+import { mergeIndex } from '../server/git/history';
 import { RepositoryRegistry } from '../server/git/registry';
 import { ALICE, BOB, CHLOE, Fixture, lines } from './helpers/fixture';
 
@@ -271,7 +272,6 @@ describe('the merge index', () => {
   afterAll(() => repo.cleanup());
 
   it('knows which mainline merge brought every branch commit in, nested branches too', async () => {
-    const { mergeIndex } = await import('../server/git/history');
     const { repo: opened } = await registry.forDirectory(repo.root);
     const index = await mergeIndex(opened, sha.after!, 1000);
     expect([...index.mainline].sort()).toEqual([sha.root, sha.main, sha.merge, sha.after].sort());
