@@ -15,6 +15,8 @@ export function serverCapabilities(_client: ClientCapabilities): ServerCapabilit
 /** What the server may ask of this client. */
 export interface ClientSupport {
   configuration: boolean;
+  /** The client accepts a dynamic registration of didChangeConfiguration (eglot does not). */
+  configurationChangeRegistration: boolean;
   workDoneProgress: boolean;
   codeLensRefresh: boolean;
 }
@@ -22,6 +24,7 @@ export interface ClientSupport {
 export function clientSupport(client: ClientCapabilities): ClientSupport {
   return {
     configuration: client.workspace?.configuration === true,
+    configurationChangeRegistration: client.workspace?.didChangeConfiguration?.dynamicRegistration === true,
     workDoneProgress: client.window?.workDoneProgress === true,
     codeLensRefresh: client.workspace?.codeLens?.refreshSupport === true,
   };

@@ -15,7 +15,7 @@ import { StatusNotifier } from './status';
 
 /** Thin wiring: the engine and the session are built here, and each LSP message maps to one handler. */
 export function startServer(connection: Connection, env: Settings): void {
-  let support: ClientSupport = { configuration: false, workDoneProgress: false, codeLensRefresh: false };
+  let support: ClientSupport = { configuration: false, configurationChangeRegistration: false, workDoneProgress: false, codeLensRefresh: false };
   let workspaceRoot: string | undefined;
   const progress = new ProgressBridge(connection, () => support.workDoneProgress);
   const engine: Engine = createEngine(env, {
@@ -55,7 +55,7 @@ export function startServer(connection: Connection, env: Settings): void {
 
 /** After the handshake: pull the settings, register for their changes, open the workspace's repository and its index. */
 async function initialized(session: Session, support: ClientSupport, root: () => string | undefined): Promise<void> {
-  if (support.configuration) session.connection.client.register(DidChangeConfigurationNotification.type, { section: 'ail' }).catch(() => undefined);
+  if (support.configuration && support.configurationChangeRegistration) session.connection.client.register(DidChangeConfigurationNotification.type, { section: 'ail' }).catch(() => undefined);
   session.engine.answers.configure(await session.settings.get());
   const directory = root();
   if (!directory) return;
