@@ -9,6 +9,7 @@ import type { Blamer } from '../git/blamer';
 import { countLines, type HeadFile, type Repository } from '../git/repository';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
 import { mapToCommittedLines } from '../util/linemap';
+import { orAfter, orWhenAborted } from '../util/race';
 import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
 import { AilError } from './errors';
 import { confidenceOf, scoreCandidate, type Candidate, type ScoredCandidate } from './rank';
@@ -208,7 +209,7 @@ export class ArchaeologyProvider {
       }),
     );
     const [lineResult, fileResult] = await Promise.all([
-      withinMs(lineHistoryPromise, graceMs, cancelledHistory<LineHistoryEntry>()),
+      orAfter(lineHistoryPromise, graceMs, cancelledHistory<LineHistoryEntry>()),
       lines ? Promise.resolve(undefined) : this.fileHistory(repo, head, file, signal),
     ]);
     cut();
@@ -310,7 +311,7 @@ export class ArchaeologyProvider {
 
   private async fromSources(facts: QueryFacts, signal: AbortSignal, warnings: Set<string>): Promise<{ sha: string; similarity: number }[]> {
     if (this.sources.length === 0) return [];
-    const settled = await Promise.allSettled(this.sources.map((source) => raceSignal(source.candidates(facts, signal), signal)));
+    const settled = await Promise.allSettled(this.sources.map((source) => orWhenAborted(source.candidates(facts, signal), signal, 'aborted' as const)));
     return settled.flatMap((result, i) => {
       if (result.status === 'fulfilled' && result.value !== 'aborted') return result.value;
       warnings.add(`${this.sources[i]!.name}-unavailable`);
@@ -321,7 +322,7 @@ export class ArchaeologyProvider {
   /** Runs every enricher until the signal; false when one of them did not finish in time. */
   private async enrich(facts: QueryFacts, evidence: Evidence[], signal: AbortSignal, warnings: Set<string>): Promise<boolean> {
     if (this.enrichers.length === 0 || evidence.length === 0) return true;
-    const settled = await Promise.allSettled(this.enrichers.map((enricher) => raceSignal(enricher.enrich(facts, evidence, signal), signal)));
+    const settled = await Promise.allSettled(this.enrichers.map((enricher) => orWhenAborted(enricher.enrich(facts, evidence, signal), signal, 'aborted' as const)));
     let complete = true;
     settled.forEach((result, i) => {
       if (result.status === 'fulfilled' && result.value !== 'aborted') for (const warning of result.value.warnings ?? []) warnings.add(warning);
@@ -521,41 +522,6 @@ function buildTimeline(
 function orderReasons(reasons: Set<EvidenceReason>): EvidenceReason[] {
   const order: EvidenceReason[] = ['blame', 'line-history', 'file-history', 'rename', 'moved-code', 'semantic', 'keyword'];
   return order.filter((reason) => reasons.has(reason));
-}
-
-async function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 'aborted'> {
-  if (signal.aborted) return 'aborted';
-  return new Promise<T | 'aborted'>((resolve, reject) => {
-    const onAbort = () => resolve('aborted');
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-/** The promise's value if it settles within `ms`, otherwise `fallback` (the promise itself goes on). */
-function withinMs<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => resolve(fallback), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
 
 function elapsed(started: number): number {

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import * as path from 'node:path';
 import type { Repository } from '../git/repository';
 import type { ProgressReporter, Embedder } from './embedder';
+import { orWhenAborted } from '../util/race';
 import { CommitIndex } from './commit-index';
 import { MANIFEST_FILE, removeIndex } from './index-store';
 import { LexicalEmbedder } from './lexical-embedder';
@@ -67,7 +68,7 @@ export class SemanticLayer {
   async ready(repo: Repository, signal?: AbortSignal): Promise<CommitIndex | undefined> {
     const index = this.indexFor(repo);
     const opening = this.opening.get(repo.root);
-    if (index && opening) await raceAbort(opening, signal);
+    if (index && opening) await orWhenAborted(opening, signal, undefined);
     return index;
   }
 
@@ -170,23 +171,4 @@ export function storedEmbedderId(dir: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
