@@ -240,6 +240,11 @@ describe('ignore-revs and the time limit', () => {
     expect(answer.summary).toContain('did not finish within');
   });
 
+  it('takes a time limit that is not a whole number of milliseconds', async () => {
+    const answer = await provider.ask({ path: repo.path('src/pool.ts'), lines: { start: 0, end: 0 }, timeLimitMs: 15_000.5 });
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.pool);
+  });
+
   it('stops at once when the caller cancels', async () => {
     const controller = new AbortController();
     const pending = provider.ask({ path: repo.path('src/pool.ts'), question: 'cancelled question', signal: controller.signal, timeLimitMs: 20_000 });

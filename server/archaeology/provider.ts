@@ -126,7 +126,7 @@ export class ArchaeologyProvider {
     const started = performance.now();
     const { repo, blamer, file, head, headFile, contents, lineCount, lines, question, depth } = target;
     const timeLimitMs = input.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-    const deadline = AbortSignal.timeout(timeLimitMs);
+    const deadline = AbortSignal.timeout(Math.max(1, Math.ceil(timeLimitMs)));
     const signal = input.signal ? AbortSignal.any([input.signal, deadline]) : deadline;
     const range = lines && toRange(lines);
     const warnings = new Set<string>();

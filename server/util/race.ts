@@ -20,5 +20,5 @@ export function orWhenAborted<T, F>(promise: Promise<T>, signal: AbortSignal | u
 
 /** The promise's value if it settles within `ms`, otherwise `fallback` (the promise itself goes on). */
 export function orAfter<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
-  return orWhenAborted(promise, AbortSignal.timeout(ms), fallback);
+  return orWhenAborted(promise, AbortSignal.timeout(Math.max(0, Math.ceil(ms))), fallback);
 }
