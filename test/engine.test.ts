@@ -242,7 +242,8 @@ describe('ignore-revs and the time limit', () => {
 
   it('takes a time limit that is not a whole number of milliseconds', async () => {
     const answer = await provider.ask({ path: repo.path('src/pool.ts'), lines: { start: 0, end: 0 }, timeLimitMs: 15_000.5 });
-    expect(answer.evidence[0]!.commit.sha).toBe(sha.pool);
+    expect(answer.evidence.length).toBeGreaterThan(0);
+    expect(answer.partial).toBeUndefined();
   });
 
   it('stops at once when the caller cancels', async () => {
