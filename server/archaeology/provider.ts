@@ -9,7 +9,7 @@ import type { Blamer } from '../git/blamer';
 import { countLines, type HeadFile, type Repository } from '../git/repository';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
 import { mapToCommittedLines } from '../util/linemap';
-import { orAfter, orWhenAborted } from '../util/race';
+import { orAfter, orWhenAborted, withDeadline } from '../util/race';
 import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
 import { AilError } from './errors';
 import { confidenceOf, scoreCandidate, type Candidate, type ScoredCandidate } from './rank';
@@ -126,8 +126,7 @@ export class ArchaeologyProvider {
     const started = performance.now();
     const { repo, blamer, file, head, headFile, contents, lineCount, lines, question, depth } = target;
     const timeLimitMs = input.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-    const deadline = AbortSignal.timeout(Math.max(1, Math.ceil(timeLimitMs)));
-    const signal = input.signal ? AbortSignal.any([input.signal, deadline]) : deadline;
+    const signal = withDeadline(input.signal, timeLimitMs);
     const range = lines && toRange(lines);
     const warnings = new Set<string>();
     if (repo.shallow) warnings.add('shallow-history');
@@ -257,7 +256,7 @@ export class ArchaeologyProvider {
     // Enrichment (merge look-ups; GitHub later) in every answer, but a quick one (a hover) gives it only
     // ENRICHMENT_BUDGET_MS: what did not arrive by then is left out and the answer marked partial, so it
     // is not cached and the next hover, the look-up done by then, has it.
-    const enrichSignal = depth === 'quick' ? AbortSignal.any([signal, AbortSignal.timeout(ENRICHMENT_BUDGET_MS)]) : signal;
+    const enrichSignal = depth === 'quick' ? withDeadline(signal, ENRICHMENT_BUDGET_MS) : signal;
     const enrichmentCut = !(await this.enrich(facts, evidence, enrichSignal, warnings));
 
     const partial =

@@ -22,3 +22,27 @@ export function orWhenAborted<T, F>(promise: Promise<T>, signal: AbortSignal | u
 export function orAfter<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
   return orWhenAborted(promise, AbortSignal.timeout(Math.max(0, Math.ceil(ms))), fallback);
 }
+
+/**
+ * A signal that aborts with `parent` or after `ms`, whichever comes first. Node 20's AbortSignal.any
+ * tracks its sources with weak references and a finalization registry, which costs every answer a
+ * little garbage-collection work; this is a plain controller, a listener and an unreferenced timer.
+ * The timer stays armed after the caller is done, so work still running in the background (a line
+ * history walk) is bounded by the same deadline.
+ */
+export function withDeadline(parent: AbortSignal | undefined, ms: number): AbortSignal {
+  const controller = new AbortController();
+  if (parent?.aborted) {
+    controller.abort();
+    return controller.signal;
+  }
+  const abort = () => {
+    clearTimeout(timer);
+    parent?.removeEventListener('abort', abort);
+    controller.abort();
+  };
+  const timer = setTimeout(abort, Math.max(1, Math.ceil(ms)));
+  timer.unref();
+  parent?.addEventListener('abort', abort, { once: true });
+  return controller.signal;
+}
