@@ -68,6 +68,15 @@ describe('the two cache tiers in front of the engine', () => {
     expect(answers.cacheStats().l2).toMatchObject({ hits: 1, misses: 2, size: 2, enabled: true, rollout: 100, threshold: 0.85 });
   });
 
+  it('keeps quick answers (hovers, lenses) out of L2: their question never varies', async () => {
+    const answers = service();
+    const quick = (line: number) => answers.ask({ path: repo.path('src/retry.ts'), lines: { start: line, end: line }, depth: 'quick', timeLimitMs: 20_000 });
+    expect((await quick(9)).source).toBe('cold');
+    expect((await quick(9)).source).toBe('l1');
+    expect((await quick(10)).source).toBe('cold');
+    expect(answers.cacheStats().l2).toMatchObject({ hits: 0, misses: 0, size: 0 });
+  });
+
   it('switches L2 off at once and frees it, and back on, without a restart', async () => {
     const answers = service();
     await ask(answers, 'why was the retry limit added', { lines: [2, 2] });

@@ -68,7 +68,9 @@ export class AnswerService {
     if (cached) return this.finish({ ...cached, question: target.question, source: 'l1' }, started);
 
     const scope = scopeOf(target);
-    const embedder = this.l2Embedder(target.question);
+    // Quick answers (hovers, lenses) always ask the default question about one line or symbol: a paraphrase
+    // cache has nothing to find for them, and adding each to the HNSW index was most of a cold hover's cost.
+    const embedder = target.depth === 'full' ? this.l2Embedder(target.question) : undefined;
     let vector: Float32Array | undefined;
     if (embedder) {
       [vector] = await embedder.embed([target.question], input.signal);
