@@ -8,6 +8,7 @@ import type { Health } from '../shared/protocol';
 import type { ArchaeologyContext } from '../shared/types';
 import { ALICE, BOB, Fixture } from './helpers/fixture';
 import { SERVER } from './helpers/lsp';
+import { QUEUE_SOURCE } from './helpers/queue';
 
 /**
  * Tier three: a real editor. Neovim's built-in LSP client (0.7+) starts the built `dist/server.js` with the
@@ -176,19 +177,7 @@ vim.cmd('qa!')
 describe('Neovim driving dist/server.js', () => {
   const repo = Fixture.create('ail-nvim-repo-');
   const work = mkdtempSync(path.join(tmpdir(), 'ail-nvim-'));
-  const source = [
-    'export class Queue {',
-    '  private items: string[] = [];',
-    '  push(item: string) {',
-    '    if (this.items.length >= 20) throw new Error("full");',
-    '    this.items.push(item);',
-    '  }',
-    '}',
-    '',
-    'export function drain(queue: Queue) {',
-    '  return queue;',
-    '}',
-  ];
+  const source = QUEUE_SOURCE;
   let sha = '';
   let short = '';
   let neovim: NeovimRun | undefined;

@@ -21,6 +21,7 @@ import { generateRepository } from '../server/bench/generate';
 import { ALICE, BOB, Fixture } from './helpers/fixture';
 import { CLI } from './helpers/cli';
 import { TestClient } from './helpers/lsp';
+import { QUEUE_SOURCE } from './helpers/queue';
 
 /** The built server over stdio, as an editor drives it. */
 describe('dist/server.js --stdio', () => {
@@ -29,19 +30,7 @@ describe('dist/server.js --stdio', () => {
   let client: TestClient;
   let sha = '';
   let uri = '';
-  const source = [
-    'export class Queue {',
-    '  private items: string[] = [];',
-    '  push(item: string) {',
-    '    if (this.items.length >= 20) throw new Error("full");',
-    '    this.items.push(item);',
-    '  }',
-    '}',
-    '',
-    'export function drain(queue: Queue) {',
-    '  return queue;',
-    '}',
-  ];
+  const source = QUEUE_SOURCE;
   beforeAll(async () => {
     repo.git('remote', 'add', 'origin', 'git@github.com:acme/queue.git');
     repo.write('src/queue.ts', source);

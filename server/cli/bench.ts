@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { settingsFromEnv } from '../../shared/settings';
 import { generateRepository } from '../bench/generate';
+import { Random } from '../bench/random';
 import { createEngine } from '../compose';
 import { gitEnvironment } from '../git/runner';
 import { AilError } from '../archaeology/errors';
@@ -39,7 +40,8 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
     .filter((f) => f.lines >= 20)
     .sort((a, b) => b.lines - a.lines || a.file.localeCompare(b.file));
   if (sized.length === 0) throw new AilError('bad-argument', `no text file of 20 lines or more in ${root}`);
-  const random = seeded(7);
+  const seeded = new Random(7);
+  const random = () => seeded.next();
   const chosen = sized.slice(0, Math.min(sized.length, args.queries));
   const rangeIn = (lines: number): [number, number] => {
     const length = 1 + Math.floor(random() * 10);
@@ -260,15 +262,4 @@ function percentiles(values: number[]): { p50: number; p95: number; p99: number 
 
 function ratio(a: number, b: number): number {
   return b > 0 ? Math.round((a / b) * 100) / 100 : 0;
-}
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,4 +1,5 @@
 import { stem, words } from '../archaeology/text';
+import { fnv1a } from '../util/hash';
 import { normalize, type Embedder } from './embedder';
 
 /** Words that carry no topic: function words, and the filler of questions about code ("what is the reason this code exists"). */
@@ -44,14 +45,4 @@ export class LexicalEmbedder implements Embedder {
     const sign = hash & 0x80000000 ? 1 : -1;
     vector[(hash & 0x7fffffff) % this.dimension]! += sign * weight;
   }
-}
-
-/** FNV-1a, 32 bits, over UTF-16 code units: fast and well spread for short strings. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }

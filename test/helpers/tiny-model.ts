@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
+import { Random } from '../../server/bench/random';
+import { fnv1a } from '../../server/util/hash';
 
 /** The model's name, which is also its folder's name under `dir`. */
 const NAME = 'ail-tiny-bert';
@@ -170,7 +172,8 @@ function intAttribute(name: string, value: number): onnx.IAttributeProto {
 
 /** HIDDEN values in [-scale, scale) from a PRNG seeded by `seed`'s text. */
 function row(seed: string, scale: number): number[] {
-  const next = mulberry32(fnv1a(seed));
+  const random = new Random(fnv1a(seed));
+  const next = () => random.next();
   return Array.from({ length: HIDDEN }, () => (next() * 2 - 1) * scale);
 }
 
@@ -179,25 +182,6 @@ function floats(values: number[]): Uint8Array {
   const view = new DataView(bytes.buffer);
   values.forEach((value, index) => view.setFloat32(index * 4, value, true)); // ONNX raw data is little-endian
   return bytes;
-}
-
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function json(value: object): string {
