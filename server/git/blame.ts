@@ -1,6 +1,5 @@
 import { unquotePath } from './quote';
 
-export const UNCOMMITTED_SHA = '0000000000000000000000000000000000000000';
 
 /** What `git blame --porcelain` says about one commit. */
 export interface BlameCommit {
