@@ -1,6 +1,5 @@
 import { unquotePath } from './quote';
 
-
 /** What `git blame --porcelain` says about one commit. */
 export interface BlameCommit {
   sha: string;
