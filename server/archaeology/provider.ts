@@ -1,18 +1,18 @@
-import type { ArchaeologyContext, AuthorShare, CommitRef, Evidence, EvidenceReason, Range } from '../../shared/types';
+import type { ArchaeologyContext, Evidence, Range } from '../../shared/types';
 import { DEFAULT_MAX_EVIDENCE, DEFAULT_QUESTION } from '../../shared/types';
 import { commitsInRange, isUncommitted } from '../git/blame';
-import type { TracedBlame } from '../git/blamer';
-import { commitRef, shortSha, type CommitInfo } from '../git/commit';
+import { commitRef, type CommitInfo } from '../git/commit';
 import { fileHistory, lineHistory, type FileHistoryEntry, type HistoryResult, type LineHistoryEntry } from '../git/history';
 import type { RepositoryRegistry } from '../git/registry';
-import type { Blamer } from '../git/blamer';
+import type { Blamer, TracedBlame } from '../git/blamer';
 import { countLines, type HeadFile, type Repository } from '../git/repository';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
 import { mapToCommittedLines } from '../util/linemap';
 import { orAfter, orWhenAborted, withDeadline } from '../util/race';
 import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
+import { authorsOf, buildTimeline, countTraced, gatherCandidates, MAX_CANDIDATES, newCandidate, orderReasons, tracedFor } from './candidates';
 import { AilError } from './errors';
-import { confidenceOf, scoreCandidate, type Candidate, type ScoredCandidate } from './rank';
+import { confidenceOf, scoreCandidate, type ScoredCandidate } from './rank';
 import { cherryPickSource, issuesFromMessage, pullRequestFromMessage } from './references';
 import { summarize } from './summary';
 import { contentTerms, intentOf } from './text';
@@ -69,7 +69,6 @@ export interface ProviderParts {
 
 const LINE_HISTORY_LIMIT = 30;
 const FILE_HISTORY_LIMIT = 200;
-const MAX_CANDIDATES = 60;
 const DEFAULT_TIME_LIMIT_MS = 2000;
 const LINE_HISTORY_GRACE_MS = 100;
 /** What enrichers may add to a quick answer (a hover) after local git: GitLens gives its PR look-ups 250 ms. */
@@ -401,53 +400,6 @@ function committedLinesOf(lines: { start: number; end: number }, committed: stri
   return { start: Math.min(...mapped), end: Math.max(...mapped) };
 }
 
-function newCandidate(sha: string): Candidate {
-  return { sha, reasons: new Set<EvidenceReason>(), blamedLines: 0, hunk: '', linked: false };
-}
-
-function gatherCandidates(
-  blame: TracedBlame,
-  blamed: Map<number, number>,
-  lineResult: HistoryResult<LineHistoryEntry> | undefined,
-  fileResult: HistoryResult<FileHistoryEntry> | undefined,
-  file: string,
-  renamedFrom: Set<string>,
-): Map<string, Candidate> {
-  const candidates = new Map<string, Candidate>();
-  const get = (sha: string) => {
-    let candidate = candidates.get(sha);
-    if (!candidate) candidates.set(sha, (candidate = newCandidate(sha)));
-    return candidate;
-  };
-  // Paths this file had before a rename. A copy (`C`, which --follow also reports) is code taken from a file that still exists.
-  const historicPaths = new Set<string>(renamedFrom);
-  for (const entry of fileResult?.items ?? []) {
-    if (entry.oldPath && entry.status.startsWith('R')) historicPaths.add(entry.oldPath);
-  }
-  for (const [index, count] of blamed) {
-    const commit = blame.commits[index]!;
-    if (isUncommitted(commit.sha)) continue;
-    const candidate = get(commit.sha);
-    candidate.reasons.add('blame');
-    candidate.blamedLines += count;
-    if (commit.filename && commit.filename !== file) candidate.reasons.add(historicPaths.has(commit.filename) ? 'rename' : 'moved-code');
-  }
-  const lineItems = lineResult?.items ?? [];
-  lineItems.forEach((entry, rank) => {
-    const candidate = get(entry.sha);
-    candidate.reasons.add('line-history');
-    candidate.lineHistoryRank = candidate.lineHistoryRank ?? rank;
-    candidate.hunk = entry.hunk;
-    if (lineResult?.complete && rank === lineItems.length - 1) candidate.created = true;
-  });
-  for (const entry of fileResult?.items ?? []) {
-    const candidate = candidates.get(entry.sha) ?? (blamed.size === 0 || candidates.size < MAX_CANDIDATES ? get(entry.sha) : undefined);
-    candidate?.reasons.add('file-history');
-    if (candidate && entry.oldPath && entry.status.startsWith('R')) candidate.reasons.add('rename');
-  }
-  return candidates;
-}
-
 /** A walk cut short by time or cancellation must not be remembered as the answer: reject so the cache drops it. */
 function keepComplete<T>(result: HistoryResult<T>): HistoryResult<T> {
   if (!result.complete && result.stopped !== 'limit') throw new CancelledError();
@@ -460,67 +412,6 @@ function cancelledHistory<T>(): HistoryResult<T> {
 
 function noteIncomplete(result: HistoryResult<unknown> | undefined, code: string, warnings: Set<string>): void {
   if (result && !result.complete && result.stopped !== 'limit') warnings.add(code);
-}
-
-function countTraced(blame: TracedBlame, start: number, end: number): number {
-  const seen = new Set<string>();
-  for (let line = start; line <= end; line++) for (const sha of blame.traced.get(line) ?? []) seen.add(sha);
-  return seen.size;
-}
-
-function tracedFor(blame: TracedBlame, start: number, end: number, sha: string): string[] {
-  const seen = new Set<string>();
-  for (let line = start; line <= end; line++) {
-    if (blame.commits[blame.lineCommit[line]!]?.sha !== sha) continue;
-    for (const traced of blame.traced.get(line) ?? []) seen.add(traced);
-  }
-  return [...seen];
-}
-
-function authorsOf(blame: TracedBlame, blamed: Map<number, number>): AuthorShare[] {
-  const byEmail = new Map<string, AuthorShare>();
-  for (const [index, count] of blamed) {
-    const commit = blame.commits[index]!;
-    if (isUncommitted(commit.sha)) continue;
-    const key = commit.authorMail.toLowerCase() || commit.author;
-    const share = byEmail.get(key) ?? { name: commit.author, email: commit.authorMail, lines: 0, commits: 0 };
-    share.lines += count;
-    share.commits += 1;
-    byEmail.set(key, share);
-  }
-  return [...byEmail.values()].sort((a, b) => b.lines - a.lines || a.name.localeCompare(b.name));
-}
-
-function buildTimeline(
-  blame: TracedBlame,
-  blamed: Map<number, number>,
-  lineResult: HistoryResult<LineHistoryEntry> | undefined,
-  fileResult: HistoryResult<FileHistoryEntry> | undefined,
-  ranked: ScoredCandidate[],
-  wholeFile: boolean,
-): ArchaeologyContext['timeline'] {
-  const commitsBySha = new Map(ranked.map((item) => [item.sha, item.commit!]));
-  const history = wholeFile ? fileResult : lineResult;
-  const shas = history?.items.map((item) => item.sha) ?? [];
-  let newest: CommitRef | undefined;
-  let newestTime = -Infinity;
-  for (const [index] of blamed) {
-    const commit = blame.commits[index]!;
-    if (isUncommitted(commit.sha) || commit.authorTime <= newestTime) continue;
-    newestTime = commit.authorTime;
-    newest = { sha: commit.sha, shortSha: shortSha(commit.sha), author: commit.author, date: commitsBySha.get(commit.sha)?.date ?? new Date(commit.authorTime * 1000).toISOString(), subject: commit.summary };
-  }
-  const oldestSha = history?.complete ? shas[shas.length - 1] : undefined;
-  const oldest = oldestSha ? commitsBySha.get(oldestSha) : undefined;
-  const timeline: ArchaeologyContext['timeline'] = { commitCount: shas.length || commitsBySha.size };
-  if (oldest) timeline.created = commitRef(oldest);
-  if (newest) timeline.lastChanged = newest;
-  return timeline;
-}
-
-function orderReasons(reasons: Set<EvidenceReason>): EvidenceReason[] {
-  const order: EvidenceReason[] = ['blame', 'line-history', 'file-history', 'rename', 'moved-code', 'semantic', 'keyword'];
-  return order.filter((reason) => reasons.has(reason));
 }
 
 function elapsed(started: number): number {

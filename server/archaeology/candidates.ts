@@ -1,0 +1,122 @@
+import type { ArchaeologyContext, AuthorShare, CommitRef, EvidenceReason } from '../../shared/types';
+import { isUncommitted } from '../git/blame';
+import type { TracedBlame } from '../git/blamer';
+import { commitRef, shortSha } from '../git/commit';
+import type { FileHistoryEntry, HistoryResult, LineHistoryEntry } from '../git/history';
+import type { Candidate, ScoredCandidate } from './rank';
+
+/**
+ * The candidates of one question, gathered from blame, line history and file history, and the plain
+ * facts told beside the evidence: the authors of the lines, the timeline, the cosmetic commits traced.
+ */
+
+/** Candidates considered at most, the most blamed and most recent first. */
+export const MAX_CANDIDATES = 60;
+
+export function newCandidate(sha: string): Candidate {
+  return { sha, reasons: new Set<EvidenceReason>(), blamedLines: 0, hunk: '', linked: false };
+}
+
+export function gatherCandidates(
+  blame: TracedBlame,
+  blamed: Map<number, number>,
+  lineResult: HistoryResult<LineHistoryEntry> | undefined,
+  fileResult: HistoryResult<FileHistoryEntry> | undefined,
+  file: string,
+  renamedFrom: Set<string>,
+): Map<string, Candidate> {
+  const candidates = new Map<string, Candidate>();
+  const get = (sha: string) => {
+    let candidate = candidates.get(sha);
+    if (!candidate) candidates.set(sha, (candidate = newCandidate(sha)));
+    return candidate;
+  };
+  // Paths this file had before a rename. A copy (`C`, which --follow also reports) is code taken from a file that still exists.
+  const historicPaths = new Set<string>(renamedFrom);
+  for (const entry of fileResult?.items ?? []) {
+    if (entry.oldPath && entry.status.startsWith('R')) historicPaths.add(entry.oldPath);
+  }
+  for (const [index, count] of blamed) {
+    const commit = blame.commits[index]!;
+    if (isUncommitted(commit.sha)) continue;
+    const candidate = get(commit.sha);
+    candidate.reasons.add('blame');
+    candidate.blamedLines += count;
+    if (commit.filename && commit.filename !== file) candidate.reasons.add(historicPaths.has(commit.filename) ? 'rename' : 'moved-code');
+  }
+  const lineItems = lineResult?.items ?? [];
+  lineItems.forEach((entry, rank) => {
+    const candidate = get(entry.sha);
+    candidate.reasons.add('line-history');
+    candidate.lineHistoryRank = candidate.lineHistoryRank ?? rank;
+    candidate.hunk = entry.hunk;
+    if (lineResult?.complete && rank === lineItems.length - 1) candidate.created = true;
+  });
+  for (const entry of fileResult?.items ?? []) {
+    const candidate = candidates.get(entry.sha) ?? (blamed.size === 0 || candidates.size < MAX_CANDIDATES ? get(entry.sha) : undefined);
+    candidate?.reasons.add('file-history');
+    if (candidate && entry.oldPath && entry.status.startsWith('R')) candidate.reasons.add('rename');
+  }
+  return candidates;
+}
+
+export function countTraced(blame: TracedBlame, start: number, end: number): number {
+  const seen = new Set<string>();
+  for (let line = start; line <= end; line++) for (const sha of blame.traced.get(line) ?? []) seen.add(sha);
+  return seen.size;
+}
+
+export function tracedFor(blame: TracedBlame, start: number, end: number, sha: string): string[] {
+  const seen = new Set<string>();
+  for (let line = start; line <= end; line++) {
+    if (blame.commits[blame.lineCommit[line]!]?.sha !== sha) continue;
+    for (const traced of blame.traced.get(line) ?? []) seen.add(traced);
+  }
+  return [...seen];
+}
+
+export function authorsOf(blame: TracedBlame, blamed: Map<number, number>): AuthorShare[] {
+  const byEmail = new Map<string, AuthorShare>();
+  for (const [index, count] of blamed) {
+    const commit = blame.commits[index]!;
+    if (isUncommitted(commit.sha)) continue;
+    const key = commit.authorMail.toLowerCase() || commit.author;
+    const share = byEmail.get(key) ?? { name: commit.author, email: commit.authorMail, lines: 0, commits: 0 };
+    share.lines += count;
+    share.commits += 1;
+    byEmail.set(key, share);
+  }
+  return [...byEmail.values()].sort((a, b) => b.lines - a.lines || a.name.localeCompare(b.name));
+}
+
+export function buildTimeline(
+  blame: TracedBlame,
+  blamed: Map<number, number>,
+  lineResult: HistoryResult<LineHistoryEntry> | undefined,
+  fileResult: HistoryResult<FileHistoryEntry> | undefined,
+  ranked: ScoredCandidate[],
+  wholeFile: boolean,
+): ArchaeologyContext['timeline'] {
+  const commitsBySha = new Map(ranked.map((item) => [item.sha, item.commit!]));
+  const history = wholeFile ? fileResult : lineResult;
+  const shas = history?.items.map((item) => item.sha) ?? [];
+  let newest: CommitRef | undefined;
+  let newestTime = -Infinity;
+  for (const [index] of blamed) {
+    const commit = blame.commits[index]!;
+    if (isUncommitted(commit.sha) || commit.authorTime <= newestTime) continue;
+    newestTime = commit.authorTime;
+    newest = { sha: commit.sha, shortSha: shortSha(commit.sha), author: commit.author, date: commitsBySha.get(commit.sha)?.date ?? new Date(commit.authorTime * 1000).toISOString(), subject: commit.summary };
+  }
+  const oldestSha = history?.complete ? shas[shas.length - 1] : undefined;
+  const oldest = oldestSha ? commitsBySha.get(oldestSha) : undefined;
+  const timeline: ArchaeologyContext['timeline'] = { commitCount: shas.length || commitsBySha.size };
+  if (oldest) timeline.created = commitRef(oldest);
+  if (newest) timeline.lastChanged = newest;
+  return timeline;
+}
+
+export function orderReasons(reasons: Set<EvidenceReason>): EvidenceReason[] {
+  const order: EvidenceReason[] = ['blame', 'line-history', 'file-history', 'rename', 'moved-code', 'semantic', 'keyword'];
+  return order.filter((reason) => reasons.has(reason));
+}
