@@ -12,6 +12,8 @@ export function classifyChange(before: string | undefined, after: string, rename
   if (before === undefined) return 'substantive';
   if (before.length > MAX_COMPARE_BYTES || after.length > MAX_COMPARE_BYTES) return 'substantive';
   if (before === after) return renamed ? 'rename' : 'whitespace';
+  // Neither kind of cosmetic change touches a letter or a digit: most commits are told apart here, cheaply.
+  if (alphanumerics(before) !== alphanumerics(after)) return 'substantive';
   if (lineWords(before) === lineWords(after)) return 'whitespace';
   if (formattingKey(before) === formattingKey(after)) return 'formatting';
   return 'substantive';
@@ -33,4 +35,13 @@ function formattingKey(text: string): string {
     .replace(/[`']/g, '"')
     .replace(/;/g, '')
     .replace(/,(?=[)\]}])/g, '')
+}
+
+function alphanumerics(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) count++;
+  }
+  return count;
 }

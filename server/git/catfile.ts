@@ -20,6 +20,11 @@ export class CatFileBatch {
   private child: ChildProcessWithoutNullStreams | undefined;
   private readonly queue: Pending[] = [];
   private buffer: Buffer = Buffer.alloc(0);
+  /** Chunks that arrived while an object was still incomplete, joined once it is whole (not once per chunk). */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  /** Bytes the object at the front needs in `buffer` before it can be taken. */
+  private needed = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -65,8 +70,18 @@ export class CatFileBatch {
     });
     this.child = child;
     this.buffer = Buffer.alloc(0);
+    this.held = [];
+    this.heldBytes = 0;
+    this.needed = 0;
     child.stdout.on('data', (chunk: Buffer) => {
-      this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+      if (this.buffer.length + this.heldBytes + chunk.length < this.needed) {
+        this.held.push(chunk);
+        this.heldBytes += chunk.length;
+        return;
+      }
+      this.buffer = this.buffer.length || this.held.length ? Buffer.concat([this.buffer, ...this.held, chunk]) : chunk;
+      this.held = [];
+      this.heldBytes = 0;
       this.drain();
     });
     child.stdin.on('error', () => undefined);
@@ -106,7 +121,11 @@ export class CatFileBatch {
         return;
       }
       const end = newline + 1 + size;
-      if (this.buffer.length < end + 1) return; // content and its trailing newline not here yet
+      if (this.buffer.length < end + 1) {
+        this.needed = end + 1; // content and its trailing newline not here yet
+        return;
+      }
+      this.needed = 0;
       const content = Buffer.from(this.buffer.subarray(newline + 1, end));
       this.buffer = this.buffer.subarray(end + 1);
       this.queue.shift();
