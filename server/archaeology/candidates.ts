@@ -77,13 +77,16 @@ export function tracedFor(blame: TracedBlame, start: number, end: number, sha: s
 
 export function authorsOf(blame: TracedBlame, blamed: Map<number, number>): AuthorShare[] {
   const byEmail = new Map<string, AuthorShare>();
+  const counted = new Set<string>();
   for (const [index, count] of blamed) {
     const commit = blame.commits[index]!;
     if (isUncommitted(commit.sha)) continue;
     const key = commit.authorMail.toLowerCase() || commit.author;
     const share = byEmail.get(key) ?? { name: commit.author, email: commit.authorMail, lines: 0, commits: 0 };
     share.lines += count;
-    share.commits += 1;
+    // A commit blamed under two paths (code it copied from another file) is still one commit.
+    if (!counted.has(commit.sha)) share.commits += 1;
+    counted.add(commit.sha);
     byEmail.set(key, share);
   }
   return [...byEmail.values()].sort((a, b) => b.lines - a.lines || a.name.localeCompare(b.name));

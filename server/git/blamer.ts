@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { classifyChange, type ChangeKind } from '../archaeology/cosmetic';
 import { CancelledError, FlightCache } from '../util/flight';
 import { Semaphore } from '../util/semaphore';
-import { isUncommitted, parsePorcelain, type Blame } from './blame';
+import { IncrementalScanner, isUncommitted, parsePorcelain, type Blame, type BlamedEntry } from './blame';
+import { CopyCheck } from './copies';
 import type { Repository } from './repository';
 
 /** A blame whose lines have been traced through cosmetic commits. */
@@ -35,6 +36,16 @@ export interface BlameRequest {
 
 const MAX_TRACE_ROUNDS = 3;
 const MAX_COSMETIC_CHECKS = 64;
+/** Whitespace-insensitive, with moves inside the file: what every blame starts with. */
+const MOVE_FLAGS = ['-w', '-M'];
+/** And copies from the other files each commit changed: several times the cost, run only when they could matter. */
+const COPY_FLAGS = ['-w', '-M', '-C'];
+
+/** How often a blame needed git's copy search (`-C`), and how often checking showed it could not matter. */
+export interface CopySearchStats {
+  skipped: number;
+  run: number;
+}
 
 /**
  * Blames whole files, once per (file, blob at HEAD) or per unsaved text, and keeps the result so that
@@ -46,9 +57,12 @@ export class Blamer {
   private readonly blames: FlightCache<string, TracedBlame>;
   private readonly kinds = new Map<string, Promise<ChangeKind>>();
   private readonly background = new Semaphore(1);
+  private readonly copies: CopyCheck;
+  readonly copySearches: CopySearchStats = { skipped: 0, run: 0 };
 
   constructor(private readonly repo: Repository, capacity = 256) {
     this.blames = new FlightCache(capacity);
+    this.copies = new CopyCheck(repo);
   }
 
   get size(): number {
@@ -115,14 +129,14 @@ export class Blamer {
 
   private async compute(request: BlameRequest, ignore: IgnoreFiles, signal: AbortSignal): Promise<TracedBlame> {
     const [ignored, config] = await Promise.all([this.ignoreRevs(ignore), this.contentsConfig(request, signal)]);
-    let blame = await this.run(request, ignored, config, signal);
+    let blame = await this.blameOnce(request, ignored, config, signal);
     const traced = new Map<number, string[]>();
     const cosmetic = new Map<string, ChangeKind>();
     for (let round = 0; round < MAX_TRACE_ROUNDS; round++) {
       const found = await this.findCosmetic(blame, cosmetic, signal);
       if (found.size === 0) break;
       for (const [sha, kind] of found) cosmetic.set(sha, kind);
-      const next = await this.run(request, [...ignored, ...cosmetic.keys()], config, signal);
+      const next = await this.blameOnce(request, [...ignored, ...cosmetic.keys()], config, signal);
       for (let line = 0; line < blame.lineCommit.length; line++) {
         if (blame.lineCommit[line]! < 0) continue;
         const before = blame.commits[blame.lineCommit[line]!];
@@ -136,22 +150,54 @@ export class Blamer {
     return { ...blame, traced, cosmetic, head: request.head };
   }
 
-  private async run(request: BlameRequest, ignored: readonly string[], config: readonly string[], signal: AbortSignal): Promise<Blame> {
+  /**
+   * `git blame -w -M -C`, as cheaply as it can be had: blame with `-w -M` first, then run git's copy
+   * search only when some blamed lines could have been copied from another file the commit changed
+   * (CopyCheck); otherwise its answer would be the same.
+   */
+  private async blameOnce(request: BlameRequest, ignored: readonly string[], config: readonly string[], signal: AbortSignal): Promise<Blame> {
+    const text = request.contents !== undefined ? Promise.resolve(request.contents) : this.repo.objects.readText(request.blob);
+    text.catch(() => undefined);
+    const blame = await this.run(request, ignored, config, signal, MOVE_FLAGS);
+    const finalText = await text.catch(() => undefined);
+    const start = request.lines?.start ?? 0;
+    const end = request.lines?.end ?? blame.lineCommit.length - 1;
+    if (finalText !== undefined && !(await this.copies.couldMoveLines(blame, finalText, start, end))) {
+      this.copySearches.skipped++;
+      return blame;
+    }
+    if (signal.aborted) throw new CancelledError();
+    this.copySearches.run++;
+    return this.run(request, ignored, config, signal, COPY_FLAGS);
+  }
+
+  private async run(request: BlameRequest, ignored: readonly string[], config: readonly string[], signal: AbortSignal, flags: readonly string[]): Promise<Blame> {
+    // --incremental names each commit as soon as its lines are final: the checks that follow blame
+    // (copies, cosmetic commits) read what they need meanwhile, and mostly find it ready.
     // --no-ignore-revs-file drops the files config names (a missing one would make git refuse); the
     // commits they list that exist here are passed one by one below.
-    const args = ['blame', '--porcelain', '-w', '-M', '-C', '--no-textconv', '--no-ignore-revs-file'];
+    const args = ['blame', '--incremental', ...flags, '--no-textconv', '--no-ignore-revs-file'];
     if (request.lines) args.push('-L', `${request.lines.start + 1},${request.lines.end + 1}`);
     for (const sha of ignored) args.push('--ignore-rev', sha);
     if (request.contents !== undefined) args.push('--contents', '-', '--', request.path);
     else args.push(request.head, '--', request.path);
+    let named = 0;
+    const scanner = new IncrementalScanner((entry) => this.prefetch(entry, named++ < MAX_COSMETIC_CHECKS));
     const outcome = await this.repo.git.run(args, {
       signal,
       input: request.contents,
       config,
+      onOutput: (chunk) => scanner.feed(chunk),
     });
     if (outcome.kind === 'cancelled' || outcome.kind === 'timeout') throw new CancelledError();
     if (outcome.kind === 'failed') throw new Error(`git blame ${request.path} failed: ${outcome.stderr.split('\n')[0]}`);
     return parsePorcelain(outcome.stdout);
+  }
+
+  private prefetch(entry: BlamedEntry, cosmetic: boolean): void {
+    if (isUncommitted(entry.sha) || entry.boundary) return;
+    this.copies.prefetch(entry.sha, entry.previous?.sha);
+    if (cosmetic && entry.previous) void this.kindOf(entry.sha, entry.filename, entry.previous).catch(() => undefined);
   }
 
   /** The commits the ignore files name that exist in this repository (a missing one would make git refuse to blame). */

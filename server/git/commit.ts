@@ -3,6 +3,8 @@ import type { CommitRef } from '../../shared/types';
 /** A commit as AIL uses it, parsed from the raw object `git cat-file --batch` returns. */
 export interface CommitInfo {
   sha: string;
+  /** The commit's root tree. */
+  tree: string;
   parents: string[];
   author: string;
   authorEmail: string;
@@ -21,6 +23,7 @@ export function parseCommitObject(sha: string, raw: string): CommitInfo {
   const headerEnd = raw.indexOf('\n\n');
   const header = headerEnd < 0 ? raw : raw.slice(0, headerEnd);
   const message = headerEnd < 0 ? '' : raw.slice(headerEnd + 2);
+  let tree = '';
   const parents: string[] = [];
   let author = { name: '', email: '', time: 0, tz: '+0000' };
   let committerTime = 0;
@@ -29,7 +32,8 @@ export function parseCommitObject(sha: string, raw: string): CommitInfo {
     const space = line.indexOf(' ');
     const key = line.slice(0, space);
     const value = line.slice(space + 1);
-    if (key === 'parent') parents.push(value);
+    if (key === 'tree') tree = value;
+    else if (key === 'parent') parents.push(value);
     else if (key === 'author') author = parseSignature(value);
     else if (key === 'committer') committerTime = parseSignature(value).time;
   }
@@ -39,6 +43,7 @@ export function parseCommitObject(sha: string, raw: string): CommitInfo {
   const body = firstBreak < 0 ? '' : trimmed.slice(firstBreak).replace(/^\s*\n/, '').trim();
   return {
     sha,
+    tree,
     parents,
     author: author.name,
     authorEmail: author.email,

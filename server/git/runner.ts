@@ -33,6 +33,8 @@ export interface GitCallOptions {
   config?: readonly string[];
   /** Exit codes other than 0 that still mean success (e.g. 1 for `diff --quiet`). */
   okExitCodes?: readonly number[];
+  /** Sees stdout as it arrives (e.g. `blame --incremental`, to start on what is final already). */
+  onOutput?: (chunk: Buffer) => void;
 }
 
 export interface GitRunnerOptions {
@@ -125,6 +127,7 @@ export class GitRunner {
           return;
         }
         stdout.push(chunk);
+        options.onOutput?.(chunk);
       });
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
       child.on('error', (error) => finish({ kind: 'failed', exitCode: null, stderr: error.message }));
