@@ -1,4 +1,4 @@
-import { isUncommitted, type Blame } from './blame';
+import { isUncommitted, type Blame, type BlameCommit } from './blame';
 import type { Repository } from './repository';
 import { changedFiles, type ChangedFile } from './trees';
 
@@ -11,6 +11,26 @@ const COPY_SCORE = 40;
 const MAX_SOURCE_FILES = 256;
 const MAX_SOURCE_BYTES = 32 * 1024 * 1024;
 const MAX_REMEMBERED = 1024;
+const MAX_HEADERS = 8192;
+const CHECK_BATCH = 8;
+
+interface CommitHeader {
+  tree: string;
+  parents: string[];
+}
+
+/** The tree and parents of a raw commit object (the header ends at the first empty line). */
+function parseHeader(content: Buffer): CommitHeader {
+  const end = content.indexOf('\n\n');
+  const header = content.toString('utf8', 0, end < 0 ? content.length : end);
+  let tree = '';
+  const parents: string[] = [];
+  for (const line of header.split('\n')) {
+    if (line.startsWith('tree ')) tree = line.slice(5);
+    else if (line.startsWith('parent ')) parents.push(line.slice(7));
+  }
+  return { tree, parents };
+}
 
 type Sources = { files: ChangedFile[] } | 'unknown';
 
@@ -27,33 +47,42 @@ type Sources = { files: ChangedFile[] } | 'unknown';
 export class CopyCheck {
   /** The files each (commit, parent) changed: small, and asked again by every blame of those commits. */
   private readonly changed = new Map<string, Promise<Sources>>();
+  private readonly headers = new Map<string, Promise<CommitHeader | undefined>>();
 
   constructor(private readonly repo: Repository) {}
 
   async couldMoveLines(blame: Blame, finalText: string, start: number, end: number): Promise<boolean> {
     const last = Math.min(end, blame.lineCommit.length - 1);
     const finalLines = linesOf(finalText, start, last);
+    // A few commits at a time, so a whole file's hundreds of commits do not hold all their files at
+    // once, and no further than the first that could move lines: then git's search runs anyway.
+    const commits = [...blameRuns(blame, start, last)];
+    for (let i = 0; i < commits.length; i += CHECK_BATCH) {
+      const batch = commits.slice(i, i + CHECK_BATCH).map(([index, runs]) => {
+        const lines = runs.map((run) => run.map((line) => toLine(finalLines[line - start] ?? '')));
+        return this.commitCouldMove(blame.commits[index]!, lines);
+      });
+      const verdicts = await Promise.all(batch);
+      if (verdicts.some(Boolean)) return true;
+    }
+    return false;
+  }
+
+  /** Whether `-C` could move some of these runs of lines, blamed on this commit, to another file it changed. */
+  private async commitCouldMove(blamed: BlameCommit, lineRuns: Line[][]): Promise<boolean> {
+    if (isUncommitted(blamed.sha)) return true;
+    if (blamed.boundary) return false; // no parents here: nothing to copy from
+    // Runs too small to reach the score cannot move, whatever the other files hold.
+    const runs = lineRuns.filter((run) => run.reduce((score, line) => score + line.alnum, 1) > COPY_SCORE);
+    if (runs.length === 0) return false;
+    const commit = await this.header(blamed.sha);
+    if (!commit) return true;
     const verdicts = await Promise.all(
-      [...blameRuns(blame, start, last)].map(async ([index, lineRuns]) => {
-        const blamed = blame.commits[index]!;
-        if (isUncommitted(blamed.sha)) return true;
-        if (blamed.boundary) return false; // no parents here: nothing to copy from
-        // Runs too small to reach the score cannot move, whatever the other files hold.
-        const runs = lineRuns
-          .map((run) => run.map((line) => toLine(finalLines[line - start] ?? '')))
-          .filter((run) => run.reduce((score, line) => score + line.alnum, 1) > COPY_SCORE);
-        if (runs.length === 0) return false;
-        const commit = await this.repo.commit(blamed.sha);
-        if (!commit) return true;
-        const verdicts = await Promise.all(
-          commit.parents.map(async (parent) => {
-            const sources = await this.changedFiles(commit.tree, parent);
-            if (sources === 'unknown') return true;
-            const own = blamed.previous?.sha === parent ? blamed.previous.filename : undefined;
-            return this.copiedFromAny(sources.files.filter((file) => file.path !== own), runs);
-          }),
-        );
-        return verdicts.some(Boolean);
+      commit.parents.map(async (parent) => {
+        const sources = await this.changedFiles(commit.tree, parent);
+        if (sources === 'unknown') return true;
+        const own = blamed.previous?.sha === parent ? blamed.previous.filename : undefined;
+        return this.copiedFromAny(sources.files.filter((file) => file.path !== own), runs);
       }),
     );
     return verdicts.some(Boolean);
@@ -61,10 +90,28 @@ export class CopyCheck {
 
   /** Starts reading what checking this commit needs (its parents' trees), while blame is still running. */
   prefetch(sha: string, previous: string | undefined): void {
-    if (previous) void this.repo.commit(previous);
-    void this.repo.commit(sha).then((commit) => {
+    if (previous) void this.header(previous);
+    void this.header(sha).then((commit) => {
       for (const parent of commit?.parents ?? []) void this.changedFiles(commit!.tree, parent);
     }, () => undefined);
+  }
+
+  /**
+   * A commit's tree and parents, read from its object header. Kept here rather than as full commits
+   * in the repository's cache: a whole file's blame names hundreds of commits, whose messages no
+   * answer will show.
+   */
+  private header(sha: string): Promise<CommitHeader | undefined> {
+    let header = this.headers.get(sha);
+    if (!header) {
+      header = this.repo.objects.read(sha).then(
+        (object) => (object.kind === 'found' && object.type === 'commit' ? parseHeader(object.content) : undefined),
+        () => undefined,
+      );
+      if (this.headers.size >= MAX_HEADERS) this.headers.delete(this.headers.keys().next().value!);
+      this.headers.set(sha, header);
+    }
+    return header;
   }
 
   /** The files the commit changed or removed, as they were in `parent`. Remembered per commit and parent. */
@@ -73,7 +120,7 @@ export class CopyCheck {
     let sources = this.changed.get(key);
     if (!sources) {
       sources = (async (): Promise<Sources> => {
-        const parent = await this.repo.commit(parentSha);
+        const parent = await this.header(parentSha);
         if (!parent) return { files: [] }; // beyond a shallow boundary: git has no parent to copy from either
         const files = await changedFiles(this.repo.objects, parent.tree, tree, MAX_SOURCE_FILES);
         return files === 'too-many' ? 'unknown' : { files };
@@ -90,8 +137,14 @@ export class CopyCheck {
    * and common lines come in unbroken blocks on both sides.
    */
   private async copiedFromAny(files: readonly ChangedFile[], runs: readonly Line[][]): Promise<boolean> {
-    const wanted = new Set(runs.flatMap((run) => run.map((line) => line.bare)));
-    const firsts = new Set([...wanted].map((bare) => bare.charAt(0)));
+    const wanted = new Map<number, string[]>();
+    for (const run of runs) {
+      for (const { bare, hash } of run) {
+        const same = wanted.get(hash);
+        if (!same) wanted.set(hash, [bare]);
+        else if (!same.includes(bare)) same.push(bare);
+      }
+    }
     const objects = await Promise.all(files.map((file) => this.repo.objects.read(file.oid)));
     let bytes = 0;
     const budget = { comparisons: MAX_COMPARISONS };
@@ -99,21 +152,9 @@ export class CopyCheck {
       if (object.kind !== 'found') return true;
       bytes += object.content.length;
       if (bytes > MAX_SOURCE_BYTES) return true;
-      // Where each wanted line sits in this file; other lines can never be part of a copied block.
-      const source: (string | undefined)[] = [];
-      const positions = new Map<string, number[]>();
-      for (const text of object.content.toString('utf8').split('\n')) {
-        const trimmed = text.trim();
-        const bare = firsts.has(trimmed.charAt(0)) ? withoutWhitespace(trimmed) : undefined;
-        if (bare !== undefined && wanted.has(bare)) {
-          const at = positions.get(bare);
-          if (at) at.push(source.length);
-          else positions.set(bare, [source.length]);
-          source.push(bare);
-        } else source.push(undefined);
-      }
-      if (positions.size === 0) continue;
-      for (const run of runs) if (copiedBlock(run, source, positions, budget)) return true;
+      const found = locate(object.content, wanted);
+      if (found.positions.size === 0) continue;
+      for (const run of runs) if (copiedBlock(run, found, budget)) return true;
     }
     return false;
   }
@@ -123,21 +164,72 @@ export class CopyCheck {
 interface Line {
   /** Whitespace removed: what `-w` compares. */
   bare: string;
+  /** FNV-1a of the bare line's UTF-8 bytes, to find it in a file without decoding the file. */
+  hash: number;
   alnum: number;
 }
 
-const MAX_COMPARISONS = 2_000_000;
-
-function toLine(text: string): Line {
-  return { bare: withoutWhitespace(text), alnum: alphanumerics(text) };
+/** Where the wanted lines sit in one file: line number to bare text, and bare text to line numbers. */
+interface Located {
+  at: Map<number, string>;
+  positions: Map<string, number[]>;
 }
 
-/** Whether a block of consecutive run lines, equal line for line to consecutive source lines, scores as a copy. */
-function copiedBlock(run: readonly Line[], source: readonly (string | undefined)[], positions: Map<string, number[]>, budget: { comparisons: number }): boolean {
+const MAX_COMPARISONS = 2_000_000;
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+function toLine(text: string): Line {
+  const bare = withoutWhitespace(text);
+  return { bare, hash: bareHash(Buffer.from(bare, 'utf8'), 0, Infinity), alnum: alphanumerics(text) };
+}
+
+/** FNV-1a over the bytes from..to that are not whitespace (the same hash for a line however it is spaced). */
+function bareHash(bytes: Buffer, from: number, to: number): number {
+  let hash = FNV_OFFSET;
+  const end = Math.min(to, bytes.length);
+  for (let i = from; i < end; i++) {
+    const c = bytes[i]!;
+    if (c === 32 || (c >= 9 && c <= 13)) continue;
+    hash = Math.imul(hash ^ c, FNV_PRIME);
+  }
+  return hash >>> 0;
+}
+
+/**
+ * Finds the wanted lines in a file's bytes: one pass, a hash per line, and only a line whose hash is
+ * wanted is decoded and compared. Every other line is left as bytes (a file is often large and the
+ * wanted lines are few).
+ */
+function locate(content: Buffer, wanted: Map<number, string[]>): Located {
+  const found: Located = { at: new Map(), positions: new Map() };
+  let line = 0;
+  let start = 0;
+  while (start < content.length) {
+    let end = content.indexOf(10, start);
+    if (end < 0) end = content.length;
+    const same = wanted.get(bareHash(content, start, end));
+    if (same) {
+      const bare = withoutWhitespace(content.toString('utf8', start, end));
+      if (same.includes(bare)) {
+        found.at.set(line, bare);
+        const at = found.positions.get(bare);
+        if (at) at.push(line);
+        else found.positions.set(bare, [line]);
+      }
+    }
+    start = end + 1;
+    line++;
+  }
+  return found;
+}
+
+/** Whether a block of consecutive run lines, equal line for line to consecutive lines of the file, scores as a copy. */
+function copiedBlock(run: readonly Line[], found: Located, budget: { comparisons: number }): boolean {
   for (let i = 0; i < run.length; i++) {
-    for (const at of positions.get(run[i]!.bare) ?? []) {
+    for (const at of found.positions.get(run[i]!.bare) ?? []) {
       let score = 1;
-      for (let k = 0; i + k < run.length && at + k < source.length && source[at + k] === run[i + k]!.bare; k++) {
+      for (let k = 0; i + k < run.length && found.at.get(at + k) === run[i + k]!.bare; k++) {
         score += run[i + k]!.alnum;
         if (score > COPY_SCORE) return true;
         // Past this much work, say "could": git's own search will settle it.
@@ -170,9 +262,9 @@ function blameRuns(blame: Blame, start: number, end: number): Map<number, Run[]>
   return runs;
 }
 
-/** `-w` compares lines with all whitespace removed. */
+/** `-w` compares lines with all whitespace removed: git's whitespace, the ASCII kind, byte by byte. */
 function withoutWhitespace(line: string): string {
-  return line.replace(/\s+/g, '');
+  return line.replace(/[ \t\n\v\f\r]+/g, '');
 }
 
 function alphanumerics(line: string): number {
