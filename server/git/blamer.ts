@@ -70,8 +70,17 @@ export class Blamer {
   }
 
   async blame(request: BlameRequest, signal?: AbortSignal): Promise<TracedBlame> {
+    return this.blameAs(request, 'foreground', signal);
+  }
+
+  /**
+   * A blame somebody waits for checks whether git's copy search is needed, which mostly saves it. A
+   * background blame leaves that search to git: the check's reading and hashing would run on this
+   * thread, beside the hovers it exists to serve. Either way the blame is the same.
+   */
+  private async blameAs(request: BlameRequest, mode: 'foreground' | 'background', signal?: AbortSignal): Promise<TracedBlame> {
     const ignore = await this.ignoreFiles();
-    return this.blames.get(this.key(request, ignore), (shared) => this.compute(request, ignore, shared), signal);
+    return this.blames.get(this.key(request, ignore), (shared) => this.compute(request, ignore, mode, shared), signal);
   }
 
   /**
@@ -87,7 +96,7 @@ export class Blamer {
   /** Starts the whole file's blame in the background (one at a time), so its later lines are lookups. */
   warm(request: BlameRequest): void {
     const whole = { ...request, lines: undefined };
-    void this.background.run(() => this.blame(whole)).catch(() => undefined);
+    void this.background.run(() => this.blameAs(whole, 'background')).catch(() => undefined);
   }
 
   /** Resolves when the whole file's blame is known (for the benchmark and tests). */
@@ -127,16 +136,18 @@ export class Blamer {
     return { files: present, fingerprint: present.length ? hash.digest('hex') : '' };
   }
 
-  private async compute(request: BlameRequest, ignore: IgnoreFiles, signal: AbortSignal): Promise<TracedBlame> {
+  private async compute(request: BlameRequest, ignore: IgnoreFiles, mode: 'foreground' | 'background', signal: AbortSignal): Promise<TracedBlame> {
     const [ignored, config] = await Promise.all([this.ignoreRevs(ignore), this.contentsConfig(request, signal)]);
-    let blame = await this.blameOnce(request, ignored, config, signal);
+    const blameOnce = (revs: readonly string[]) =>
+      mode === 'background' ? this.run(request, revs, config, signal, COPY_FLAGS) : this.blameOnce(request, revs, config, signal);
+    let blame = await blameOnce(ignored);
     const traced = new Map<number, string[]>();
     const cosmetic = new Map<string, ChangeKind>();
     for (let round = 0; round < MAX_TRACE_ROUNDS; round++) {
       const found = await this.findCosmetic(blame, cosmetic, signal);
       if (found.size === 0) break;
       for (const [sha, kind] of found) cosmetic.set(sha, kind);
-      const next = await this.blameOnce(request, [...ignored, ...cosmetic.keys()], config, signal);
+      const next = await blameOnce([...ignored, ...cosmetic.keys()]);
       for (let line = 0; line < blame.lineCommit.length; line++) {
         if (blame.lineCommit[line]! < 0) continue;
         const before = blame.commits[blame.lineCommit[line]!];
