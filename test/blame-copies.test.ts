@@ -168,6 +168,28 @@ describe('blame without the copy search, when it cannot matter', () => {
     for (const [file, range] of ranges) await compareFile(repository, blamer, file, range);
   });
 
+  it('blames unsaved text exactly as git blame -w -M -C --contents does', async () => {
+    const { repo: repository, blamer } = await registry.forDirectory(repo.root);
+    const head = await repository.requireHead();
+    const headFile = await repository.headFile('src/target.ts', head);
+    // A block pasted from another file, and an edit, not committed yet.
+    const contents = `${headFile.text.replace('export const target = true;', 'export const target = false;')}${CHECKSUM.join('\n')}\n`;
+    const ours = await blamer.blame({ path: 'src/target.ts', head, blob: headFile.blob, contents });
+    const raw = execFileSync('git', ['blame', '--line-porcelain', '-w', '-M', '-C', '--no-ignore-revs-file', '--contents', '-', '--', 'src/target.ts'], {
+      cwd: repo.root,
+      encoding: 'utf8',
+      input: contents,
+    });
+    const expected = raw
+      .split('\n')
+      .filter((line) => /^[0-9a-f]{40} \d+ \d+/.test(line))
+      .map((line) => line.split(' ').slice(0, 2).join(' '));
+    const lineCount = contents.split('\n').length - 1;
+    const actual = Array.from({ length: lineCount }, (_, line) => `${ours.commits[ours.lineCommit[line]!]!.sha} ${ours.originalLine[line]}`);
+    expect(actual).toEqual(expected);
+    expect(actual[0]!.startsWith('0000000')).toBe(true);
+  });
+
   it('names the file moved code came from', async () => {
     const { repo: repository, blamer } = await registry.forDirectory(repo.root);
     const head = await repository.requireHead();
