@@ -193,7 +193,8 @@ export class Blamer {
     if (request.contents !== undefined) args.push('--contents', '-', '--', request.path);
     else args.push(request.head, '--', request.path);
     let named = 0;
-    const scanner = new IncrementalScanner((entry) => this.prefetch(entry, named++ < MAX_COSMETIC_CHECKS));
+    const checkFollows = flags === MOVE_FLAGS;
+    const scanner = new IncrementalScanner((entry) => this.prefetch(entry, checkFollows, named++ < MAX_COSMETIC_CHECKS));
     const outcome = await this.repo.git.run(args, {
       signal,
       input: request.contents,
@@ -205,9 +206,9 @@ export class Blamer {
     return parsePorcelain(outcome.stdout);
   }
 
-  private prefetch(entry: BlamedEntry, cosmetic: boolean): void {
+  private prefetch(entry: BlamedEntry, copies: boolean, cosmetic: boolean): void {
     if (isUncommitted(entry.sha) || entry.boundary) return;
-    this.copies.prefetch(entry.sha, entry.previous?.sha);
+    if (copies) this.copies.prefetch(entry.sha, entry.previous?.sha);
     if (cosmetic && entry.previous) void this.kindOf(entry.sha, entry.filename, entry.previous).catch(() => undefined);
   }
 
