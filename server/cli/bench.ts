@@ -59,7 +59,6 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
 
   if (args.lsp) return printLsp(await benchLsp(root, chosen.slice(0, 20), random, err), root, args.json, out);
 
-  await git(root, ['rev-parse', 'HEAD']); // page the repository in before anything is timed
   const settings = { ...settingsFromEnv(process.env), maxQueryTimeS: 60 };
   // First hovers: quick answers on files no engine has blamed, from an engine of their own (gone before the rest starts).
   const coldQuickTimes: number[] = [];
@@ -67,6 +66,17 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
   const { repo: hoverRepo, blamer: hoverBlamer } = await hoverEngine.registry.forDirectory(root);
   // Raw git is measured on the same repository, so it gets the commit-graph too.
   const commitGraph = settings.writeCommitGraph ? await hoverRepo.ensureCommitGraph({ keepProcessAlive: true }) : 'off';
+  // Raw git first, alone: once untimed, so that every history it reads is paged in, then timed, while
+  // no AIL work (a line-history walk that outlives its answer, a background blame) runs beside it.
+  const rawTimes: number[] = [];
+  const rawSameFlagsTimes: number[] = [];
+  const rawLineHistoryTimes: number[] = [];
+  for (const target of cold) await timeRaw(root, target, ['-w', '-M', '-C']);
+  for (const target of cold) {
+    rawTimes.push(await timeRaw(root, target));
+    rawSameFlagsTimes.push(await timeRaw(root, target, ['-w', '-M', '-C']));
+    rawLineHistoryTimes.push(await timeRawLineHistory(root, target));
+  }
   try {
     for (const target of cold) coldQuickTimes.push(await timeAsk(hoverEngine, root, target, 'quick'));
   } finally {
@@ -75,9 +85,6 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
   const engine = createEngine(settings, { warmFiles: true });
   const { repo, blamer } = await engine.registry.forDirectory(root);
   const head = await repo.requireHead();
-  const rawTimes: number[] = [];
-  const rawSameFlagsTimes: number[] = [];
-  const rawLineHistoryTimes: number[] = [];
   const coldTimes: number[] = [];
   const warmTimes: number[] = [];
   const warmFullTimes: number[] = [];
@@ -86,11 +93,6 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
   try {
     for (let i = 0; i < cold.length; i++) {
       const target = cold[i]!;
-      // Raw git runs while nothing else does (the whole-file blames AIL starts in the background are
-      // waited for below); the first-hover pass above has already paged these files' history in.
-      rawTimes.push(await timeRaw(root, target));
-      rawSameFlagsTimes.push(await timeRaw(root, target, ['-w', '-M', '-C']));
-      rawLineHistoryTimes.push(await timeRawLineHistory(root, target));
       coldTimes.push(await timeAsk(engine, root, target, 'full'));
       // "Another line of an already-blamed file": wait for the background blame of the whole file.
       const headFile = await repo.headFile(target.file, head);
