@@ -1,3 +1,5 @@
+import { alphanumerics } from '../util/chars';
+
 /**
  * Recognises commits that changed how a file looks but not what it says: re-indentation, reformatting
  * (a formatter splitting or joining lines, swapping quotes, adding trailing commas or semicolons) and
@@ -35,13 +37,4 @@ function formattingKey(text: string): string {
     .replace(/[`']/g, '"')
     .replace(/;/g, '')
     .replace(/,(?=[)\]}])/g, '')
-}
-
-function alphanumerics(text: string): number {
-  let count = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) count++;
-  }
-  return count;
 }

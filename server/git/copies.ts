@@ -1,3 +1,4 @@
+import { alphanumerics } from '../util/chars';
 import { isUncommitted, type Blame, type BlameCommit } from './blame';
 import type { Repository } from './repository';
 import { changedFiles, type ChangedFile } from './trees';
@@ -265,15 +266,6 @@ function blameRuns(blame: Blame, start: number, end: number): Map<number, Run[]>
 /** `-w` compares lines with all whitespace removed: git's whitespace, the ASCII kind, byte by byte. */
 function withoutWhitespace(line: string): string {
   return line.replace(/[ \t\n\v\f\r]+/g, '');
-}
-
-function alphanumerics(line: string): number {
-  let count = 0;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) count++;
-  }
-  return count;
 }
 
 /** Lines start..end (0-based, inclusive) of a text, without splitting all of it. */
