@@ -194,7 +194,10 @@ export class Blamer {
     else args.push(request.head, '--', request.path);
     let named = 0;
     const checkFollows = flags === MOVE_FLAGS;
-    const scanner = new IncrementalScanner((entry) => this.prefetch(entry, checkFollows, named++ < MAX_COSMETIC_CHECKS));
+    // Which commits are cosmetic is read ahead for a range (a few commits, all of them checked next),
+    // not for a whole file: there the check takes the most-blamed commits, which are known only at the end.
+    const cosmeticFollows = request.lines !== undefined;
+    const scanner = new IncrementalScanner((entry) => this.prefetch(entry, checkFollows, cosmeticFollows && named++ < MAX_COSMETIC_CHECKS));
     const outcome = await this.repo.git.run(args, {
       signal,
       input: request.contents,
