@@ -148,7 +148,7 @@ export class ArchaeologyProvider {
     // Blame and the range's line history do not depend on each other: run them side by side, blame
     // started first (starting a process costs milliseconds, and blame is what the answer waits for).
     const committedRange = lines ? committedLinesOf(lines, headFile.text, contents) : undefined;
-    const blameRequest = { path: file, head, blob: headFile.blob, contents };
+    const blameRequest = { path: file, head, blob: headFile.blob, text: headFile.text, contents };
     const blameStarted = performance.now();
     const blamePromise = lines ? blamer.blameLines({ ...blameRequest, lines }, signal) : blamer.blame(blameRequest, signal);
     blamePromise.catch(() => undefined);

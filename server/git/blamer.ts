@@ -30,6 +30,8 @@ export interface BlameRequest {
   blob: string;
   /** Unsaved editor text, when it differs from the committed file. */
   contents?: string;
+  /** The committed text of `blob`, when the caller has it (saves reading it again). */
+  text?: string;
   /** 0-based inclusive lines to blame; omitted: the whole file. */
   lines?: { start: number; end: number };
 }
@@ -167,7 +169,8 @@ export class Blamer {
    * (CopyCheck); otherwise its answer would be the same.
    */
   private async blameOnce(request: BlameRequest, ignored: readonly string[], config: readonly string[], signal: AbortSignal): Promise<Blame> {
-    const text = request.contents !== undefined ? Promise.resolve(request.contents) : this.repo.objects.readText(request.blob);
+    const known = request.contents ?? request.text;
+    const text = known !== undefined ? Promise.resolve(known) : this.repo.objects.readText(request.blob);
     text.catch(() => undefined);
     const blame = await this.run(request, ignored, config, signal, MOVE_FLAGS);
     const finalText = await text.catch(() => undefined);
