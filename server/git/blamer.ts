@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { classifyChange, type ChangeKind } from '../archaeology/cosmetic';
 import { CancelledError, FlightCache } from '../util/flight';
+import { mapToCommittedLines } from '../util/linemap';
 import { Semaphore } from '../util/semaphore';
 import { IncrementalScanner, isUncommitted, parsePorcelain, type Blame, type BlamedEntry } from './blame';
 import { CopyCheck } from './copies';
@@ -169,6 +170,12 @@ export class Blamer {
    * (CopyCheck); otherwise its answer would be the same.
    */
   private async blameOnce(request: BlameRequest, ignored: readonly string[], config: readonly string[], signal: AbortSignal): Promise<Blame> {
+    // Lines not committed yet always leave the check unsure: when the edit reaches the lines asked
+    // about, let git search for copies in one run rather than two.
+    if (request.contents !== undefined && (await this.editReaches(request))) {
+      this.copySearches.run++;
+      return this.run(request, ignored, config, signal, COPY_FLAGS);
+    }
     const known = request.contents ?? request.text;
     const text = known !== undefined ? Promise.resolve(known) : this.repo.objects.readText(request.blob);
     text.catch(() => undefined);
@@ -183,6 +190,17 @@ export class Blamer {
     if (signal.aborted) throw new CancelledError();
     this.copySearches.run++;
     return this.run(request, ignored, config, signal, COPY_FLAGS);
+  }
+
+  /** Whether unsaved text differs from the committed file within the lines asked about (or anywhere, for a whole file). */
+  private async editReaches(request: BlameRequest): Promise<boolean> {
+    const committed = request.text ?? (await this.repo.objects.readText(request.blob).catch(() => undefined));
+    if (committed === undefined || request.contents === undefined) return true;
+    const map = mapToCommittedLines(committed, request.contents);
+    const start = request.lines?.start ?? 0;
+    const end = Math.min(request.lines?.end ?? map.length - 1, map.length - 1);
+    for (let line = start; line <= end; line++) if (map[line]! < 0) return true;
+    return false;
   }
 
   private async run(request: BlameRequest, ignored: readonly string[], config: readonly string[], signal: AbortSignal, flags: readonly string[]): Promise<Blame> {
