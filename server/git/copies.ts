@@ -48,7 +48,7 @@ type Sources = { files: ChangedFile[] } | 'unknown';
 export class CopyCheck {
   /** The files each (commit, parent) changed: small, and asked again by every blame of those commits. */
   private readonly changed = new Map<string, Promise<Sources>>();
-  private readonly headers = new Map<string, Promise<CommitHeader | undefined>>();
+  private readonly headers = new Map<string, Promise<CommitHeader | undefined | 'unreadable'>>();
 
   constructor(private readonly repo: Repository) {}
 
@@ -77,7 +77,7 @@ export class CopyCheck {
     const runs = lineRuns.filter((run) => run.reduce((score, line) => score + line.alnum, 1) > COPY_SCORE);
     if (runs.length === 0) return false;
     const commit = await this.header(blamed.sha);
-    if (!commit) return true;
+    if (!commit || commit === 'unreadable') return true;
     const verdicts = await Promise.all(
       commit.parents.map(async (parent) => {
         const sources = await this.changedFiles(commit.tree, parent);
@@ -93,21 +93,25 @@ export class CopyCheck {
   prefetch(sha: string, previous: string | undefined): void {
     if (previous) void this.header(previous);
     void this.header(sha).then((commit) => {
-      for (const parent of commit?.parents ?? []) void this.changedFiles(commit!.tree, parent);
-    }, () => undefined);
+      if (commit && commit !== 'unreadable') for (const parent of commit.parents) void this.changedFiles(commit.tree, parent);
+    });
   }
 
   /**
-   * A commit's tree and parents, read from its object header. Kept here rather than as full commits
-   * in the repository's cache: a whole file's blame names hundreds of commits, whose messages no
-   * answer will show.
+   * A commit's tree and parents, read from its object header; undefined when the repository does not
+   * have the commit, 'unreadable' when cat-file failed (not remembered). Kept here rather than as full
+   * commits in the repository's cache: a whole file's blame names hundreds of commits, whose messages
+   * no answer will show.
    */
-  private header(sha: string): Promise<CommitHeader | undefined> {
+  private header(sha: string): Promise<CommitHeader | undefined | 'unreadable'> {
     let header = this.headers.get(sha);
     if (!header) {
       header = this.repo.objects.read(sha).then(
         (object) => (object.kind === 'found' && object.type === 'commit' ? parseHeader(object.content) : undefined),
-        () => undefined,
+        () => {
+          this.headers.delete(sha);
+          return 'unreadable' as const;
+        },
       );
       if (this.headers.size >= MAX_HEADERS) this.headers.delete(this.headers.keys().next().value!);
       this.headers.set(sha, header);
@@ -122,7 +126,8 @@ export class CopyCheck {
     if (!sources) {
       sources = (async (): Promise<Sources> => {
         const parent = await this.header(parentSha);
-        if (!parent) return { files: [] }; // beyond a shallow boundary: git has no parent to copy from either
+        if (parent === 'unreadable') return 'unknown';
+        if (!parent) return { files: [] }; // not in this repository (a shallow boundary): git has no parent to copy from either
         const files = await changedFiles(this.repo.objects, parent.tree, tree, MAX_SOURCE_FILES);
         return files === 'too-many' ? 'unknown' : { files };
       })().catch(() => 'unknown' as const);
