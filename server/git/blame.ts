@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { unquotePath } from './quote';
 
 /**
@@ -163,6 +164,8 @@ export interface BlamedEntry {
  * are blamed on it, so work that depends on the commit can start while git goes on blaming.
  */
 export class IncrementalScanner {
+  /** A chunk can end inside a multi-byte character of a path. */
+  private readonly decoder = new StringDecoder('utf8');
   private partial = '';
   private entry: Partial<BlamedEntry> & { sha?: string } = {};
   private readonly seen = new Set<string>();
@@ -170,7 +173,7 @@ export class IncrementalScanner {
   constructor(private readonly onCommit: (entry: BlamedEntry) => void) {}
 
   feed(chunk: Buffer): void {
-    const text = this.partial + chunk.toString('utf8');
+    const text = this.partial + this.decoder.write(chunk);
     const lines = text.split('\n');
     this.partial = lines.pop() ?? '';
     for (const line of lines) {
