@@ -141,16 +141,16 @@ export class Blamer {
 
   private async compute(request: BlameRequest, ignore: IgnoreFiles, mode: 'foreground' | 'background', signal: AbortSignal): Promise<TracedBlame> {
     const [ignored, config] = await Promise.all([this.ignoreRevs(ignore), this.contentsConfig(request, signal)]);
-    const blameOnce = (revs: readonly string[]) =>
+    const blameIgnoring = (revs: readonly string[]) =>
       mode === 'background' ? this.run(request, revs, config, signal, COPY_FLAGS) : this.blameOnce(request, revs, config, signal);
-    let blame = await blameOnce(ignored);
+    let blame = await blameIgnoring(ignored);
     const traced = new Map<number, string[]>();
     const cosmetic = new Map<string, ChangeKind>();
     for (let round = 0; round < MAX_TRACE_ROUNDS; round++) {
       const found = await this.findCosmetic(blame, cosmetic, signal);
       if (found.size === 0) break;
       for (const [sha, kind] of found) cosmetic.set(sha, kind);
-      const next = await blameOnce([...ignored, ...cosmetic.keys()]);
+      const next = await blameIgnoring([...ignored, ...cosmetic.keys()]);
       for (let line = 0; line < blame.lineCommit.length; line++) {
         if (blame.lineCommit[line]! < 0) continue;
         const before = blame.commits[blame.lineCommit[line]!];
