@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { MergeCommitEnricher } from '../server/archaeology/enrichers';
 import { ArchaeologyProvider } from '../server/archaeology/provider';
 import { bandOf } from '../server/archaeology/rank';
@@ -231,6 +234,29 @@ describe('ignore-revs and the time limit', () => {
     expect((await ask(repo, 'src/pool.ts', [2, 2])).evidence[0]!.commit.sha).toBe(sha.pool);
     repo.git('config', 'blame.ignoreRevsFile', 'no-such-file');
     expect((await ask(repo, 'src/pool.ts', [2, 2])).evidence[0]!.commit.sha).toBe(sha.rename);
+  });
+
+  it('honours an ignored commit that was not here at the first blame once a pull brings it', async () => {
+    // A teammate lists the rename to ignore before this clone has fetched it.
+    const upstream = Fixture.create();
+    const clone = Fixture.at(mkdtempSync(path.join(tmpdir(), 'ail-clone-')));
+    try {
+      upstream.write('src/limits.ts', ['export const maxRetries = 5;']);
+      const original = upstream.commit('Retry five times: the payment provider drops one call in a hundred', ALICE);
+      clone.git('clone', '-q', upstream.root, '.');
+      upstream.write('src/limits.ts', ['export const MAX_RETRIES = 5;']);
+      const rename = upstream.commit('Rename constants to upper case', BOB);
+      clone.write('.git-blame-ignore-revs', ['# mechanical renames', rename]);
+      expect((await ask(clone, 'src/limits.ts', [1, 1])).evidence[0]!.commit.sha).toBe(original);
+      clone.git('pull', '-q', '--ff-only');
+      expect(clone.head()).toBe(rename);
+      const answer = await ask(clone, 'src/limits.ts', [1, 1]);
+      expect(answer.evidence[0]!.commit.sha).toBe(original);
+      expect(answer.summary).toContain(original.slice(0, 7));
+    } finally {
+      upstream.cleanup();
+      clone.cleanup();
+    }
   });
 
   it('answers what it has when the time limit runs out, marked partial', async () => {

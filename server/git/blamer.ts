@@ -21,6 +21,8 @@ export interface TracedBlame extends Blame {
 
 interface IgnoreFiles {
   files: string[];
+  /** The commit names they list (full or abbreviated), comments and blank lines dropped. */
+  names: string[];
   fingerprint: string;
 }
 
@@ -59,6 +61,7 @@ export interface CopySearchStats {
 export class Blamer {
   private readonly blames: FlightCache<string, TracedBlame>;
   private readonly kinds = new Map<string, Promise<ChangeKind>>();
+  private readonly ignoredRevs = new Map<string, Promise<string[]>>();
   private readonly background = new Semaphore(1);
   private readonly copies: CopyCheck;
   readonly copySearches: CopySearchStats = { skipped: 0, run: 0 };
@@ -73,7 +76,7 @@ export class Blamer {
   }
 
   async blame(request: BlameRequest, signal?: AbortSignal): Promise<TracedBlame> {
-    return this.blameAs(request, 'foreground', signal);
+    return this.blameAs(request, 'foreground', await this.ignoreFiles(), signal);
   }
 
   /**
@@ -81,8 +84,7 @@ export class Blamer {
    * background blame leaves that search to git: the check's reading and hashing would run on this
    * thread, beside the hovers it exists to serve. Either way the blame is the same.
    */
-  private async blameAs(request: BlameRequest, mode: 'foreground' | 'background', signal?: AbortSignal): Promise<TracedBlame> {
-    const ignore = await this.ignoreFiles();
+  private blameAs(request: BlameRequest, mode: 'foreground' | 'background', ignore: IgnoreFiles, signal?: AbortSignal): Promise<TracedBlame> {
     return this.blames.get(this.key(request, ignore), (shared) => this.compute(request, ignore, mode, shared), signal);
   }
 
@@ -92,14 +94,15 @@ export class Blamer {
    * warms the whole file afterwards (`warm`), so the lines asked next are lookups.
    */
   async blameLines(request: BlameRequest & { lines: { start: number; end: number } }, signal?: AbortSignal): Promise<TracedBlame> {
-    const known = this.blames.peek(this.key({ ...request, lines: undefined }, await this.ignoreFiles()));
-    return known ?? this.blame(request, signal);
+    const ignore = await this.ignoreFiles();
+    const known = this.blames.peek(this.key({ ...request, lines: undefined }, ignore));
+    return known ?? this.blameAs(request, 'foreground', ignore, signal);
   }
 
   /** Starts the whole file's blame in the background (one at a time), so its later lines are lookups. */
   warm(request: BlameRequest): void {
     const whole = { ...request, lines: undefined };
-    void this.background.run(() => this.blameAs(whole, 'background')).catch(() => undefined);
+    void this.background.run(async () => this.blameAs(whole, 'background', await this.ignoreFiles())).catch(() => undefined);
   }
 
   /** Resolves when the whole file's blame is known (for the benchmark and tests). */
@@ -128,19 +131,26 @@ export class Blamer {
     if (configured) files.push(path.resolve(this.repo.root, configured));
     const hash = createHash('sha1');
     const present: string[] = [];
+    const names = new Set<string>();
     for (const file of new Set(files)) {
+      let text: string;
       try {
-        hash.update(file).update('\0').update(readFileSync(file)).update('\0');
-        present.push(file);
+        text = readFileSync(file, 'utf8');
       } catch {
-        // absent: nothing to ignore from it
+        continue; // absent: nothing to ignore from it
+      }
+      hash.update(file).update('\0').update(text).update('\0');
+      present.push(file);
+      for (const line of text.split('\n')) {
+        const name = line.replace(/#.*/, '').trim();
+        if (/^[0-9a-f]{4,64}$/i.test(name)) names.add(name);
       }
     }
-    return { files: present, fingerprint: present.length ? hash.digest('hex') : '' };
+    return { files: present, names: [...names], fingerprint: present.length ? hash.digest('hex') : '' };
   }
 
   private async compute(request: BlameRequest, ignore: IgnoreFiles, mode: 'foreground' | 'background', signal: AbortSignal): Promise<TracedBlame> {
-    const [ignored, config] = await Promise.all([this.ignoreRevs(ignore), this.contentsConfig(request, signal)]);
+    const [ignored, config] = await Promise.all([this.ignoreRevs(ignore, request.head), this.contentsConfig(request, signal)]);
     const blameIgnoring = (revs: readonly string[]) =>
       mode === 'background' ? this.run(request, revs, config, signal, COPY_FLAGS) : this.blameOnce(request, revs, config, signal);
     let blame = await blameIgnoring(ignored);
@@ -236,22 +246,27 @@ export class Blamer {
     if (cosmetic && entry.previous) void this.kindOf(entry.sha, entry.filename, entry.previous).catch(() => undefined);
   }
 
-  /** The commits the ignore files name that exist in this repository (a missing one would make git refuse to blame). */
-  private async ignoreRevs(ignore: IgnoreFiles): Promise<string[]> {
-    const names = new Set<string>();
-    for (const file of ignore.files) {
-      for (const line of readFileSync(file, 'utf8').split('\n')) {
-        const name = line.replace(/#.*/, '').trim();
-        if (/^[0-9a-f]{4,64}$/i.test(name)) names.add(name);
-      }
+  /**
+   * The commits the ignore files name that exist in this repository (a missing one would make git
+   * refuse to blame). Looked up once per (ignore files, HEAD): a name missing now may arrive with the
+   * next fetch, which moves HEAD.
+   */
+  private ignoreRevs(ignore: IgnoreFiles, head: string): Promise<string[]> {
+    if (ignore.names.length === 0) return Promise.resolve([]);
+    const key = `${ignore.fingerprint}\0${head}`;
+    let revs = this.ignoredRevs.get(key);
+    if (!revs) {
+      revs = Promise.all(
+        ignore.names.map(async (name) => {
+          const object = await this.repo.objects.read(name);
+          return object.kind === 'found' && object.type === 'commit' ? object.oid : undefined;
+        }),
+      ).then((resolved) => resolved.filter((sha): sha is string => sha !== undefined));
+      revs.catch(() => this.ignoredRevs.delete(key));
+      if (this.ignoredRevs.size >= 16) this.ignoredRevs.delete(this.ignoredRevs.keys().next().value!);
+      this.ignoredRevs.set(key, revs);
     }
-    const resolved = await Promise.all(
-      [...names].map(async (name) => {
-        const object = await this.repo.objects.read(name);
-        return object.kind === 'found' && object.type === 'commit' ? object.oid : undefined;
-      }),
-    );
-    return resolved.filter((sha): sha is string => sha !== undefined);
+    return revs;
   }
 
   /**
