@@ -141,6 +141,8 @@ export class ArchaeologyProvider {
       if (input.signal?.aborted) throw new CancelledError();
     };
 
+    const headCommitPromise = repo.commit(head); // every answer dates its evidence against HEAD
+    headCommitPromise.catch(() => undefined);
     const facts: QueryFacts = { repo, head, file, lines, question, intent: intentOf(question) };
     for (const enricher of this.enrichers) enricher.begin?.(facts, signal);
     // Sources (the commit index) need nothing from blame: start them now, take what they found later.
@@ -235,7 +237,7 @@ export class ArchaeologyProvider {
         }
       }),
     );
-    const headCommit = await repo.commit(head);
+    const headCommit = await headCommitPromise;
     const rankContext = {
       intent: facts.intent,
       questionTerms: contentTerms(question),

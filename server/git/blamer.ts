@@ -225,10 +225,11 @@ export class Blamer {
     else args.push(request.head, '--', request.path);
     let named = 0;
     const checkFollows = flags === MOVE_FLAGS;
-    // Which commits are cosmetic is read ahead for a range (a few commits, all of them checked next),
-    // not for a whole file: there the check takes the most-blamed commits, which are known only at the end.
-    const cosmeticFollows = request.lines !== undefined;
-    const scanner = new IncrementalScanner((entry) => this.prefetch(entry, checkFollows, cosmeticFollows && named++ < MAX_COSMETIC_CHECKS));
+    // For a range (a few commits, all of them checked next and shown in the answer) each commit and
+    // whether it is cosmetic are read ahead; not for a whole file: there the check takes the
+    // most-blamed commits, which are known only at the end, and an answer shows a handful.
+    const few = request.lines !== undefined;
+    const scanner = new IncrementalScanner((entry) => this.prefetch(entry, checkFollows, few && named++ < MAX_COSMETIC_CHECKS));
     const outcome = await this.repo.git.run(args, {
       signal,
       input: request.contents,
@@ -240,10 +241,12 @@ export class Blamer {
     return parsePorcelain(outcome.stdout);
   }
 
-  private prefetch(entry: BlamedEntry, copies: boolean, cosmetic: boolean): void {
-    if (isUncommitted(entry.sha) || entry.boundary) return;
+  private prefetch(entry: BlamedEntry, copies: boolean, answered: boolean): void {
+    if (isUncommitted(entry.sha)) return;
+    if (answered) void this.repo.commit(entry.sha).catch(() => undefined);
+    if (entry.boundary) return;
     if (copies) this.copies.prefetch(entry.sha, entry.previous?.sha);
-    if (cosmetic && entry.previous) void this.kindOf(entry.sha, entry.filename, entry.previous).catch(() => undefined);
+    if (answered && entry.previous) void this.kindOf(entry.sha, entry.filename, entry.previous).catch(() => undefined);
   }
 
   /**
