@@ -44,9 +44,11 @@ describe('cosmetic changes', () => {
     { name: 'a changed constant', before: 'const a = 1;\n', after: 'const a = 2;\n', kind: 'substantive' },
     { name: 'a swapped order', before: 'a();\nb();\n', after: 'b();\na();\n', kind: 'substantive' },
     { name: 'a new file', before: undefined, after: 'x\n', kind: 'substantive' },
+    { name: 're-indented non-ASCII text', before: 'const greeting = "héllo";\n', after: '    const greeting = "héllo";\n', kind: 'whitespace' },
+    { name: 'an accented letter changed', before: 'const greeting = "héllo";\n', after: 'const greeting = "hèllo";\n', kind: 'substantive' },
   ];
   it.each(cases)('$name is $kind', ({ before, after, renamed = false, kind }) => {
-    expect(classifyChange(before, after, renamed)).toBe(kind);
+    expect(classifyChange(before === undefined ? undefined : Buffer.from(before), Buffer.from(after), renamed)).toBe(kind);
   });
 });
 

@@ -1,4 +1,4 @@
-import { alphanumerics } from '../util/chars';
+import { alphanumericBytes } from '../util/chars';
 
 /**
  * Recognises commits that changed how a file looks but not what it says: re-indentation, reformatting
@@ -10,14 +10,19 @@ export type ChangeKind = 'whitespace' | 'formatting' | 'rename' | 'substantive';
 /** Files larger than this are not compared; their commits count as substantive. */
 const MAX_COMPARE_BYTES = 2 * 1024 * 1024;
 
-export function classifyChange(before: string | undefined, after: string, renamed: boolean): ChangeKind {
+/**
+ * How a commit changed a file, from the file's bytes before and after it. Most commits change some
+ * letter or digit, which counting the bytes shows without decoding either version.
+ */
+export function classifyChange(before: Buffer | undefined, after: Buffer, renamed: boolean): ChangeKind {
   if (before === undefined) return 'substantive';
   if (before.length > MAX_COMPARE_BYTES || after.length > MAX_COMPARE_BYTES) return 'substantive';
-  if (before === after) return renamed ? 'rename' : 'whitespace';
+  if (before.equals(after)) return renamed ? 'rename' : 'whitespace';
   // Neither kind of cosmetic change touches a letter or a digit: most commits are told apart here, cheaply.
-  if (alphanumerics(before) !== alphanumerics(after)) return 'substantive';
-  if (lineWords(before) === lineWords(after)) return 'whitespace';
-  if (formattingKey(before) === formattingKey(after)) return 'formatting';
+  if (alphanumericBytes(before) !== alphanumericBytes(after)) return 'substantive';
+  const [was, is] = [before.toString('utf8'), after.toString('utf8')];
+  if (lineWords(was) === lineWords(is)) return 'whitespace';
+  if (formattingKey(was) === formattingKey(is)) return 'formatting';
   return 'substantive';
 }
 

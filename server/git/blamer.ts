@@ -61,6 +61,12 @@ export interface CopySearchStats {
 export class Blamer {
   private readonly blames: FlightCache<string, TracedBlame>;
   private readonly kinds = new Map<string, Promise<ChangeKind>>();
+  /**
+   * Classifying a commit holds the file before and after it, and copies of both: a whole file's
+   * blame checks up to MAX_COSMETIC_CHECKS commits, which all at once would be hundreds of megabytes
+   * on a large file. A few at a time keep cat-file busy all the same.
+   */
+  private readonly classifying = new Semaphore(4);
   private readonly ignoredRevs = new Map<string, Promise<string[]>>();
   private readonly background = new Semaphore(1);
   private readonly copies: CopyCheck;
@@ -316,12 +322,13 @@ export class Blamer {
     const key = `${sha}:${filename}`;
     let kind = this.kinds.get(key);
     if (!kind) {
-      kind = Promise.all([
-        this.repo.objects.readText(`${previous.sha}:${previous.filename}`),
-        this.repo.objects.readText(`${sha}:${filename}`),
-      ]).then(([before, after]) => {
-        if (after === undefined) return 'substantive' as const;
-        const kind = classifyChange(before, after, previous.filename !== filename);
+      kind = this.classifying.run(async () => {
+        const [before, after] = await Promise.all([
+          this.repo.objects.read(`${previous.sha}:${previous.filename}`),
+          this.repo.objects.read(`${sha}:${filename}`),
+        ]);
+        if (after.kind !== 'found') return 'substantive' as const;
+        const kind = classifyChange(before.kind === 'found' ? before.content : undefined, after.content, previous.filename !== filename);
         return kind === 'whitespace' && previous.filename !== filename ? ('rename' as const) : kind;
       });
       kind.catch(() => this.kinds.delete(key));
