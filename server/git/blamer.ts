@@ -64,7 +64,8 @@ export class Blamer {
   /**
    * Classifying a commit holds the file before and after it, and copies of both: a whole file's
    * blame checks up to MAX_COSMETIC_CHECKS commits, which all at once would be hundreds of megabytes
-   * on a large file. A few at a time keep cat-file busy all the same.
+   * on a large file. A few at a time keep cat-file busy all the same. A range's few commits do not
+   * queue here: a hover must not wait behind a background blame's checks.
    */
   private readonly classifying = new Semaphore(4);
   private readonly ignoredRevs = new Map<string, Promise<string[]>>();
@@ -163,7 +164,7 @@ export class Blamer {
     const traced = new Map<number, string[]>();
     const cosmetic = new Map<string, ChangeKind>();
     for (let round = 0; round < MAX_TRACE_ROUNDS; round++) {
-      const found = await this.findCosmetic(blame, cosmetic, signal);
+      const found = await this.findCosmetic(blame, cosmetic, request.lines === undefined, signal);
       if (found.size === 0) break;
       for (const [sha, kind] of found) cosmetic.set(sha, kind);
       const next = await blameIgnoring([...ignored, ...cosmetic.keys()]);
@@ -298,7 +299,7 @@ export class Blamer {
   }
 
   /** Which of the commits blamed now are cosmetic for this file (the most-blamed first, bounded). */
-  private async findCosmetic(blame: Blame, known: Map<string, ChangeKind>, signal: AbortSignal): Promise<Map<string, ChangeKind>> {
+  private async findCosmetic(blame: Blame, known: Map<string, ChangeKind>, wholeFile: boolean, signal: AbortSignal): Promise<Map<string, ChangeKind>> {
     const lines = new Map<number, number>();
     for (const index of blame.lineCommit) if (index >= 0) lines.set(index, (lines.get(index) ?? 0) + 1);
     const candidates = [...lines.entries()]
@@ -310,7 +311,7 @@ export class Blamer {
     await Promise.all(
       candidates.map(async ({ commit }) => {
         if (signal.aborted) return;
-        const kind = await this.kindOf(commit.sha, commit.filename, commit.previous!);
+        const kind = await this.kindOf(commit.sha, commit.filename, commit.previous!, wholeFile);
         if (kind !== 'substantive') found.set(commit.sha, kind);
       }),
     );
@@ -318,11 +319,12 @@ export class Blamer {
     return found;
   }
 
-  private kindOf(sha: string, filename: string, previous: { sha: string; filename: string }): Promise<ChangeKind> {
+  /** A whole file's many commits are classified a few at a time; a range's handful (a hover waits) at once. */
+  private kindOf(sha: string, filename: string, previous: { sha: string; filename: string }, wholeFile = false): Promise<ChangeKind> {
     const key = `${sha}:${filename}`;
     let kind = this.kinds.get(key);
     if (!kind) {
-      kind = this.classifying.run(async () => {
+      const classify = async (): Promise<ChangeKind> => {
         const [before, after] = await Promise.all([
           this.repo.objects.read(`${previous.sha}:${previous.filename}`),
           this.repo.objects.read(`${sha}:${filename}`),
@@ -330,7 +332,8 @@ export class Blamer {
         if (after.kind !== 'found') return 'substantive' as const;
         const kind = classifyChange(before.kind === 'found' ? before.content : undefined, after.content, previous.filename !== filename);
         return kind === 'whitespace' && previous.filename !== filename ? ('rename' as const) : kind;
-      });
+      };
+      kind = wholeFile ? this.classifying.run(classify) : classify();
       kind.catch(() => this.kinds.delete(key));
       if (this.kinds.size > 10_000) this.kinds.clear();
       this.kinds.set(key, kind);
