@@ -112,6 +112,11 @@ export class Blamer {
     void this.background.run(async () => this.blameAs(whole, 'background', await this.ignoreFiles())).catch(() => undefined);
   }
 
+  /** The commits every blame here ignores now (`.git-blame-ignore-revs`, `blame.ignoreRevsFile`), for the benchmark's raw git. */
+  async ignoredCommits(head: string): Promise<string[]> {
+    return this.ignoreRevs(await this.ignoreFiles(), head);
+  }
+
   /** Resolves when the whole file's blame is known (for the benchmark and tests). */
   whenWarm(request: BlameRequest): Promise<TracedBlame> {
     return this.blame({ ...request, lines: undefined });
