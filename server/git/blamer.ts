@@ -241,12 +241,14 @@ export class Blamer {
     // whether it is cosmetic are read ahead; not for a whole file: there the check takes the
     // most-blamed commits, which are known only at the end, and an answer shows a handful.
     const few = request.lines !== undefined;
-    const scanner = new IncrementalScanner((entry) => this.prefetch(entry, checkFollows, few && named++ < MAX_COSMETIC_CHECKS));
+    // Nothing to read ahead (a whole file blamed with -C): the output is parsed once, at the end.
+    const scanner =
+      checkFollows || few ? new IncrementalScanner((entry) => this.prefetch(entry, checkFollows, few && named++ < MAX_COSMETIC_CHECKS)) : undefined;
     const outcome = await this.repo.git.run(args, {
       signal,
       input: request.contents,
       config,
-      onOutput: (chunk) => scanner.feed(chunk),
+      onOutput: scanner && ((chunk) => scanner.feed(chunk)),
     });
     if (outcome.kind === 'cancelled' || outcome.kind === 'timeout') throw new CancelledError();
     if (outcome.kind === 'failed') throw new Error(`git blame ${request.path} failed: ${outcome.stderr.split('\n')[0]}`);
