@@ -126,7 +126,9 @@ export class CatFileBatch {
         return;
       }
       this.needed = 0;
-      const content = Buffer.from(this.buffer.subarray(newline + 1, end));
+      // A view, not a copy: the bytes read are never written again (later chunks make new buffers),
+      // and a large blob copied once more was megabytes of garbage per whole-file cosmetic check.
+      const content = this.buffer.subarray(newline + 1, end);
       this.buffer = this.buffer.subarray(end + 1);
       this.queue.shift();
       pending.resolve({ kind: 'found', oid, type, content });
