@@ -259,6 +259,23 @@ describe('ignore-revs and the time limit', () => {
     }
   });
 
+  it('reads HEAD from packed refs, and sees the next commit once the ref is loose again', async () => {
+    const repo = Fixture.create();
+    try {
+      repo.write('src/retry.ts', ['export const attempts = 3;']);
+      const first = repo.commit('Retry three times before giving up on the upstream', ALICE);
+      repo.git('pack-refs', '--all');
+      expect((await ask(repo, 'src/retry.ts', [1, 1])).headSha).toBe(first);
+      repo.write('src/retry.ts', ['export const attempts = 5;']);
+      const second = repo.commit('Retry five times: the upstream restarts take longer now', BOB);
+      const answer = await ask(repo, 'src/retry.ts', [1, 1]);
+      expect(answer.headSha).toBe(second);
+      expect(answer.evidence[0]!.commit.sha).toBe(second);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
   it('answers what it has when the time limit runs out, marked partial', async () => {
     const answer = await provider.ask({ path: repo.path('src/pool.ts'), lines: { start: 0, end: 1 }, question: 'why ten?', timeLimitMs: 1 });
     expect(answer.partial).toBe(true);

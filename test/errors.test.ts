@@ -1,4 +1,4 @@
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,7 @@ describe('bad input', () => {
     repo.write('staged.txt', 'staged\n');
     repo.git('add', 'staged.txt');
     writeFileSync(path.join(outside, 'loose.ts'), 'x\n');
+    symlinkSync(outside, repo.path('escape'));
     empty.write('a.txt', 'a\n');
   });
   afterAll(() => {
@@ -57,6 +58,12 @@ describe('bad input', () => {
       target: () => ({ path: path.resolve(repo.root, '../../etc/passwd'), repository: repo.root }),
       code: 'outside-repository',
       message: /^\.\.\/\.\.\/etc\/passwd is outside the repository|is outside the repository/,
+    },
+    {
+      name: 'a path that leaves the repository through a symbolic link',
+      target: () => ({ path: repo.path('escape/loose.ts'), repository: repo.root }),
+      code: 'outside-repository',
+      message: /^.*escape\/loose\.ts is outside the repository/,
     },
   ];
 

@@ -64,7 +64,7 @@ export class Repository {
     const [root, gitDir, commonDirRaw, shallow] = outcome.stdout.split('\n');
     if (!root) throw new AilError('not-a-repository', `${displayPath(absolute)} is not in a git work tree (a bare repository has no files to ask about)`);
     const commonDir = path.resolve(directory, commonDirRaw ?? gitDir!);
-    return new Repository(realpathSync(root), gitDir!, commonDir, shallow === 'true', options);
+    return new Repository(realPath(root), gitDir!, commonDir, shallow === 'true', options);
   }
 
   /** The sha HEAD points at, read from the ref files (microseconds), or undefined in an empty repository. */
@@ -86,9 +86,10 @@ export class Repository {
       let content = readFileSync(path.join(this.gitDir, 'HEAD'), 'utf8').trim();
       for (let depth = 0; depth < 5 && content.startsWith('ref: '); depth++) {
         const ref = content.slice(5).trim();
-        const loose = [path.join(this.gitDir, ref), path.join(this.commonDir, ref)].find((p) => existsSync(p));
-        if (loose) {
-          content = readFileSync(loose, 'utf8').trim();
+        // Read, not checked then read: every cache hit comes through here.
+        const loose = readIfPresent(path.join(this.gitDir, ref)) ?? (this.commonDir === this.gitDir ? undefined : readIfPresent(path.join(this.commonDir, ref)));
+        if (loose !== undefined) {
+          content = loose.trim();
           continue;
         }
         return this.packedRef(ref);
@@ -149,12 +150,12 @@ export class Repository {
     const absolute = path.resolve(base, userPath);
     let real = absolute;
     try {
-      real = realpathSync(absolute);
+      real = realPath(absolute);
     } catch {
       // A missing file: resolve its nearest existing parent instead, so `..` tricks are still caught.
       let parent = path.dirname(absolute);
       while (!existsSync(parent)) parent = path.dirname(parent);
-      real = path.join(realpathSync(parent), path.relative(parent, absolute));
+      real = path.join(realPath(parent), path.relative(parent, absolute));
     }
     const relative = path.relative(this.root, real);
     if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
@@ -239,4 +240,26 @@ export function countLines(text: string): number {
   let count = 1;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++;
   return text.endsWith('\n') ? count - 1 : count;
+}
+
+/**
+ * The canonical path: one realpath(3) call rather than Node's lstat of every component (a cache hit
+ * resolves its path each time). Falls back to Node's own where the native call fails.
+ */
+function realPath(p: string): string {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return realpathSync(p);
+  }
+}
+
+/** A file's text, or undefined when it does not exist (a loose ref that was packed). */
+function readIfPresent(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw error;
+  }
 }
