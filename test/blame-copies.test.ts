@@ -201,6 +201,59 @@ describe('blame without the copy search, when it cannot matter', () => {
   });
 });
 
+describe('tracing through cosmetic commits', () => {
+  it('blames the lines a cosmetic commit took again from that commit, as git --ignore-rev from HEAD does', async () => {
+    const repo = Fixture.create();
+    const registry = new RepositoryRegistry();
+    try {
+      const clamp = (quote: string, end: string, indent: string, low = 'low') => [
+        'export function clamp(n: number, low: number, high: number): number {',
+        `${indent}if (low > high) throw new RangeError(${quote}low above high${quote})${end}`,
+        `${indent}if (n < low) return ${low}${end}`,
+        `${indent}if (n > high) return high${end}`,
+        `${indent}return n${end}`,
+        '}',
+      ];
+      repo.write('src/limits.ts', ['// limits', ...clamp("'", '', '')]);
+      const written = repo.commit('Clamp values to a range', ALICE);
+      // Two formatting passes; the quotes only on one line, which is traced through both in turn.
+      repo.write('src/limits.ts', ['// limits', ...clamp("'", ';', '  ')]);
+      const semicolons = repo.commit('Format with semicolons', BOB);
+      repo.write('src/limits.ts', ['// limits', ...clamp('"', ';', '  ')]);
+      const quotes = repo.commit('Use double quotes', BOB);
+      // Then the lines move down and the file moves: they stand elsewhere in the cosmetic commits than at HEAD.
+      repo.write('src/limits.ts', ['// limits', '// Bounds for user-supplied numbers.', '// Used by the parser and the API.', '', ...clamp('"', ';', '  ')]);
+      repo.commit('Document limits');
+      repo.move('src/limits.ts', 'lib/limits.ts');
+      repo.write('lib/limits.ts', ['// limits', '// Bounds for user-supplied numbers.', '// Used by the parser and the API.', '', ...clamp('"', ';', '  ', 'Math.floor(low)')]);
+      const floored = repo.commit('Move limits to lib and floor the low bound');
+
+      const { repo: repository, blamer } = await registry.forDirectory(repo.root);
+      const head = await repository.requireHead();
+      const headFile = await repository.headFile('lib/limits.ts', head);
+      for (const lines of [{ start: 4, end: 9 }, { start: 5, end: 5 }, undefined]) {
+        blamer.clear();
+        const ours = await blamer.blame({ path: 'lib/limits.ts', head, blob: headFile.blob, ...(lines ? { lines } : {}) });
+        expect(new Set(ours.cosmetic.keys()), JSON.stringify(lines)).toEqual(new Set([semicolons, quotes]));
+        const raw = rawBlame(repo.root, 'lib/limits.ts', [...ours.cosmetic.keys()], lines && [lines.start, lines.end]);
+        const [start, end] = lines ? [lines.start, lines.end] : [0, headFile.lineCount - 1];
+        expect(oursPerLine(ours, start, end), JSON.stringify(lines)).toEqual(raw);
+      }
+      // What the reader gets: the function is Alice's, at the lines she wrote it on, but for the line changed since.
+      blamer.clear();
+      const range = await blamer.blame({ path: 'lib/limits.ts', head, blob: headFile.blob, lines: { start: 4, end: 9 } });
+      const perLine = oursPerLine(range, 4, 9).map((line) => `${line.sha === written ? 'written' : line.sha === floored ? 'floored' : line.sha} ${line.filename}:${line.origLine}`);
+      expect(perLine).toEqual(['written src/limits.ts:2', 'written src/limits.ts:3', 'floored lib/limits.ts:7', 'written src/limits.ts:5', 'written src/limits.ts:6', 'written src/limits.ts:7']);
+      blamer.clear();
+      const quoted = await blamer.blame({ path: 'lib/limits.ts', head, blob: headFile.blob, lines: { start: 5, end: 5 } });
+      expect(quoted.traced.get(5)).toEqual([quotes, semicolons]);
+    } finally {
+      await registry.dispose();
+      repo.cleanup();
+    }
+  });
+});
+
 describe('blame without the copy search, on a generated history', () => {
   let root: string;
   let registry: RepositoryRegistry;

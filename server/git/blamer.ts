@@ -5,7 +5,7 @@ import { classifyChange, type ChangeKind } from '../archaeology/cosmetic';
 import { CancelledError, FlightCache } from '../util/flight';
 import { mapToCommittedLines } from '../util/linemap';
 import { Semaphore } from '../util/semaphore';
-import { IncrementalScanner, isUncommitted, parsePorcelain, type Blame, type BlamedEntry } from './blame';
+import { IncrementalScanner, isUncommitted, parsePorcelain, type Blame, type BlameCommit, type BlamedEntry } from './blame';
 import { CopyCheck } from './copies';
 import type { Repository } from './repository';
 
@@ -37,6 +37,23 @@ export interface BlameRequest {
   text?: string;
   /** 0-based inclusive lines to blame; omitted: the whole file. */
   lines?: { start: number; end: number };
+}
+
+/** What one git blame runs on: the request's own file, or (tracing) a cosmetic commit's version of it. */
+interface BlameTarget {
+  /** The path in `revision` (or in the work tree, with contents). */
+  path: string;
+  /** The commit to blame at; unused with `contents`, which git blames on top of HEAD. */
+  revision: string;
+  contents?: string;
+  /** 0-based inclusive line ranges in this version of the file; omitted: the whole file. */
+  ranges?: { start: number; end: number }[];
+  /** The committed text at `revision`, when the caller has it. */
+  text?: string;
+  /** Where to read that text otherwise (`blob` or `revision:path`). */
+  textObject: string;
+  /** Some lines of a file (a hover's), not all of it: each commit blame names is read as it is named. */
+  few: boolean;
 }
 
 const MAX_TRACE_ROUNDS = 3;
@@ -163,16 +180,27 @@ export class Blamer {
 
   private async compute(request: BlameRequest, ignore: IgnoreFiles, mode: 'foreground' | 'background', signal: AbortSignal): Promise<TracedBlame> {
     const [ignored, config] = await Promise.all([this.ignoreRevs(ignore, request.head), this.contentsConfig(request, signal)]);
-    const blameIgnoring = (revs: readonly string[]) =>
-      mode === 'background' ? this.run(request, revs, config, signal, COPY_FLAGS) : this.blameOnce(request, revs, config, signal);
-    let blame = await blameIgnoring(ignored);
+    const blameIgnoring = (target: BlameTarget, revs: readonly string[]) =>
+      mode === 'background' ? this.run(target, revs, config, signal, COPY_FLAGS) : this.blameOnce(target, revs, config, signal);
+    let blame = await blameIgnoring(
+      {
+        path: request.path,
+        revision: request.head,
+        contents: request.contents,
+        ranges: request.lines && [request.lines],
+        text: request.text,
+        textObject: request.blob,
+        few: request.lines !== undefined,
+      },
+      ignored,
+    );
     const traced = new Map<number, string[]>();
     const cosmetic = new Map<string, ChangeKind>();
     for (let round = 0; round < MAX_TRACE_ROUNDS; round++) {
       const found = await this.findCosmetic(blame, cosmetic, request.lines === undefined, signal);
       if (found.size === 0) break;
       for (const [sha, kind] of found) cosmetic.set(sha, kind);
-      const next = await blameIgnoring([...ignored, ...cosmetic.keys()]);
+      const next = await this.resume(blame, found, request.lines !== undefined, (target) => blameIgnoring(target, [...ignored, ...cosmetic.keys()]));
       for (let line = 0; line < blame.lineCommit.length; line++) {
         if (blame.lineCommit[line]! < 0) continue;
         const before = blame.commits[blame.lineCommit[line]!];
@@ -187,71 +215,119 @@ export class Blamer {
   }
 
   /**
+   * The blame with the lines blamed on cosmetic commits blamed again, ignoring them. Git would walk
+   * from HEAD down to each such commit again to reach the same lines (`--ignore-rev` on the first
+   * blame); a blame of those lines as they read in the cosmetic commit, started at that commit with it
+   * ignored, picks up where the first one stopped and gives them the same answer.
+   */
+  private async resume(blame: Blame, cosmetic: Map<string, ChangeKind>, few: boolean, blameAgain: (target: BlameTarget) => Promise<Blame>): Promise<Blame> {
+    // Lines to blame again, per blamed commit (a commit can be blamed under two paths).
+    const pending = new Map<number, number[]>();
+    for (let line = 0; line < blame.lineCommit.length; line++) {
+      const index = blame.lineCommit[line]!;
+      if (index >= 0 && cosmetic.has(blame.commits[index]!.sha)) pending.set(index, [...(pending.get(index) ?? []), line]);
+    }
+    const resumed = await Promise.all(
+      [...pending].map(async ([index, lines]) => {
+        const commit = blame.commits[index]!;
+        const ranges = rangesOf(lines.map((line) => blame.originalLine[line]! - 1));
+        const again = await blameAgain({ path: commit.filename, revision: commit.sha, ranges, textObject: `${commit.sha}:${commit.filename}`, few });
+        return { lines, again };
+      }),
+    );
+    // Every line's commit, old or found again, then the commits numbered afresh: only those still blamed.
+    const lineCommits: (BlameCommit | undefined)[] = Array.from(blame.lineCommit, (index) => blame.commits[index]);
+    const originalLine = Int32Array.from(blame.originalLine);
+    for (const { lines, again } of resumed) {
+      for (const line of lines) {
+        const at = blame.originalLine[line]! - 1;
+        const found = again.lineCommit[at] ?? -1;
+        if (found < 0) continue; // not blamed again (cannot happen for lines inside -L): the cosmetic commit keeps them
+        lineCommits[line] = again.commits[found];
+        originalLine[line] = again.originalLine[at]!;
+      }
+    }
+    const commits: BlameCommit[] = [];
+    const byKey = new Map<string, number>();
+    const lineCommit = Int32Array.from(lineCommits, (commit) => {
+      if (!commit) return -1;
+      const key = `${commit.sha}\0${commit.filename}`;
+      let index = byKey.get(key);
+      if (index === undefined) {
+        index = commits.push(commit) - 1;
+        byKey.set(key, index);
+      }
+      return index;
+    });
+    return { commits, lineCommit, originalLine };
+  }
+
+  /**
    * `git blame -w -M -C`, as cheaply as it can be had: blame with `-w -M` first, then run git's copy
    * search only when some blamed lines could have been copied from another file the commit changed
    * (CopyCheck); otherwise its answer would be the same.
    */
-  private async blameOnce(request: BlameRequest, ignored: readonly string[], config: readonly string[], signal: AbortSignal): Promise<Blame> {
+  private async blameOnce(target: BlameTarget, ignored: readonly string[], config: readonly string[], signal: AbortSignal): Promise<Blame> {
     // Lines not committed yet always leave the check unsure: when the edit reaches the lines asked
     // about, let git search for copies in one run rather than two.
-    if (request.contents !== undefined && (await this.editReaches(request))) {
+    if (target.contents !== undefined && (await this.editReaches(target))) {
       this.copySearches.run++;
-      return this.run(request, ignored, config, signal, COPY_FLAGS);
+      return this.run(target, ignored, config, signal, COPY_FLAGS);
     }
-    const known = request.contents ?? request.text;
-    const text = known !== undefined ? Promise.resolve(known) : this.repo.objects.readText(request.blob);
+    const known = target.contents ?? target.text;
+    const text = known !== undefined ? Promise.resolve(known) : this.repo.objects.readText(target.textObject);
     text.catch(() => undefined);
-    const blame = await this.run(request, ignored, config, signal, MOVE_FLAGS);
+    const blame = await this.run(target, ignored, config, signal, MOVE_FLAGS);
     const finalText = await text.catch(() => undefined);
-    const start = request.lines?.start ?? 0;
-    const end = request.lines?.end ?? blame.lineCommit.length - 1;
+    const start = target.ranges?.[0]?.start ?? 0;
+    const end = target.ranges?.[target.ranges.length - 1]?.end ?? blame.lineCommit.length - 1;
     if (finalText !== undefined && !(await this.copies.couldMoveLines(blame, finalText, start, end))) {
       this.copySearches.skipped++;
       return blame;
     }
     if (signal.aborted) throw new CancelledError();
     this.copySearches.run++;
-    return this.run(request, ignored, config, signal, COPY_FLAGS);
+    return this.run(target, ignored, config, signal, COPY_FLAGS);
   }
 
   /** Whether unsaved text differs from the committed file within the lines asked about (or anywhere, for a whole file). */
-  private async editReaches(request: BlameRequest): Promise<boolean> {
-    const committed = request.text ?? (await this.repo.objects.readText(request.blob).catch(() => undefined));
-    if (committed === undefined || request.contents === undefined) return true;
-    const map = mapToCommittedLines(committed, request.contents);
-    const start = request.lines?.start ?? 0;
-    const end = Math.min(request.lines?.end ?? map.length - 1, map.length - 1);
+  private async editReaches(target: BlameTarget): Promise<boolean> {
+    const committed = target.text ?? (await this.repo.objects.readText(target.textObject).catch(() => undefined));
+    if (committed === undefined || target.contents === undefined) return true;
+    const map = mapToCommittedLines(committed, target.contents);
+    const start = target.ranges?.[0]?.start ?? 0;
+    const end = Math.min(target.ranges?.[0]?.end ?? map.length - 1, map.length - 1);
     for (let line = start; line <= end; line++) if (map[line]! < 0) return true;
     return false;
   }
 
-  private async run(request: BlameRequest, ignored: readonly string[], config: readonly string[], signal: AbortSignal, flags: readonly string[]): Promise<Blame> {
+  private async run(target: BlameTarget, ignored: readonly string[], config: readonly string[], signal: AbortSignal, flags: readonly string[]): Promise<Blame> {
     // --incremental names each commit as soon as its lines are final: the checks that follow blame
     // (copies, cosmetic commits) read what they need meanwhile, and mostly find it ready.
     // --no-ignore-revs-file drops the files config names (a missing one would make git refuse); the
     // commits they list that exist here are passed one by one below.
     const args = ['blame', '--incremental', ...flags, '--no-textconv', '--no-ignore-revs-file'];
-    if (request.lines) args.push('-L', `${request.lines.start + 1},${request.lines.end + 1}`);
+    for (const range of target.ranges ?? []) args.push('-L', `${range.start + 1},${range.end + 1}`);
     for (const sha of ignored) args.push('--ignore-rev', sha);
-    if (request.contents !== undefined) args.push('--contents', '-', '--', request.path);
-    else args.push(request.head, '--', request.path);
+    if (target.contents !== undefined) args.push('--contents', '-', '--', target.path);
+    else args.push(target.revision, '--', target.path);
     let named = 0;
     const checkFollows = flags === MOVE_FLAGS;
     // For a range (a few commits, all of them checked next and shown in the answer) each commit and
     // whether it is cosmetic are read ahead; not for a whole file: there the check takes the
     // most-blamed commits, which are known only at the end, and an answer shows a handful.
-    const few = request.lines !== undefined;
+    const few = target.few;
     // Nothing to read ahead (a whole file blamed with -C): the output is parsed once, at the end.
     const scanner =
       checkFollows || few ? new IncrementalScanner((entry) => this.prefetch(entry, checkFollows, few && named++ < MAX_COSMETIC_CHECKS)) : undefined;
     const outcome = await this.repo.git.run(args, {
       signal,
-      input: request.contents,
+      input: target.contents,
       config,
       onOutput: scanner && ((chunk) => scanner.feed(chunk)),
     });
     if (outcome.kind === 'cancelled' || outcome.kind === 'timeout') throw new CancelledError();
-    if (outcome.kind === 'failed') throw new Error(`git blame ${request.path} failed: ${outcome.stderr.split('\n')[0]}`);
+    if (outcome.kind === 'failed') throw new Error(`git blame ${target.path} at ${target.revision.slice(0, 12)} failed: ${outcome.stderr.split('\n')[0]}`);
     return parsePorcelain(outcome.stdout);
   }
 
@@ -347,4 +423,16 @@ export class Blamer {
     }
     return kind;
   }
+}
+
+/** Sorted 0-based line numbers as the fewest inclusive ranges. */
+function rangesOf(lines: number[]): { start: number; end: number }[] {
+  const sorted = [...new Set(lines)].sort((a, b) => a - b);
+  const ranges: { start: number; end: number }[] = [];
+  for (const line of sorted) {
+    const last = ranges[ranges.length - 1];
+    if (last && line === last.end + 1) last.end = line;
+    else ranges.push({ start: line, end: line });
+  }
+  return ranges;
 }
