@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { MergeCommitEnricher } from '../server/archaeology/enrichers';
 import { ArchaeologyProvider } from '../server/archaeology/provider';
 import { bandOf } from '../server/archaeology/rank';
-import { mergeIndex } from '../server/git/history';
+import { mergeIndex, mergeThatIntroduced } from '../server/git/history';
 import { RepositoryRegistry } from '../server/git/registry';
 import { ALICE, BOB, CHLOE, Fixture, lines } from './helpers/fixture';
 
@@ -328,5 +328,12 @@ describe('the merge index', () => {
     expect(index.complete).toBe(true);
     const answer = await ask(repo, 'c.ts', [1, 1]);
     expect(answer.evidence[0]!.pullRequest?.number).toBe(9);
+  });
+
+  it('finds the same merges one commit at a time, for history older than the index reaches', async () => {
+    const { repo: opened } = await registry.forDirectory(repo.root);
+    const found: Record<string, string | undefined> = {};
+    for (const [name, commit] of Object.entries(sha)) found[name] = await mergeThatIntroduced(opened, sha.after!, commit);
+    expect(found).toEqual({ root: undefined, feature: sha.merge, sub: sha.merge, subMerge: sha.merge, main: undefined, merge: undefined, after: undefined });
   });
 });

@@ -98,17 +98,26 @@ export async function fileHistory(
 
 /**
  * The merge commit that brought `sha` into the first-parent line of `head`, if it came in through a
- * merge. One walk: the first-parent commits of `head` that descend from `sha`, oldest last. If `sha`
- * was committed on that line, the oldest of them has `sha` as its first parent; otherwise the oldest
- * is the merge that brought it in.
+ * merge, for commits older than the merge index reaches. The commits between `sha` and `head` that
+ * descend from `sha` (`--ancestry-path`) include the first-parent line from `head` down to where
+ * `sha` joined it: follow first parents while they descend from `sha`. The last one reached has
+ * `sha` as its first parent when `sha` was committed on that line; otherwise it is the merge that
+ * brought `sha` in. (`--first-parent` cannot do this walk in git: it drops branch commits before
+ * the ancestry path is drawn.)
  */
 export async function mergeThatIntroduced(repo: Repository, head: string, sha: string, signal?: AbortSignal): Promise<string | undefined> {
-  const outcome = await repo.git.run(['rev-list', '--ancestry-path', '--first-parent', '--parents', `${sha}..${head}`], { signal });
+  const outcome = await repo.git.run(['rev-list', '--ancestry-path', '--parents', `${sha}..${head}`], { signal });
   if (outcome.kind !== 'ok') return undefined;
-  const rows = outcome.stdout.trim().split('\n').filter(Boolean);
-  const [oldest, firstParent, ...others] = (rows[rows.length - 1] ?? '').split(' ');
-  if (!oldest || !firstParent || others.length === 0) return undefined;
-  return firstParent === sha ? undefined : oldest;
+  const firstParent = new Map<string, string | undefined>();
+  for (const line of outcome.stdout.split('\n')) {
+    if (!line) continue;
+    const [commit, parent] = line.split(' ');
+    firstParent.set(commit!, parent);
+  }
+  if (!firstParent.has(head)) return undefined; // `sha` is `head`, or not in its history
+  let last = head;
+  for (let next = firstParent.get(head); next !== undefined && firstParent.has(next); next = firstParent.get(next)) last = next;
+  return firstParent.get(last) === sha ? undefined : last;
 }
 
 /**
