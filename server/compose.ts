@@ -58,6 +58,7 @@ export function createEngine(settings: Settings, options: EngineOptions = {}): E
     answers,
     semantic,
     dispose: async () => {
+      provider.dispose();
       semantic.dispose();
       await registry.dispose();
     },

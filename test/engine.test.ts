@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -335,5 +335,88 @@ describe('the merge index', () => {
     const found: Record<string, string | undefined> = {};
     for (const [name, commit] of Object.entries(sha)) found[name] = await mergeThatIntroduced(opened, sha.after!, commit);
     expect(found).toEqual({ root: undefined, feature: sha.merge, sub: sha.merge, subMerge: sha.merge, main: undefined, merge: undefined, after: undefined });
+  });
+});
+
+describe('the merge index, kept per repository', () => {
+  const repo = Fixture.create();
+  const sha: Record<string, string> = {};
+  beforeAll(() => {
+    repo.write('a.ts', ['a']);
+    sha.root = repo.commit('Start', ALICE);
+    repo.git('checkout', '-q', '-b', 'feature');
+    repo.write('b.ts', ['b']);
+    sha.feature = repo.commit('Feature work', BOB);
+    repo.git('checkout', '-q', 'main');
+    repo.write('d.ts', ['d']);
+    repo.commit('Mainline work', ALICE);
+    sha.merge = repo.gitCommitting(ALICE, 'merge', '--no-ff', '-q', '-m', 'Merge pull request #9 from bob/feature', 'feature');
+  });
+  afterAll(() => repo.cleanup());
+
+  /** A provider of its own, and the history walks its repository starts. */
+  async function watched() {
+    const own = new RepositoryRegistry();
+    const asking = new ArchaeologyProvider({ registry: own, enrichers: [new MergeCommitEnricher()] });
+    const { repo: opened } = await own.forDirectory(repo.root);
+    const walks: string[] = [];
+    const run = opened.git.run.bind(opened.git);
+    vi.spyOn(opened.git, 'run').mockImplementation((args, options) => {
+      if (args[0] === 'rev-list' && args.includes('--parents')) walks.push(args[args.length - 1]!);
+      return run(args, options);
+    });
+    return { asking, walks, dispose: () => own.dispose() };
+  }
+
+  it('is built when a file is opened, and a hover cancelled meanwhile does not stop it', async () => {
+    const { asking, walks, dispose } = await watched();
+    try {
+      await asking.warm(repo.path('b.ts'));
+      expect(walks).toEqual([sha.merge]);
+      const controller = new AbortController();
+      const cancelled = asking.ask({ path: repo.path('b.ts'), lines: { start: 0, end: 0 }, depth: 'quick', signal: controller.signal, timeLimitMs: 20_000 });
+      controller.abort();
+      await expect(cancelled).rejects.toMatchObject({ name: 'CancelledError' });
+      const answer = await asking.ask({ path: repo.path('b.ts'), lines: { start: 0, end: 0 }, timeLimitMs: 20_000 });
+      expect(answer.evidence[0]!.commit.sha).toBe(sha.feature);
+      expect(answer.evidence[0]!.pullRequest?.number).toBe(9);
+      expect(walks).toEqual([sha.merge]);
+    } finally {
+      await dispose();
+    }
+  });
+
+  it('goes on when the question that started it is cancelled', async () => {
+    const { asking, walks, dispose } = await watched();
+    try {
+      const controller = new AbortController();
+      const cancelled = asking.ask({ path: repo.path('b.ts'), lines: { start: 0, end: 0 }, signal: controller.signal, timeLimitMs: 20_000 });
+      await vi.waitFor(() => expect(walks).toHaveLength(1));
+      controller.abort();
+      await expect(cancelled).rejects.toMatchObject({ name: 'CancelledError' });
+      const answer = await asking.ask({ path: repo.path('b.ts'), lines: { start: 0, end: 0 }, timeLimitMs: 20_000 });
+      expect(answer.evidence[0]!.pullRequest?.number).toBe(9);
+      expect(walks).toEqual([sha.merge]);
+    } finally {
+      await dispose();
+    }
+  });
+
+  it('is walked again for a new HEAD, which finds the merges it brought', async () => {
+    const { asking, walks, dispose } = await watched();
+    try {
+      expect((await asking.ask({ path: repo.path('b.ts'), lines: { start: 0, end: 0 }, timeLimitMs: 20_000 })).evidence[0]!.pullRequest?.number).toBe(9);
+      repo.git('checkout', '-q', '-b', 'carol/limits');
+      repo.write('e.ts', ['e']);
+      const limits = repo.commit('Limit uploads', CHLOE);
+      repo.git('checkout', '-q', 'main');
+      const merged = repo.gitCommitting(ALICE, 'merge', '--no-ff', '-q', '-m', 'Merge pull request #12 from carol/limits', 'carol/limits');
+      const answer = await asking.ask({ path: repo.path('e.ts'), lines: { start: 0, end: 0 }, timeLimitMs: 20_000 });
+      expect(answer.evidence[0]!.commit.sha).toBe(limits);
+      expect(answer.evidence[0]!.pullRequest?.number).toBe(12);
+      expect(walks).toEqual([sha.merge, merged]);
+    } finally {
+      await dispose();
+    }
   });
 });

@@ -2,6 +2,7 @@ import type { Evidence } from '../../shared/types';
 import { mergeIndex, mergeThatIntroduced, type MergeIndex } from '../git/history';
 import type { Repository } from '../git/repository';
 import { CancelledError, FlightCache } from '../util/flight';
+import { orWhenAborted } from '../util/race';
 import { pullRequestFromMessage, type PullRequestMention } from './references';
 import type { Intent } from './text';
 
@@ -28,6 +29,10 @@ export interface EvidenceEnricher {
   readonly name: string;
   /** Called when a question begins, before blame: warm what every answer will need. Optional; must not throw. */
   begin?(query: QueryFacts, signal: AbortSignal): void;
+  /** Called when an editor opens a file of the repository: prepare in the background what its questions will need. Optional; must not throw. */
+  warm?(repo: Repository, head: string): void;
+  /** Stops background work (the engine is shutting down). Optional. */
+  dispose?(): void;
   /**
    * Called as soon as blame names the likely commits, while line history is still running: start
    * look-ups now so that `enrich` finds them done. Optional; must not throw.
@@ -36,21 +41,32 @@ export interface EvidenceEnricher {
   enrich(query: QueryFacts, evidence: Evidence[], signal: AbortSignal): Promise<{ warnings?: string[] }>;
 }
 
-/** Finds, without any network, the `Merge pull request #N` commit that brought a commit into the first-parent line. */
 /** Commits the merge index covers; older ones are looked up one by one. */
 const MERGE_INDEX_LIMIT = 200_000;
+/** Repositories whose merge index is kept (one head each). */
+const MERGE_INDEX_REPOSITORIES = 8;
 
+/** Finds, without any network, the `Merge pull request #N` commit that brought a commit into the first-parent line. */
 export class MergeCommitEnricher implements EvidenceEnricher {
   readonly name = 'merge-commit';
   /** (repository, head, commit) → the PR its merge commit names; commits and merges never change. */
   private readonly found = new FlightCache<string, PullRequestMention | undefined>(2048);
-  /** (repository, head) → which merge brought each commit in, for the whole (bounded) history. */
-  private readonly merges = new FlightCache<string, MergeIndex>(4);
+  /**
+   * Per repository, which merge brought each commit in, for its newest head only: an index costs
+   * megabytes on a long history, and an older head is rarely asked about again. It is built in the
+   * background and not stopped when the question that started it goes away: a hover moved past is
+   * cancelled, and on a long history the next one would start the walk over again.
+   */
+  private readonly merges = new Map<string, { head: string; index: Promise<MergeIndex>; controller: AbortController }>();
 
   constructor(private readonly limit = 2) {}
 
-  begin(query: QueryFacts, signal: AbortSignal): void {
-    this.mergeIndex(query, signal).catch(() => undefined);
+  warm(repo: Repository, head: string): void {
+    this.indexFor(repo, head).catch(() => undefined);
+  }
+
+  begin(query: QueryFacts): void {
+    this.warm(query.repo, query.head);
   }
 
   prefetch(query: QueryFacts, shas: string[], signal: AbortSignal): void {
@@ -68,8 +84,35 @@ export class MergeCommitEnricher implements EvidenceEnricher {
     return {};
   }
 
-  private mergeIndex(query: QueryFacts, signal: AbortSignal): Promise<MergeIndex> {
-    return this.merges.get(`${query.repo.root}\0${query.head}`, (shared) => mergeIndex(query.repo, query.head, MERGE_INDEX_LIMIT, shared), signal);
+  /** Stops every walk still running (the engine is shutting down). */
+  dispose(): void {
+    for (const { controller } of this.merges.values()) controller.abort();
+    this.merges.clear();
+  }
+
+  private indexFor(repo: Repository, head: string): Promise<MergeIndex> {
+    const kept = this.merges.get(repo.root);
+    if (kept?.head === head) return kept.index;
+    kept?.controller.abort(); // HEAD moved: the old walk is of no more use
+    this.merges.delete(repo.root);
+    if (this.merges.size >= MERGE_INDEX_REPOSITORIES) {
+      const [oldest, entry] = this.merges.entries().next().value!;
+      entry.controller.abort();
+      this.merges.delete(oldest);
+    }
+    const controller = new AbortController();
+    const index = mergeIndex(repo, head, MERGE_INDEX_LIMIT, controller.signal);
+    index.catch(() => {
+      if (this.merges.get(repo.root)?.index === index) this.merges.delete(repo.root);
+    });
+    this.merges.set(repo.root, { head, index, controller });
+    return index;
+  }
+
+  private async mergeIndex(query: QueryFacts, signal: AbortSignal): Promise<MergeIndex> {
+    const index = await orWhenAborted(this.indexFor(query.repo, query.head), signal, undefined);
+    if (!index) throw new CancelledError();
+    return index;
   }
 
   private mention(query: QueryFacts, sha: string, signal: AbortSignal): Promise<PullRequestMention | undefined> {

@@ -114,10 +114,16 @@ export class ArchaeologyProvider {
     return { repo, blamer, file, head, headFile, contents, lineCount, lines, question: normalizeQuestion(input.question), depth: input.depth ?? 'full' };
   }
 
-  /** Blames a committed file in the background (an editor opened it), so its first hover is a lookup. */
+  /** Blames a committed file in the background (an editor opened it), so its first hover is a lookup; lets the enrichers prepare for its repository. */
   async warm(path: string): Promise<void> {
     const target = await this.resolve({ path });
+    for (const enricher of this.enrichers) enricher.warm?.(target.repo, target.head);
     if (target.contents === undefined) target.blamer.warm({ path: target.file, head: target.head, blob: target.headFile.blob });
+  }
+
+  /** Stops what the enrichers still run in the background. */
+  dispose(): void {
+    for (const enricher of this.enrichers) enricher.dispose?.();
   }
 
   /** The answer to a resolved question, dug from the history now. */

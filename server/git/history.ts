@@ -135,14 +135,22 @@ export interface MergeIndex {
 }
 
 export async function mergeIndex(repo: Repository, head: string, limit: number, signal?: AbortSignal): Promise<MergeIndex> {
-  const outcome = await repo.git.run(['rev-list', '--parents', `--max-count=${limit}`, head], { signal });
-  if (outcome.kind !== 'ok') throw new Error(`git rev-list --parents ${outcome.kind}`);
+  // Read as it arrives, each name copied out of git's bytes: what the index keeps must not be slices
+  // of one string of the whole output (tens of megabytes on a long history) that would stay alive with it.
   const parents = new Map<string, string[]>();
-  for (const line of outcome.stdout.split('\n')) {
-    if (!line) continue;
-    const [sha, ...rest] = line.split(' ');
-    parents.set(sha!, rest);
-  }
+  const lines = new LineReader((line) => {
+    const names: string[] = [];
+    for (let at = 0; at < line.length; ) {
+      let end = line.indexOf(0x20, at);
+      if (end < 0) end = line.length;
+      if (end > at) names.push(line.toString('latin1', at, end));
+      at = end + 1;
+    }
+    if (names.length > 0) parents.set(names[0]!, names.slice(1));
+  });
+  const outcome = await repo.git.run(['rev-list', '--parents', `--max-count=${limit}`, head], { signal, onOutput: (chunk) => lines.feed(chunk), streamOnly: true });
+  if (outcome.kind !== 'ok') throw new Error(`git rev-list --parents ${outcome.kind}`);
+  lines.end();
   const mainline = new Set<string>();
   const merges: string[] = [];
   for (let sha: string | undefined = head; sha && parents.has(sha) && !mainline.has(sha); sha = parents.get(sha)![0]) {
@@ -160,6 +168,29 @@ export async function mergeIndex(repo: Repository, head: string, limit: number, 
     }
   }
   return { mainline, introducedBy, complete: parents.size < limit };
+}
+
+/** Splits a stream of bytes into lines (without the newline), a line split across chunks included. */
+class LineReader {
+  private rest: Buffer | undefined;
+
+  constructor(private readonly onLine: (line: Buffer) => void) {}
+
+  feed(chunk: Buffer): void {
+    let data = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    let start = 0;
+    for (let end = data.indexOf(0x0a); end >= 0; end = data.indexOf(0x0a, start)) {
+      this.onLine(data.subarray(start, end));
+      start = end + 1;
+    }
+    this.rest = start < data.length ? Buffer.from(data.subarray(start)) : undefined;
+    data = Buffer.alloc(0);
+  }
+
+  end(): void {
+    if (this.rest) this.onLine(this.rest);
+    this.rest = undefined;
+  }
 }
 
 function stoppedEarly<T>(outcome: Exclude<GitOutcome, { kind: 'ok' }>): HistoryResult<T> {

@@ -35,6 +35,8 @@ export interface GitCallOptions {
   okExitCodes?: readonly number[];
   /** Sees stdout as it arrives (e.g. `blame --incremental`, to start on what is final already). */
   onOutput?: (chunk: Buffer) => void;
+  /** With `onOutput`: stdout is read there only, not also kept and decoded (the outcome's `stdout` is empty). */
+  streamOnly?: boolean;
 }
 
 export interface GitRunnerOptions {
@@ -126,7 +128,7 @@ export class GitRunner {
           finish({ kind: 'failed', exitCode: null, stderr: `output larger than ${this.maxOutputBytes} bytes` });
           return;
         }
-        stdout.push(chunk);
+        if (!options.streamOnly) stdout.push(chunk);
         options.onOutput?.(chunk);
       });
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
