@@ -181,7 +181,7 @@ export class Blamer {
   private async compute(request: BlameRequest, ignore: IgnoreFiles, mode: 'foreground' | 'background', signal: AbortSignal): Promise<TracedBlame> {
     const [ignored, config] = await Promise.all([this.ignoreRevs(ignore, request.head), this.contentsConfig(request, signal)]);
     const blameIgnoring = (target: BlameTarget, revs: readonly string[]) =>
-      mode === 'background' ? this.run(target, revs, config, signal, COPY_FLAGS) : this.blameOnce(target, revs, config, signal);
+      mode === 'background' ? this.run(target, revs, config, signal, COPY_FLAGS, true) : this.blameOnce(target, revs, config, signal);
     let blame = await blameIgnoring(
       {
         path: request.path,
@@ -301,7 +301,7 @@ export class Blamer {
     return false;
   }
 
-  private async run(target: BlameTarget, ignored: readonly string[], config: readonly string[], signal: AbortSignal, flags: readonly string[]): Promise<Blame> {
+  private async run(target: BlameTarget, ignored: readonly string[], config: readonly string[], signal: AbortSignal, flags: readonly string[], background = false): Promise<Blame> {
     // --incremental names each commit as soon as its lines are final: the checks that follow blame
     // (copies, cosmetic commits) read what they need meanwhile, and mostly find it ready.
     // --no-ignore-revs-file drops the files config names (a missing one would make git refuse); the
@@ -324,6 +324,7 @@ export class Blamer {
       signal,
       input: target.contents,
       config,
+      background,
       onOutput: scanner && ((chunk) => scanner.feed(chunk)),
     });
     if (outcome.kind === 'cancelled' || outcome.kind === 'timeout') throw new CancelledError();

@@ -148,7 +148,12 @@ export async function mergeIndex(repo: Repository, head: string, limit: number, 
     }
     if (names.length > 0) parents.set(names[0]!, names.slice(1));
   });
-  const outcome = await repo.git.run(['rev-list', '--parents', `--max-count=${limit}`, head], { signal, onOutput: (chunk) => lines.feed(chunk), streamOnly: true });
+  const outcome = await repo.git.run(['rev-list', '--parents', `--max-count=${limit}`, head], {
+    signal,
+    onOutput: (chunk) => lines.feed(chunk),
+    streamOnly: true,
+    background: true, // built beside questions, never holding a slot they need
+  });
   if (outcome.kind !== 'ok') throw new Error(`git rev-list --parents ${outcome.kind}`);
   lines.end();
   const mainline = new Set<string>();

@@ -37,6 +37,11 @@ export interface GitCallOptions {
   onOutput?: (chunk: Buffer) => void;
   /** With `onOutput`: stdout is read there only, not also kept and decoded (the outcome's `stdout` is empty). */
   streamOnly?: boolean;
+  /**
+   * Work nobody waits for (warming a file, indexing): it runs in a pool of its own, one process at a
+   * time, so that it never holds a slot a question needs.
+   */
+  background?: boolean;
 }
 
 export interface GitRunnerOptions {
@@ -68,6 +73,7 @@ export function configArgs(config: readonly string[]): string[] {
 export class GitRunner {
   readonly gitPath: string;
   private readonly semaphore: Semaphore;
+  private readonly backgroundSemaphore = new Semaphore(1);
   private readonly defaultTimeoutMs: number;
   private readonly maxOutputBytes: number;
   private readonly env = gitEnvironment();
@@ -86,7 +92,7 @@ export class GitRunner {
 
   run(args: readonly string[], options: GitCallOptions = {}): Promise<GitOutcome> {
     if (options.signal?.aborted) return Promise.resolve({ kind: 'cancelled' });
-    return this.semaphore.run(() => this.spawnOnce(args, options));
+    return (options.background ? this.backgroundSemaphore : this.semaphore).run(() => this.spawnOnce(args, options));
   }
 
   /** Like `run`, but a failure, timeout or cancellation becomes a `GitCallError`. For callers that cannot go on without the output. */

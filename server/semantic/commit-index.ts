@@ -275,6 +275,7 @@ export class CommitIndex {
       signal,
       input: `${shas.join('\n')}\n`,
       timeoutMs: GIT_TIMEOUT_MS,
+      background: true,
     });
     const fields = gitOutput(outcome, 'git log').split('\0');
     const messages: string[] = [];
@@ -289,7 +290,7 @@ export class CommitIndex {
   }
 
   private async revList(revisions: readonly string[], signal: AbortSignal): Promise<string[]> {
-    const outcome = await this.repo.git.run(['rev-list', ...revisions, '--'], { signal, timeoutMs: GIT_TIMEOUT_MS });
+    const outcome = await this.repo.git.run(['rev-list', ...revisions, '--'], { signal, timeoutMs: GIT_TIMEOUT_MS, background: true });
     return gitOutput(outcome, 'git rev-list')
       .split('\n')
       .filter((line) => line.length > 0);
@@ -297,7 +298,7 @@ export class CommitIndex {
 
   /** True when `ancestor` is in HEAD's history (no commit reachable from it but not from `head`). False also when it is gone. */
   private async isAncestor(ancestor: string, head: string, signal: AbortSignal): Promise<boolean> {
-    const outcome = await this.repo.git.run(['rev-list', '-n', '1', ancestor, `^${head}`, '--'], { signal, timeoutMs: GIT_TIMEOUT_MS });
+    const outcome = await this.repo.git.run(['rev-list', '-n', '1', ancestor, `^${head}`, '--'], { signal, timeoutMs: GIT_TIMEOUT_MS, background: true });
     if (outcome.kind === 'cancelled') throw new CancelledError();
     return outcome.kind === 'ok' && outcome.stdout.trim() === '';
   }
