@@ -355,14 +355,17 @@ describe('the merge index, kept per repository', () => {
   afterAll(() => repo.cleanup());
 
   /** A provider of its own, and the history walks its repository starts. */
-  async function watched() {
+  async function watched(onWalk?: () => void) {
     const own = new RepositoryRegistry();
     const asking = new ArchaeologyProvider({ registry: own, enrichers: [new MergeCommitEnricher()] });
     const { repo: opened } = await own.forDirectory(repo.root);
     const walks: string[] = [];
     const run = opened.git.run.bind(opened.git);
     vi.spyOn(opened.git, 'run').mockImplementation((args, options) => {
-      if (args[0] === 'rev-list' && args.includes('--parents')) walks.push(args[args.length - 1]!);
+      if (args[0] === 'rev-list' && args.includes('--parents')) {
+        walks.push(args[args.length - 1]!);
+        onWalk?.();
+      }
       return run(args, options);
     });
     return { asking, walks, dispose: () => own.dispose() };
@@ -387,12 +390,11 @@ describe('the merge index, kept per repository', () => {
   });
 
   it('goes on when the question that started it is cancelled', async () => {
-    const { asking, walks, dispose } = await watched();
+    // The question is cancelled the moment the walk starts, while it is still being answered.
+    const controller = new AbortController();
+    const { asking, walks, dispose } = await watched(() => controller.abort());
     try {
-      const controller = new AbortController();
       const cancelled = asking.ask({ path: repo.path('b.ts'), lines: { start: 0, end: 0 }, signal: controller.signal, timeLimitMs: 20_000 });
-      await vi.waitFor(() => expect(walks).toHaveLength(1));
-      controller.abort();
       await expect(cancelled).rejects.toMatchObject({ name: 'CancelledError' });
       const answer = await asking.ask({ path: repo.path('b.ts'), lines: { start: 0, end: 0 }, timeLimitMs: 20_000 });
       expect(answer.evidence[0]!.pullRequest?.number).toBe(9);

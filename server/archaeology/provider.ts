@@ -150,11 +150,9 @@ export class ArchaeologyProvider {
     const headCommitPromise = repo.commit(head); // every answer dates its evidence against HEAD
     headCommitPromise.catch(() => undefined);
     const facts: QueryFacts = { repo, head, file, lines, question, intent: intentOf(question) };
-    for (const enricher of this.enrichers) enricher.begin?.(facts, signal);
-    // Sources (the commit index) need nothing from blame: start them now, take what they found later.
-    const sourcedPromise = depth === 'full' ? this.fromSources(facts, signal, warnings) : Promise.resolve([]);
     // Blame and the range's line history do not depend on each other: run them side by side, blame
-    // started first (starting a process costs milliseconds, and blame is what the answer waits for).
+    // started first (starting a process costs milliseconds, and blame is what the answer waits for),
+    // then what the enrichers and sources start.
     const committedRange = lines ? committedLinesOf(lines, headFile.text, contents) : undefined;
     const blameRequest = { path: file, head, blob: headFile.blob, text: headFile.text, contents };
     const blameStarted = performance.now();
@@ -165,6 +163,9 @@ export class ArchaeologyProvider {
       depth === 'full' && committedRange && lineCount > 0
         ? this.lineHistory(repo, head, file, headFile.blob, committedRange, signal)
         : Promise.resolve(undefined);
+    for (const enricher of this.enrichers) enricher.begin?.(facts, signal);
+    // Sources (the commit index) need nothing from blame: start them now, take what they found later.
+    const sourcedPromise = depth === 'full' ? this.fromSources(facts, signal, warnings) : Promise.resolve([]);
     let blame: TracedBlame;
     try {
       blame = await blamePromise;

@@ -2,8 +2,7 @@ import * as path from 'node:path';
 import { settingsFromEnv, SettingError } from '../../shared/settings';
 import { AilError, isAilError } from '../archaeology/errors';
 import { runLanguageServer } from '../lsp/main';
-import { createEngine } from '../compose';
-import { GitRunner } from '../git/runner';
+import { createEngine, type Engine } from '../compose';
 import { parseAskArgs } from './args';
 import { runBench } from './bench';
 import { openStoredIndex, runIndex, runStats } from './index-commands';
@@ -67,7 +66,7 @@ async function ask(argv: readonly string[]): Promise<number> {
   const engine = createEngine(settings);
   try {
     // Paths are taken relative to --repo, or to the current directory; either way the file must be inside that work tree.
-    const repository = args.repo ? base : (await isInsideWorkTree(base)) ? base : undefined;
+    const repository = args.repo ? base : (await isInsideWorkTree(engine, base)) ? base : undefined;
     if (repository && settings.semanticIndexEnabled) await openStoredIndex(engine, repository);
     const context = await engine.answers.ask({
       path: path.resolve(base, args.file),
@@ -93,9 +92,15 @@ async function serve(argv: readonly string[]): Promise<number> {
   return new Promise<number>(() => undefined); // the connection exits the process on `exit`, or when stdin closes
 }
 
-async function isInsideWorkTree(directory: string): Promise<boolean> {
-  const outcome = await new GitRunner(directory).run(['rev-parse', '--is-inside-work-tree']);
-  return outcome.kind === 'ok' && outcome.stdout.trim() === 'true';
+/** Whether `directory` is in a git work tree: opening it there is what answering needs next anyway. */
+async function isInsideWorkTree(engine: Engine, directory: string): Promise<boolean> {
+  try {
+    await engine.registry.forDirectory(directory);
+    return true;
+  } catch (error) {
+    if (error instanceof AilError && error.code === 'not-a-repository') return false;
+    throw error;
+  }
 }
 
 if (require.main === module) {

@@ -32,7 +32,7 @@ export class Repository {
   private readonly commitCache = new Map<string, Promise<CommitInfo | undefined>>();
   private static readonly COMMIT_CACHE_LIMIT = 10_000;
   private readonly headFiles = new Map<string, HeadFile>();
-  private readonly configCache = new Map<string, { stamp: string; value: string | undefined }>();
+  private configRead?: { stamp: string; values: Promise<Map<string, string>> };
   private commitGraphChild: ChildProcess | undefined;
   private commitGraphWrite: Promise<'present' | 'written' | 'failed'> | undefined;
 
@@ -64,7 +64,9 @@ export class Repository {
     const [root, gitDir, commonDirRaw, shallow] = outcome.stdout.split('\n');
     if (!root) throw new AilError('not-a-repository', `${displayPath(absolute)} is not in a git work tree (a bare repository has no files to ask about)`);
     const commonDir = path.resolve(directory, commonDirRaw ?? gitDir!);
-    return new Repository(realPath(root), gitDir!, commonDir, shallow === 'true', options);
+    const repo = new Repository(realPath(root), gitDir!, commonDir, shallow === 'true', options);
+    void repo.config();
+    return repo;
   }
 
   /** The sha HEAD points at, read from the ref files (microseconds), or undefined in an empty repository. */
@@ -110,20 +112,33 @@ export class Repository {
     return undefined;
   }
 
-  /**
-   * One value of the repository's git config, re-read only when a config file changed (the
-   * repository's own, or the user's). Undefined when unset.
-   */
+  /** One value of the repository's git config (the last one set), undefined when unset. */
   async configValue(key: string): Promise<string | undefined> {
+    return (await this.config()).get(configKey(key));
+  }
+
+  /**
+   * The repository's git config as git sees it here (includes followed), read with one git call and
+   * again only when a config file changed (the repository's own, or the user's). Opening the
+   * repository starts the read, so the first blame does not wait for it.
+   */
+  private config(): Promise<Map<string, string>> {
     const stamp = [path.join(this.commonDir, 'config'), path.join(os.homedir(), '.gitconfig'), path.join(os.homedir(), '.config', 'git', 'config')]
       .map((file) => (existsSync(file) ? statSync(file).mtimeMs : 0))
       .join(':');
-    const cached = this.configCache.get(key);
-    if (cached && cached.stamp === stamp) return cached.value;
-    const outcome = await this.git.run(['config', '--get', key], { okExitCodes: [1] });
-    const value = outcome.kind === 'ok' ? outcome.stdout.trim() || undefined : undefined;
-    this.configCache.set(key, { stamp, value });
-    return value;
+    if (this.configRead?.stamp === stamp) return this.configRead.values;
+    const values = this.git.run(['config', '--list', '-z']).then((outcome) => {
+      const map = new Map<string, string>();
+      if (outcome.kind !== 'ok') return map;
+      for (const entry of outcome.stdout.split('\0')) {
+        const newline = entry.indexOf('\n');
+        // A key without `=` in the file is listed without a value: git reads it as true.
+        if (entry) map.set(configKey(newline < 0 ? entry : entry.slice(0, newline)), newline < 0 ? 'true' : entry.slice(newline + 1));
+      }
+      return map;
+    });
+    this.configRead = { stamp, values };
+    return values;
   }
 
   /** A commit object, parsed once. Undefined when the object is missing (e.g. beyond a shallow boundary). */
@@ -262,4 +277,12 @@ function readIfPresent(file: string): string | undefined {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw error;
   }
+}
+
+/** Config keys as git lists them: section and name in lower case, a subsection as written. */
+function configKey(key: string): string {
+  const first = key.indexOf('.');
+  const last = key.lastIndexOf('.');
+  if (first < 0) return key.toLowerCase();
+  return `${key.slice(0, first).toLowerCase()}${key.slice(first, last)}.${key.slice(last + 1).toLowerCase()}`;
 }
