@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { settingsFromEnv, SettingError } from '../../shared/settings';
 import { AilError, isAilError } from '../archaeology/errors';
-import { runLanguageServer } from '../lsp/main';
 import { createEngine, type Engine } from '../compose';
 import { parseAskArgs } from './args';
 import { runBench } from './bench';
@@ -88,6 +87,8 @@ async function serve(argv: readonly string[]): Promise<number> {
     throw new AilError('bad-argument', 'ail serve --http is not available yet: the HTTP service comes with the operational surface; use ail serve --stdio');
   }
   if (argv.length !== 1 || argv[0] !== '--stdio') throw new AilError('bad-argument', 'ail serve takes --stdio');
+  // Loaded here, not with the CLI: the language server's libraries cost every other command ~30 ms to start.
+  const { runLanguageServer } = await import('../lsp/main.js');
   runLanguageServer();
   return new Promise<number>(() => undefined); // the connection exits the process on `exit`, or when stdin closes
 }
