@@ -122,8 +122,8 @@ export class MergeCommitEnricher implements EvidenceEnricher {
 
   private async lookUp(query: QueryFacts, sha: string, signal: AbortSignal): Promise<PullRequestMention | undefined> {
     const index = await this.mergeIndex(query, signal);
-    if (index.mainline.has(sha)) return undefined; // committed on the first-parent line: no merge brought it
-    const known = index.introducedBy.get(sha);
+    if (index.onMainline(sha)) return undefined; // committed on the first-parent line: no merge brought it
+    const known = index.introducedBy(sha);
     // Beyond the bound of the index, walk the history for this one commit.
     const merge = known ?? (index.complete ? undefined : await mergeThatIntroduced(query.repo, query.head, sha, signal));
     if (signal.aborted) throw new CancelledError();

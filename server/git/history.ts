@@ -1,5 +1,6 @@
 import type { GitOutcome } from './runner';
 import { unquotePath } from './quote';
+import type { CommitGraph } from './commit-graph';
 import type { Repository } from './repository';
 
 /** The outcome of a history walk that may be cut short: what was found, and whether it is all there is. */
@@ -121,20 +122,94 @@ export async function mergeThatIntroduced(repo: Repository, head: string, sha: s
 }
 
 /**
- * Which merge brought each commit into HEAD's first-parent line, for the whole (bounded) history, from
- * one `rev-list --parents`: the mainline is followed by first parents; then, oldest merge first, every
- * commit reachable from a merge's other parents that is not on the mainline and not yet claimed by an
- * older merge was brought in by it. A look-up is then a map access instead of a history walk.
+ * Which merge brought each commit into HEAD's first-parent line: the mainline is followed by first
+ * parents from HEAD; then, oldest merge first, every commit reachable from a merge's other parents that
+ * is not on the mainline and not yet claimed by an older merge was brought in by it. Built once per
+ * HEAD, so that a look-up is an array access instead of a history walk.
  */
 export interface MergeIndex {
-  mainline: Set<string>;
-  /** Branch commit → the mainline merge that brought it in. */
-  introducedBy: Map<string, string>;
-  /** False when the history was longer than the bound: commits beyond it are not in the maps. */
+  /** Whether the commit is on HEAD's first-parent line. */
+  onMainline(sha: string): boolean;
+  /** The mainline merge that brought a branch commit in; undefined for mainline commits and for commits the index does not cover. */
+  introducedBy(sha: string): string | undefined;
+  /** False when the history was longer than the bound: commits beyond it are not covered. */
   complete: boolean;
 }
 
+/** Commits of HEAD's history missing from the commit-graph (newer than it) read one by one, at most. */
+const MAX_COMMITS_OUTSIDE_GRAPH = 2000;
+
+/**
+ * The merge index from the commit-graph when the repository has one git would use (no process, no
+ * text: parents are positions in the file), otherwise from `git rev-list --parents`, bounded by `limit`.
+ */
 export async function mergeIndex(repo: Repository, head: string, limit: number, signal?: AbortSignal): Promise<MergeIndex> {
+  const graph = repo.commitGraph();
+  const fromGraph = graph && (await mergeIndexFromGraph(repo, graph, head, signal));
+  if (signal?.aborted) throw new Error('merge index cancelled');
+  return fromGraph || mergeIndexFromRevList(repo, head, limit, signal);
+}
+
+async function mergeIndexFromGraph(repo: Repository, graph: CommitGraph, head: string, signal?: AbortSignal): Promise<MergeIndex | undefined> {
+  // Commits newer than the graph get the positions after it: read from their objects, from HEAD down
+  // to where the graph takes over (it holds every ancestor of what it holds).
+  const outside = new Map<string, number>();
+  const outsideOids: string[] = [];
+  const outsideParents: string[][] = [];
+  const pending = [head];
+  while (pending.length > 0) {
+    const sha = pending.pop()!;
+    if (graph.positionOf(sha) >= 0 || outside.has(sha)) continue;
+    if (outsideOids.length >= MAX_COMMITS_OUTSIDE_GRAPH || signal?.aborted) return undefined;
+    const commit = await repo.commit(sha);
+    if (!commit) return undefined;
+    outside.set(sha, graph.size + outsideOids.length);
+    outsideOids.push(sha);
+    outsideParents.push(commit.parents);
+    pending.push(...commit.parents);
+  }
+  const idOf = (sha: string) => {
+    const position = graph.positionOf(sha);
+    return position >= 0 ? position : (outside.get(sha) ?? -1);
+  };
+  const outsideParentIds = outsideParents.map((parents) => parents.map(idOf));
+  const parentsOf = (id: number) => (id < graph.size ? graph.parentsOf(id) : outsideParentIds[id - graph.size]!);
+  const oidOf = (id: number) => (id < graph.size ? graph.oidAt(id) : outsideOids[id - graph.size]!);
+
+  const total = graph.size + outsideOids.length;
+  const mainline = new Uint8Array(total);
+  const merges: number[] = [];
+  for (let id = idOf(head); id >= 0 && mainline[id] === 0; ) {
+    mainline[id] = 1;
+    const parents = parentsOf(id);
+    if (parents.length > 1) merges.push(id);
+    id = parents.length > 0 ? parents[0]! : -1;
+  }
+  const introducedBy = new Int32Array(total).fill(-1);
+  for (const merge of merges.reverse()) {
+    const stack = parentsOf(merge).slice(1);
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (mainline[id] === 1 || introducedBy[id]! >= 0) continue;
+      introducedBy[id] = merge;
+      stack.push(...parentsOf(id));
+    }
+  }
+  return {
+    complete: true,
+    onMainline: (sha) => {
+      const id = idOf(sha);
+      return id >= 0 && mainline[id] === 1;
+    },
+    introducedBy: (sha) => {
+      const id = idOf(sha);
+      const merge = id >= 0 ? introducedBy[id]! : -1;
+      return merge >= 0 ? oidOf(merge) : undefined;
+    },
+  };
+}
+
+async function mergeIndexFromRevList(repo: Repository, head: string, limit: number, signal?: AbortSignal): Promise<MergeIndex> {
   // Read as it arrives, each name copied out of git's bytes: what the index keeps must not be slices
   // of one string of the whole output (tens of megabytes on a long history) that would stay alive with it.
   const parents = new Map<string, string[]>();
@@ -172,7 +247,11 @@ export async function mergeIndex(repo: Repository, head: string, limit: number, 
       stack.push(...parents.get(sha)!);
     }
   }
-  return { mainline, introducedBy, complete: parents.size < limit };
+  return {
+    complete: parents.size < limit,
+    onMainline: (sha) => mainline.has(sha),
+    introducedBy: (sha) => introducedBy.get(sha),
+  };
 }
 
 /** Splits a stream of bytes into lines (without the newline), a line split across chunks included. */

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AilError, displayPath } from '../archaeology/errors';
+import { CommitGraph } from './commit-graph';
 import { CatFileBatch } from './catfile';
 import { parseCommitObject, type CommitInfo } from './commit';
 import { gitEnvironment, GitRunner, type GitRunnerOptions } from './runner';
@@ -33,6 +34,7 @@ export class Repository {
   private static readonly COMMIT_CACHE_LIMIT = 10_000;
   private readonly headFiles = new Map<string, HeadFile>();
   private configRead?: { stamp: string; values: Promise<Map<string, string>> };
+  private graphRead?: { stamp: string; graph: CommitGraph | undefined };
   private commitGraphChild: ChildProcess | undefined;
   private commitGraphWrite: Promise<'present' | 'written' | 'failed'> | undefined;
 
@@ -110,6 +112,29 @@ export class Repository {
       if (space > 0 && line.slice(space + 1) === ref) return line.slice(0, space);
     }
     return undefined;
+  }
+
+  /**
+   * The commit-graph as git would use it (see CommitGraph.usable), read again only when the file (or
+   * the chain of files) changed: git gc and git maintenance rewrite it.
+   */
+  commitGraph(): CommitGraph | undefined {
+    if (!CommitGraph.usable(this.commonDir, this.shallow)) return undefined;
+    const info = path.join(this.commonDir, 'objects', 'info');
+    const stamp = [path.join(info, 'commit-graph'), path.join(info, 'commit-graphs', 'commit-graph-chain')]
+      .map((file) => {
+        try {
+          const stat = statSync(file);
+          return `${stat.mtimeMs}:${stat.size}`;
+        } catch {
+          return '-';
+        }
+      })
+      .join(':');
+    if (this.graphRead?.stamp !== stamp) {
+      this.graphRead = { stamp, graph: CommitGraph.open(this.commonDir, { shallow: this.shallow, maxCommits: MAX_GRAPH_COMMITS }) };
+    }
+    return this.graphRead.graph;
   }
 
   /** One value of the repository's git config (the last one set), undefined when unset. */
@@ -278,6 +303,12 @@ function readIfPresent(file: string): string | undefined {
     throw error;
   }
 }
+
+/**
+ * A commit-graph larger than this is not read into memory (its object names and commit data take
+ * 56 bytes a commit): walks there go through git instead.
+ */
+const MAX_GRAPH_COMMITS = 500_000;
 
 /** Config keys as git lists them: section and name in lower case, a subsection as written. */
 function configKey(key: string): string {
