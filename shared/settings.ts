@@ -67,7 +67,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   spec({ key: 'logLevel', vscode: 'log.level', env: 'AIL_LOG_LEVEL', kind: 'log-level', default: 'INFO', description: 'DEBUG, INFO, WARNING or ERROR.' }),
   spec({ key: 'logFile', vscode: 'log.file', env: 'AIL_LOG_FILE', kind: 'string', default: undefined, description: 'Also write logs to this file.' }),
   spec({ key: 'batchSize', vscode: 'index.batchSize', env: 'AIL_BATCH_SIZE', kind: 'integer', default: 32, min: 1, max: 4096, description: 'Commit messages embedded per batch when indexing.' }),
-  spec({ key: 'maxWorkers', vscode: 'maxWorkers', env: 'AIL_MAX_WORKERS', kind: 'integer', default: cpuCount, min: 1, max: 256, description: 'Git processes and workers run at once.' }),
+  spec({ key: 'maxWorkers', vscode: 'maxWorkers', env: 'AIL_MAX_WORKERS', kind: 'integer', default: cpuCount, min: 1, max: 256, description: 'Git processes and workers questions run at once (background work runs one more beside them).' }),
   spec({ key: 'dataDir', vscode: 'dataDir', env: 'AIL_DATA_DIR', kind: 'string', default: undefined, description: 'Where indexes and models are kept (default: ~/.cache/ail).' }),
   spec({ key: 'modelPath', vscode: 'modelPath', env: 'AIL_MODEL_PATH', kind: 'string', default: undefined, description: 'A local folder with the embedding model, for machines without network.' }),
   spec({ key: 'writeCommitGraph', vscode: 'git.writeCommitGraph', env: 'AIL_COMMIT_GRAPH', kind: 'boolean', default: true, description: 'Write a commit-graph with changed-path Bloom filters (as git maintenance does) when a repository has none: path-limited history gets 2-5x faster.' }),
