@@ -6,7 +6,7 @@ import { CancelledError, FlightCache } from '../util/flight';
 import { mapToCommittedLines } from '../util/linemap';
 import { Semaphore } from '../util/semaphore';
 import { IncrementalScanner, isUncommitted, parsePorcelain, type Blame, type BlameCommit, type BlamedEntry } from './blame';
-import { CopyCheck } from './copies';
+import { CopyCheck, rangesCouldScore } from './copies';
 import type { Repository } from './repository';
 
 /** A blame whose lines have been traced through cosmetic commits. */
@@ -317,9 +317,12 @@ export class Blamer {
     // whether it is cosmetic are read ahead; not for a whole file: there the check takes the
     // most-blamed commits, which are known only at the end, and an answer shows a handful.
     const few = target.few;
+    // The other files a blamed commit changed are read ahead for the copy check only when these lines could score as a copy.
+    const known = target.contents ?? target.text;
+    const readFiles = few && (known === undefined || rangesCouldScore(known, target.ranges ?? []));
     // Nothing to read ahead (a whole file blamed with -C): the output is parsed once, at the end.
     const scanner =
-      checkFollows || few ? new IncrementalScanner((entry) => this.prefetch(entry, checkFollows, few && named++ < MAX_COSMETIC_CHECKS)) : undefined;
+      checkFollows || few ? new IncrementalScanner((entry) => this.prefetch(entry, checkFollows, few && named++ < MAX_COSMETIC_CHECKS, readFiles)) : undefined;
     const outcome = await this.repo.git.run(args, {
       signal,
       input: target.contents,
@@ -332,11 +335,11 @@ export class Blamer {
     return parsePorcelain(outcome.stdout);
   }
 
-  private prefetch(entry: BlamedEntry, copies: boolean, answered: boolean): void {
+  private prefetch(entry: BlamedEntry, copies: boolean, answered: boolean, readFiles: boolean): void {
     if (isUncommitted(entry.sha)) return;
     if (answered) void this.repo.commit(entry.sha).catch(() => undefined);
     if (entry.boundary) return;
-    if (copies) this.copies.prefetch(entry.sha, entry.previous?.sha);
+    if (copies) this.copies.prefetch(entry.sha, entry.previous, answered && readFiles);
     if (answered && entry.previous) void this.kindOf(entry.sha, entry.filename, entry.previous).catch(() => undefined);
   }
 

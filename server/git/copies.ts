@@ -1,5 +1,6 @@
 import { alphanumerics } from '../util/chars';
 import { isUncommitted, type Blame, type BlameCommit } from './blame';
+import type { CatFileObject } from './catfile';
 import type { Repository } from './repository';
 import { changedFiles, type ChangedFile } from './trees';
 
@@ -14,6 +15,9 @@ const MAX_SOURCE_BYTES = 32 * 1024 * 1024;
 const MAX_REMEMBERED = 1024;
 const MAX_HEADERS = 8192;
 const CHECK_BATCH = 8;
+/** Blobs read ahead and not claimed by a check are dropped after this, or when there are more than MAX_READ_AHEAD. */
+const READ_AHEAD_KEEP_MS = 5000;
+const MAX_READ_AHEAD = 512;
 
 interface CommitHeader {
   tree: string;
@@ -49,6 +53,8 @@ export class CopyCheck {
   /** The files each (commit, parent) changed: small, and asked again by every blame of those commits. */
   private readonly changed = new Map<string, Promise<Sources>>();
   private readonly headers = new Map<string, Promise<CommitHeader | undefined | 'unreadable'>>();
+  /** Blobs read ahead during a blame of some lines, by object name, oldest first. */
+  private readonly blobs = new Map<string, { read: Promise<CatFileObject>; at: number }>();
 
   constructor(private readonly repo: Repository) {}
 
@@ -89,12 +95,43 @@ export class CopyCheck {
     return verdicts.some(Boolean);
   }
 
-  /** Starts reading what checking this commit needs (its parents' trees), while blame is still running. */
-  prefetch(sha: string, previous: string | undefined): void {
-    if (previous) void this.header(previous);
-    void this.header(sha).then((commit) => {
-      if (commit && commit !== 'unreadable') for (const parent of commit.parents) void this.changedFiles(commit.tree, parent);
+  /**
+   * Starts reading what checking this commit needs while blame is still running: its parents' trees,
+   * and, for a blame of some lines (`withFiles`: a commit or two), the earlier versions of the other
+   * files it changed, which the check reads whole.
+   */
+  prefetch(sha: string, previous: { sha: string; filename: string } | undefined, withFiles = false): void {
+    if (previous) void this.header(previous.sha);
+    void this.header(sha).then(async (commit) => {
+      if (!commit || commit === 'unreadable') return;
+      for (const parent of commit.parents) {
+        const sources = await this.changedFiles(commit.tree, parent);
+        if (!withFiles || sources === 'unknown') continue;
+        const own = previous?.sha === parent ? previous.filename : undefined; // the blamed file itself is no source
+        for (const file of sources.files) if (file.path !== own) this.readAhead(file.oid);
+      }
     });
+  }
+
+  /** A blob read ahead for the check, handed over once (then forgotten); unclaimed ones are dropped after a while. */
+  private readAhead(oid: string): void {
+    if (this.blobs.has(oid)) return;
+    const read = this.repo.objects.read(oid);
+    read.catch(() => undefined); // a read nobody claims may fail (the repository closed) unobserved
+    this.blobs.set(oid, { read, at: performance.now() });
+    for (const [key, { at }] of this.blobs) {
+      if (performance.now() - at < READ_AHEAD_KEEP_MS && this.blobs.size <= MAX_READ_AHEAD) break;
+      this.blobs.delete(key);
+    }
+  }
+
+  private readBlob(oid: string): Promise<CatFileObject> {
+    const ahead = this.blobs.get(oid);
+    if (ahead) {
+      this.blobs.delete(oid);
+      return ahead.read;
+    }
+    return this.repo.objects.read(oid);
   }
 
   /**
@@ -151,7 +188,7 @@ export class CopyCheck {
         else if (!same.includes(bare)) same.push(bare);
       }
     }
-    const objects = await Promise.all(files.map((file) => this.repo.objects.read(file.oid)));
+    const objects = await Promise.all(files.map((file) => this.readBlob(file.oid)));
     let bytes = 0;
     const budget = { comparisons: MAX_COMPARISONS };
     for (const object of objects) {
@@ -164,6 +201,16 @@ export class CopyCheck {
     }
     return false;
   }
+}
+
+/**
+ * Whether lines in these ranges of the final text could score as a copy at all (git moves a block
+ * only past COPY_SCORE letters and digits): if they cannot, no check needs the other files.
+ */
+export function rangesCouldScore(text: string, ranges: readonly { start: number; end: number }[]): boolean {
+  let score = 1;
+  for (const range of ranges) for (const line of linesOf(text, range.start, range.end)) score += alphanumerics(line);
+  return score > COPY_SCORE;
 }
 
 /** A line of the final text as copy detection compares and scores it. */
