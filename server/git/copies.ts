@@ -59,6 +59,17 @@ export class CopyCheck {
   constructor(private readonly repo: Repository) {}
 
   async couldMoveLines(blame: Blame, finalText: string, start: number, end: number): Promise<boolean> {
+    const begun = performance.now();
+    try {
+      return await this.check(blame, finalText, start, end);
+    } finally {
+      // Files read ahead for this blame and not claimed (a commit whose lines cannot score, or one
+      // past the first that could move lines) are of no more use: do not hold them.
+      for (const [oid, { at }] of this.blobs) if (at <= begun) this.blobs.delete(oid);
+    }
+  }
+
+  private async check(blame: Blame, finalText: string, start: number, end: number): Promise<boolean> {
     const last = Math.min(end, blame.lineCommit.length - 1);
     const finalLines = linesOf(finalText, start, last);
     // A few commits at a time, so a whole file's hundreds of commits do not hold all their files at
