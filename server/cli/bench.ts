@@ -212,7 +212,7 @@ function printLsp(result: LspBench, root: string, json: boolean, out: NodeJS.Wri
       `raw git blame --porcelain (file)   p50 ${raw.p50} ms  p95 ${raw.p95} ms`,
       `hover on a warm file               p50 ${warm.p50} ms  p95 ${warm.p95} ms  (target p95 < 5 ms)`,
       `cached ail/context, 5,000 in flight ${result.cachedContextPerSecond} requests/s (target >= 2,000)`,
-      `server RSS over 10,000 mixed queries: ${rss.map((r) => `${r.rssMb} MB at ${r.queries}`).join(', ')} (last 2,000: ${growth >= 0 ? '+' : ''}${growth} MB)`,
+      `server RSS over 10,000 mixed queries, after the requests in flight: ${rss.map((r) => `${r.rssMb} MB at ${r.queries}`).join(', ')} (last 2,000: ${growth >= 0 ? '+' : ''}${growth} MB)`,
     ].join('\n') + '\n',
   );
   return 0;
