@@ -150,19 +150,21 @@ export class ArchaeologyProvider {
     const headCommitPromise = repo.commit(head); // every answer dates its evidence against HEAD
     headCommitPromise.catch(() => undefined);
     const facts: QueryFacts = { repo, head, file, lines, question, intent: intentOf(question) };
-    // Blame and the range's line history do not depend on each other: run them side by side, blame
-    // started first (starting a process costs milliseconds, and blame is what the answer waits for),
-    // then what the enrichers and sources start.
+    // Blame and the range's line history do not depend on each other: run them side by side. Line
+    // history (`log -L`) is started first: it walks further than blame and is what a full answer
+    // waits for last, and starting a process holds this thread for milliseconds. Then what the
+    // enrichers and sources start.
     const committedRange = lines ? committedLinesOf(lines, headFile.text, contents) : undefined;
-    const blameRequest = { path: file, head, blob: headFile.blob, text: headFile.text, contents };
-    const blameStarted = performance.now();
-    const blamePromise = lines ? blamer.blameLines({ ...blameRequest, lines }, signal) : blamer.blame(blameRequest, signal);
-    blamePromise.catch(() => undefined);
-    await new Promise<void>((resolve) => setImmediate(resolve)); // let blame reach its spawn before line history spawns
     const lineHistoryPromise =
       depth === 'full' && committedRange && lineCount > 0
         ? this.lineHistory(repo, head, file, headFile.blob, committedRange, signal)
         : Promise.resolve(undefined);
+    lineHistoryPromise.catch(() => undefined);
+    const blameRequest = { path: file, head, blob: headFile.blob, text: headFile.text, contents };
+    const blameStarted = performance.now();
+    const blamePromise = lines ? blamer.blameLines({ ...blameRequest, lines }, signal) : blamer.blame(blameRequest, signal);
+    blamePromise.catch(() => undefined);
+    await new Promise<void>((resolve) => setImmediate(resolve)); // let blame reach its spawn before anything else spawns
     for (const enricher of this.enrichers) enricher.begin?.(facts, signal);
     // Sources (the commit index) need nothing from blame: start them now, take what they found later.
     const sourcedPromise = depth === 'full' ? this.fromSources(facts, signal, warnings) : Promise.resolve([]);
