@@ -57,6 +57,8 @@ interface BlameTarget {
 }
 
 const MAX_TRACE_ROUNDS = 3;
+/** Commits of a file warmed in the background that are read ahead for its hovers, at most. */
+const MAX_WARM_COMMITS = 1000;
 const MAX_COSMETIC_CHECKS = 64;
 /** Whitespace-insensitive, with moves inside the file: what every blame starts with. */
 const MOVE_FLAGS = ['-w', '-M'];
@@ -126,7 +128,16 @@ export class Blamer {
   /** Starts the whole file's blame in the background (one at a time), so its later lines are lookups. */
   warm(request: BlameRequest): void {
     const whole = { ...request, lines: undefined };
-    void this.background.run(async () => this.blameAs(whole, 'background', await this.ignoreFiles())).catch(() => undefined);
+    void this.background
+      .run(async () => {
+        const blame = await this.blameAs(whole, 'background', await this.ignoreFiles());
+        // Every later hover on this file shows the commit of its line: read them now, one at a time
+        // (a hover's own read waits behind one of these at most), so that a hover reads nothing.
+        for (const commit of blame.commits.slice(0, MAX_WARM_COMMITS)) {
+          if (!isUncommitted(commit.sha)) await this.repo.commit(commit.sha);
+        }
+      })
+      .catch(() => undefined);
   }
 
   /** The commits every blame here ignores now (`.git-blame-ignore-revs`, `blame.ignoreRevsFile`), for the benchmark's raw git. */
