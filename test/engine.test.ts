@@ -424,3 +424,38 @@ describe('the merge index, kept per repository', () => {
     }
   });
 });
+
+describe('a file warmed in the background', () => {
+  const repo = Fixture.create();
+  const sha: Record<string, string> = {};
+  beforeAll(() => {
+    repo.write('src/retry.ts', ['export const attempts = 3;', 'export const backoffMs = 200;', 'export const jitter = true;']);
+    sha.written = repo.commit('Retry failed uploads three times', ALICE);
+    repo.write('src/retry.ts', ['export const attempts = 3;', 'export const backoffMs = 200;', 'export const jitter = false; // the CDN rate-limits bursts']);
+    sha.jitter = repo.commit('Turn jitter off: the CDN rate-limits bursts', BOB);
+    repo.write('README.md', ['# uploads']);
+    sha.head = repo.commit('Add a README', CHLOE);
+  });
+  afterAll(() => repo.cleanup());
+
+  it('answers a hover on another of its lines with no git process and nothing read', async () => {
+    const own = new RepositoryRegistry();
+    const asking = new ArchaeologyProvider({ registry: own, enrichers: [], warmFiles: true });
+    try {
+      // The first hover blames its line and warms the file: the whole blame, then its commits.
+      expect((await asking.ask({ path: repo.path('src/retry.ts'), lines: { start: 0, end: 0 }, depth: 'quick', timeLimitMs: 20_000 })).evidence[0]!.commit.sha).toBe(sha.written);
+      const { repo: opened, blamer } = await own.forDirectory(repo.root);
+      const headFile = await opened.headFile('src/retry.ts', sha.head!);
+      await blamer.whenWarm({ path: 'src/retry.ts', head: sha.head!, blob: headFile.blob });
+      const reads = vi.spyOn(opened.objects, 'read');
+      const runs = vi.spyOn(opened.git, 'run');
+      const answer = await asking.ask({ path: repo.path('src/retry.ts'), lines: { start: 2, end: 2 }, depth: 'quick', timeLimitMs: 20_000 });
+      expect(answer.evidence[0]!.commit.sha).toBe(sha.jitter);
+      expect(answer.evidence[0]!.commit.subject).toBe('Turn jitter off: the CDN rate-limits bursts');
+      expect(runs).not.toHaveBeenCalled();
+      expect(reads).not.toHaveBeenCalled();
+    } finally {
+      await own.dispose();
+    }
+  });
+});

@@ -89,6 +89,8 @@ export class Blamer {
   private readonly classifying = new Semaphore(4);
   private readonly ignoredRevs = new Map<string, Promise<string[]>>();
   private readonly background = new Semaphore(1);
+  /** Files being warmed (blamed, then their commits read), by path, blob and unsaved text. */
+  private readonly warming = new Map<string, Promise<void>>();
   private readonly copies: CopyCheck;
   readonly copySearches: CopySearchStats = { skipped: 0, run: 0 };
 
@@ -128,7 +130,9 @@ export class Blamer {
   /** Starts the whole file's blame in the background (one at a time), so its later lines are lookups. */
   warm(request: BlameRequest): void {
     const whole = { ...request, lines: undefined };
-    void this.background
+    const key = `${request.path}\0${request.blob}\0${request.contents ?? ''}`;
+    if (this.warming.has(key)) return;
+    const warming = this.background
       .run(async () => {
         const blame = await this.blameAs(whole, 'background', await this.ignoreFiles());
         // Every later hover on this file shows the commit of its line: read them now, one at a time
@@ -137,7 +141,9 @@ export class Blamer {
           if (!isUncommitted(commit.sha)) await this.repo.commit(commit.sha);
         }
       })
-      .catch(() => undefined);
+      .catch(() => undefined)
+      .finally(() => this.warming.delete(key));
+    this.warming.set(key, warming);
   }
 
   /** The commits every blame here ignores now (`.git-blame-ignore-revs`, `blame.ignoreRevsFile`), for the benchmark's raw git. */
@@ -145,9 +151,11 @@ export class Blamer {
     return this.ignoreRevs(await this.ignoreFiles(), head);
   }
 
-  /** Resolves when the whole file's blame is known (for the benchmark and tests). */
-  whenWarm(request: BlameRequest): Promise<TracedBlame> {
-    return this.blame({ ...request, lines: undefined });
+  /** Resolves when the whole file's blame is known and, if it is being warmed, its commits read (for the benchmark and tests). */
+  async whenWarm(request: BlameRequest): Promise<TracedBlame> {
+    const blame = await this.blame({ ...request, lines: undefined });
+    await this.warming.get(`${request.path}\0${request.blob}\0${request.contents ?? ''}`);
+    return blame;
   }
 
   clear(): number {
