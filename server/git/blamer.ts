@@ -130,7 +130,7 @@ export class Blamer {
   /** Starts the whole file's blame in the background (one at a time), so its later lines are lookups. */
   warm(request: BlameRequest): void {
     const whole = { ...request, lines: undefined };
-    const key = `${request.path}\0${request.blob}\0${request.contents ?? ''}`;
+    const key = warmKey(request);
     if (this.warming.has(key)) return;
     const warming = this.background
       .run(async () => {
@@ -154,7 +154,7 @@ export class Blamer {
   /** Resolves when the whole file's blame is known and, if it is being warmed, its commits read (for the benchmark and tests). */
   async whenWarm(request: BlameRequest): Promise<TracedBlame> {
     const blame = await this.blame({ ...request, lines: undefined });
-    await this.warming.get(`${request.path}\0${request.blob}\0${request.contents ?? ''}`);
+    await this.warming.get(warmKey(request));
     return blame;
   }
 
@@ -446,6 +446,11 @@ export class Blamer {
     }
     return kind;
   }
+}
+
+/** Which file a warm is for: path, blob and unsaved text. */
+function warmKey(request: BlameRequest): string {
+  return `${request.path}\0${request.blob}\0${request.contents ?? ''}`;
 }
 
 /** Sorted 0-based line numbers as the fewest inclusive ranges. */
