@@ -338,24 +338,8 @@ describe('the merge index', () => {
     for (const [name, commit] of Object.entries(sha)) found[name] = await mergeThatIntroduced(opened, sha.after!, commit);
     expect(found).toEqual({ root: undefined, feature: sha.merge, sub: sha.merge, subMerge: sha.merge, main: undefined, merge: undefined, after: undefined });
   });
-});
 
-describe('the merge index, kept per repository', () => {
-  const repo = Fixture.create();
-  const sha: Record<string, string> = {};
-  beforeAll(() => {
-    repo.write('a.ts', ['a']);
-    sha.root = repo.commit('Start', ALICE);
-    repo.git('checkout', '-q', '-b', 'feature');
-    repo.write('b.ts', ['b']);
-    sha.feature = repo.commit('Feature work', BOB);
-    repo.git('checkout', '-q', 'main');
-    repo.write('d.ts', ['d']);
-    repo.commit('Mainline work', ALICE);
-    sha.merge = repo.gitCommitting(ALICE, 'merge', '--no-ff', '-q', '-m', 'Merge pull request #9 from bob/feature', 'feature');
-  });
-  afterAll(() => repo.cleanup());
-
+  // Kept per repository, for its newest HEAD (the last test moves HEAD).
   /** A provider of its own, and the history walks its repository starts. */
   async function watched(onWalk?: () => void) {
     const own = new RepositoryRegistry();
@@ -377,7 +361,7 @@ describe('the merge index, kept per repository', () => {
     const { asking, walks, dispose } = await watched();
     try {
       await asking.warm(repo.path('b.ts'));
-      expect(walks).toEqual([sha.merge]);
+      expect(walks).toEqual([sha.after]);
       const controller = new AbortController();
       const cancelled = asking.ask({ path: repo.path('b.ts'), lines: { start: 0, end: 0 }, depth: 'quick', signal: controller.signal, timeLimitMs: 20_000 });
       controller.abort();
@@ -385,7 +369,7 @@ describe('the merge index, kept per repository', () => {
       const answer = await asking.ask({ path: repo.path('b.ts'), lines: { start: 0, end: 0 }, timeLimitMs: 20_000 });
       expect(answer.evidence[0]!.commit.sha).toBe(sha.feature);
       expect(answer.evidence[0]!.pullRequest?.number).toBe(9);
-      expect(walks).toEqual([sha.merge]);
+      expect(walks).toEqual([sha.after]);
     } finally {
       await dispose();
     }
@@ -400,7 +384,7 @@ describe('the merge index, kept per repository', () => {
       await expect(cancelled).rejects.toMatchObject({ name: 'CancelledError' });
       const answer = await asking.ask({ path: repo.path('b.ts'), lines: { start: 0, end: 0 }, timeLimitMs: 20_000 });
       expect(answer.evidence[0]!.pullRequest?.number).toBe(9);
-      expect(walks).toEqual([sha.merge]);
+      expect(walks).toEqual([sha.after]);
     } finally {
       await dispose();
     }
@@ -411,14 +395,14 @@ describe('the merge index, kept per repository', () => {
     try {
       expect((await asking.ask({ path: repo.path('b.ts'), lines: { start: 0, end: 0 }, timeLimitMs: 20_000 })).evidence[0]!.pullRequest?.number).toBe(9);
       repo.git('checkout', '-q', '-b', 'carol/limits');
-      repo.write('e.ts', ['e']);
+      repo.write('limits.ts', ['export const maxUploadMb = 50;']);
       const limits = repo.commit('Limit uploads', CHLOE);
       repo.git('checkout', '-q', 'main');
       const merged = repo.gitCommitting(ALICE, 'merge', '--no-ff', '-q', '-m', 'Merge pull request #12 from carol/limits', 'carol/limits');
-      const answer = await asking.ask({ path: repo.path('e.ts'), lines: { start: 0, end: 0 }, timeLimitMs: 20_000 });
+      const answer = await asking.ask({ path: repo.path('limits.ts'), lines: { start: 0, end: 0 }, timeLimitMs: 20_000 });
       expect(answer.evidence[0]!.commit.sha).toBe(limits);
       expect(answer.evidence[0]!.pullRequest?.number).toBe(12);
-      expect(walks).toEqual([sha.merge, merged]);
+      expect(walks).toEqual([sha.after, merged]);
     } finally {
       await dispose();
     }
