@@ -176,25 +176,7 @@ async function mergeIndexFromGraph(repo: Repository, graph: CommitGraph, head: s
   const parentsOf = (id: number) => (id < graph.size ? graph.parentsOf(id) : outsideParentIds[id - graph.size]!);
   const oidOf = (id: number) => (id < graph.size ? graph.oidAt(id) : outsideOids[id - graph.size]!);
 
-  const total = graph.size + outsideOids.length;
-  const mainline = new Uint8Array(total);
-  const merges: number[] = [];
-  for (let id = idOf(head); id >= 0 && mainline[id] === 0; ) {
-    mainline[id] = 1;
-    const parents = parentsOf(id);
-    if (parents.length > 1) merges.push(id);
-    id = parents.length > 0 ? parents[0]! : -1;
-  }
-  const introducedBy = new Int32Array(total).fill(-1);
-  for (const merge of merges.reverse()) {
-    const stack = parentsOf(merge).slice(1);
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      if (mainline[id] === 1 || introducedBy[id]! >= 0) continue;
-      introducedBy[id] = merge;
-      stack.push(...parentsOf(id));
-    }
-  }
+  const { mainline, introducedBy } = walkMerges(idOf(head), graph.size + outsideOids.length, parentsOf);
   return {
     complete: true,
     onMainline: (sha) => {
@@ -212,7 +194,9 @@ async function mergeIndexFromGraph(repo: Repository, graph: CommitGraph, head: s
 async function mergeIndexFromRevList(repo: Repository, head: string, limit: number, signal?: AbortSignal): Promise<MergeIndex> {
   // Read as it arrives, each name copied out of git's bytes: what the index keeps must not be slices
   // of one string of the whole output (tens of megabytes on a long history) that would stay alive with it.
-  const parents = new Map<string, string[]>();
+  const ids = new Map<string, number>();
+  const oids: string[] = [];
+  const parentNames: string[][] = [];
   const lines = new LineReader((line) => {
     const names: string[] = [];
     for (let at = 0; at < line.length; ) {
@@ -221,7 +205,10 @@ async function mergeIndexFromRevList(repo: Repository, head: string, limit: numb
       if (end > at) names.push(line.toString('latin1', at, end));
       at = end + 1;
     }
-    if (names.length > 0) parents.set(names[0]!, names.slice(1));
+    if (names.length === 0) return;
+    ids.set(names[0]!, oids.length);
+    oids.push(names[0]!);
+    parentNames.push(names.slice(1));
   });
   const outcome = await repo.git.run(['rev-list', '--parents', `--max-count=${limit}`, head], {
     signal,
@@ -231,27 +218,48 @@ async function mergeIndexFromRevList(repo: Repository, head: string, limit: numb
   });
   if (outcome.kind !== 'ok') throw new Error(`git rev-list --parents ${outcome.kind}`);
   lines.end();
-  const mainline = new Set<string>();
-  const merges: string[] = [];
-  for (let sha: string | undefined = head; sha && parents.has(sha) && !mainline.has(sha); sha = parents.get(sha)![0]) {
-    mainline.add(sha);
-    if (parents.get(sha)!.length > 1) merges.push(sha);
+  // Parents beyond the bound are not listed: -1, where the walk stops.
+  const parents = parentNames.map((names) => names.map((name) => ids.get(name) ?? -1));
+  const { mainline, introducedBy } = walkMerges(ids.get(head) ?? -1, oids.length, (id) => parents[id]!);
+  return {
+    complete: oids.length < limit,
+    onMainline: (sha) => {
+      const id = ids.get(sha);
+      return id !== undefined && mainline[id] === 1;
+    },
+    introducedBy: (sha) => {
+      const id = ids.get(sha);
+      const merge = id === undefined ? -1 : introducedBy[id]!;
+      return merge >= 0 ? oids[merge] : undefined;
+    },
+  };
+}
+
+/**
+ * The walk both sources of the index share, on commits numbered 0..total-1 (-1: not known): the
+ * first-parent line from `head`, then, oldest merge first, what each merge's other parents reach
+ * that neither the line nor an older merge has.
+ */
+function walkMerges(head: number, total: number, parentsOf: (id: number) => readonly number[]): { mainline: Uint8Array; introducedBy: Int32Array } {
+  const mainline = new Uint8Array(total);
+  const merges: number[] = [];
+  for (let id = head; id >= 0 && mainline[id] === 0; ) {
+    mainline[id] = 1;
+    const parents = parentsOf(id);
+    if (parents.length > 1) merges.push(id);
+    id = parents.length > 0 ? parents[0]! : -1;
   }
-  const introducedBy = new Map<string, string>();
+  const introducedBy = new Int32Array(total).fill(-1);
   for (const merge of merges.reverse()) {
-    const stack = parents.get(merge)!.slice(1);
+    const stack = parentsOf(merge).slice(1);
     while (stack.length > 0) {
-      const sha = stack.pop()!;
-      if (mainline.has(sha) || introducedBy.has(sha) || !parents.has(sha)) continue;
-      introducedBy.set(sha, merge);
-      stack.push(...parents.get(sha)!);
+      const id = stack.pop()!;
+      if (id < 0 || mainline[id] === 1 || introducedBy[id]! >= 0) continue;
+      introducedBy[id] = merge;
+      stack.push(...parentsOf(id));
     }
   }
-  return {
-    complete: parents.size < limit,
-    onMainline: (sha) => mainline.has(sha),
-    introducedBy: (sha) => introducedBy.get(sha),
-  };
+  return { mainline, introducedBy };
 }
 
 /** Splits a stream of bytes into lines (without the newline), a line split across chunks included. */
@@ -261,14 +269,13 @@ class LineReader {
   constructor(private readonly onLine: (line: Buffer) => void) {}
 
   feed(chunk: Buffer): void {
-    let data = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    const data = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
     let start = 0;
     for (let end = data.indexOf(0x0a); end >= 0; end = data.indexOf(0x0a, start)) {
       this.onLine(data.subarray(start, end));
       start = end + 1;
     }
     this.rest = start < data.length ? Buffer.from(data.subarray(start)) : undefined;
-    data = Buffer.alloc(0);
   }
 
   end(): void {

@@ -121,16 +121,7 @@ export class Repository {
   commitGraph(): CommitGraph | undefined {
     if (!CommitGraph.usable(this.commonDir, this.shallow)) return undefined;
     const info = path.join(this.commonDir, 'objects', 'info');
-    const stamp = [path.join(info, 'commit-graph'), path.join(info, 'commit-graphs', 'commit-graph-chain')]
-      .map((file) => {
-        try {
-          const stat = statSync(file);
-          return `${stat.mtimeMs}:${stat.size}`;
-        } catch {
-          return '-';
-        }
-      })
-      .join(':');
+    const stamp = filesStamp([path.join(info, 'commit-graph'), path.join(info, 'commit-graphs', 'commit-graph-chain')]);
     if (this.graphRead?.stamp !== stamp) {
       this.graphRead = { stamp, graph: CommitGraph.open(this.commonDir, { shallow: this.shallow, maxCommits: MAX_GRAPH_COMMITS }) };
     }
@@ -148,9 +139,7 @@ export class Repository {
    * repository starts the read, so the first blame does not wait for it.
    */
   private config(): Promise<Map<string, string>> {
-    const stamp = [path.join(this.commonDir, 'config'), path.join(os.homedir(), '.gitconfig'), path.join(os.homedir(), '.config', 'git', 'config')]
-      .map((file) => (existsSync(file) ? statSync(file).mtimeMs : 0))
-      .join(':');
+    const stamp = filesStamp([path.join(this.commonDir, 'config'), path.join(os.homedir(), '.gitconfig'), path.join(os.homedir(), '.config', 'git', 'config')]);
     if (this.configRead?.stamp === stamp) return this.configRead.values;
     const values = this.git.run(['config', '--list', '-z']).then((outcome) => {
       const map = new Map<string, string>();
@@ -316,4 +305,18 @@ function configKey(key: string): string {
   const last = key.lastIndexOf('.');
   if (first < 0) return key.toLowerCase();
   return `${key.slice(0, first).toLowerCase()}${key.slice(first, last)}.${key.slice(last + 1).toLowerCase()}`;
+}
+
+/** When each file last changed, and its size, in one string ('-' for a file that is not there): one stat each. */
+function filesStamp(files: readonly string[]): string {
+  return files
+    .map((file) => {
+      try {
+        const stat = statSync(file);
+        return `${stat.mtimeMs}:${stat.size}`;
+      } catch {
+        return '-';
+      }
+    })
+    .join(':');
 }
