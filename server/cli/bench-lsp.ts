@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -13,7 +13,7 @@ import {
   type ProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import { ContextRequest, StatsRequest } from '../../shared/protocol';
-import { gitEnvironment } from '../git/runner';
+import { git } from './bench-git';
 
 export interface LspFile {
   file: string;
@@ -115,11 +115,8 @@ async function stop(connection: ProtocolConnection): Promise<void> {
   connection.dispose();
 }
 
-function rawBlame(root: string, file: string): Promise<number> {
+async function rawBlame(root: string, file: string): Promise<number> {
   const started = performance.now();
-  return new Promise((resolve, reject) =>
-    execFile('git', ['blame', '--porcelain', 'HEAD', '--', file], { cwd: root, env: gitEnvironment(), maxBuffer: 256 * 1024 * 1024 }, (error) =>
-      error ? reject(error) : resolve(performance.now() - started),
-    ),
-  );
+  await git(root, ['blame', '--porcelain', 'HEAD', '--', file]);
+  return performance.now() - started;
 }

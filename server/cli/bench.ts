@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -6,9 +5,10 @@ import { settingsFromEnv } from '../../shared/settings';
 import { generateRepository } from '../bench/generate';
 import { Random } from '../bench/random';
 import { createEngine } from '../compose';
-import { gitEnvironment } from '../git/runner';
+import { processStarter } from '../git/process';
 import { AilError } from '../archaeology/errors';
 import { benchCaches, type CacheBench } from './bench-caches';
+import { git } from './bench-git';
 import { benchLsp, type LspBench } from './bench-lsp';
 
 interface BenchArgs {
@@ -127,6 +127,7 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
     repository: root,
     commits: Number((await git(root, ['rev-list', '--count', 'HEAD'])).trim()),
     queries: cold.length,
+    processStarter: processStarter(),
     rawBlameMs: stats(rawTimes),
     rawBlameSameFlagsMs: stats(rawSameFlagsTimes),
     rawHoverWorkMs: stats(rawHoverWorkTimes),
@@ -158,7 +159,7 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
   const row = (name: string, s: { p50: number; p95: number }, note = '') => `${name.padEnd(34)} ${s.p50.toFixed(1).padStart(8)} ${s.p95.toFixed(1).padStart(8)}  ${note}`;
   out.write(
     [
-      `ail bench: ${result.commits} commits at ${root}, ${result.queries} files, commit-graph ${commitGraph}`,
+      `ail bench: ${result.commits} commits at ${root}, ${result.queries} files, commit-graph ${commitGraph}, git started with ${result.processStarter} (raw and AIL alike)`,
       `${''.padEnd(34)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)}`,
       row('raw git blame --porcelain -L', result.rawBlameMs),
       row('raw git blame --porcelain -w -M -C -L', result.rawBlameSameFlagsMs, `${ratio(result.rawBlameSameFlagsMs.p50, result.rawBlameMs.p50)}x plain: what -w -M -C cost git`),
@@ -275,14 +276,6 @@ async function timeAsk(engine: ReturnType<typeof createEngine>, root: string, ta
   const started = performance.now();
   await engine.provider.ask({ path: path.join(root, target.file), lines: { start: target.start, end: target.end }, timeLimitMs: 60_000, depth });
   return performance.now() - started;
-}
-
-function git(cwd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, env: gitEnvironment(), maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout),
-    );
-  });
 }
 
 function countFileLines(file: string): number {

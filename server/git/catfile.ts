@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { startProcess, type ChildLike } from './process';
 import { gitEnvironment, type GitRunner } from './runner';
 
 export type CatFileObject =
@@ -17,7 +17,7 @@ interface Pending {
  * restarted after it dies, and stopped after a while without requests so an idle server holds nothing.
  */
 export class CatFileBatch {
-  private child: ChildProcessWithoutNullStreams | undefined;
+  private child: ChildLike | undefined;
   private readonly queue: Pending[] = [];
   private buffer: Buffer = Buffer.alloc(0);
   /** Chunks that arrived while an object was still incomplete, joined once it is whole (not once per chunk). */
@@ -60,14 +60,9 @@ export class CatFileBatch {
     this.failAll(new Error('git cat-file was stopped'));
   }
 
-  private ensureChild(): ChildProcessWithoutNullStreams {
+  private ensureChild(): ChildLike {
     if (this.child) return this.child;
-    const child = spawn(this.git.gitPath, this.git.argv(['cat-file', '--batch']), {
-      cwd: this.git.cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      windowsHide: true,
-      env: gitEnvironment(),
-    });
+    const child = startProcess(this.git.gitPath, this.git.argv(['cat-file', '--batch']), { cwd: this.git.cwd, env: gitEnvironment() });
     this.child = child;
     this.buffer = Buffer.alloc(0);
     this.held = [];
@@ -91,7 +86,7 @@ export class CatFileBatch {
     return child;
   }
 
-  private onExit(child: ChildProcessWithoutNullStreams, error: Error): void {
+  private onExit(child: ChildLike, error: Error): void {
     if (this.child !== child) return;
     this.child = undefined;
     this.failAll(error);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { startProcess } from './process';
 import { Semaphore } from '../util/semaphore';
 
 /**
@@ -106,12 +106,7 @@ export class GitRunner {
     if (options.signal?.aborted) return Promise.resolve({ kind: 'cancelled' });
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     return new Promise<GitOutcome>((resolve) => {
-      const child = spawn(this.gitPath, this.argv(args, options.config), {
-        cwd: this.cwd,
-        env: this.env,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        windowsHide: true,
-      });
+      const child = startProcess(this.gitPath, this.argv(args, options.config), { cwd: this.cwd, env: this.env });
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       let outBytes = 0;
