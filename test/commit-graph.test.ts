@@ -75,7 +75,7 @@ describe('the commit-graph', () => {
 
   it('gives every commit its parents as git rev-list --parents does, an octopus merge included', async () => {
     const { repo: opened } = await registry.forDirectory(repo.root);
-    const graph = opened.commitGraph()!;
+    const graph = (await opened.commitGraph())!;
     expect(graph).toBeDefined();
     const rows = repo.git('rev-list', '--parents', 'main~2').trim().split('\n');
     expect(graph.size).toBe(rows.length);
@@ -102,7 +102,7 @@ describe('the commit-graph', () => {
     const info = repo.path('.git/objects/info');
     expect(existsSync(`${info}/commit-graph`)).toBe(false);
     const { repo: opened } = await registry.forDirectory(repo.root);
-    const graph = opened.commitGraph()!;
+    const graph = (await opened.commitGraph())!;
     expect(graph.size).toBe(Number(repo.git('rev-list', '--count', 'HEAD').trim()));
     expect(graph.positionOf(repo.git('rev-parse', 'HEAD').trim())).toBeGreaterThanOrEqual(0);
     await expectGitsAnswers();
@@ -114,11 +114,11 @@ describe('the commit-graph', () => {
     const merge = repo.git('log', '--format=%H', '--grep', 'pull request #15').trim();
     execFileSync('git', ['replace', '--graft', merge, `${merge}^1`], { cwd: repo.root });
     try {
-      expect(opened.commitGraph()).toBeUndefined();
+      expect(await opened.commitGraph()).toBeUndefined();
       await expectGitsAnswers();
     } finally {
       execFileSync('git', ['replace', '-d', merge], { cwd: repo.root });
     }
-    expect(opened.commitGraph()).toBeDefined();
+    expect(await opened.commitGraph()).toBeDefined();
   });
 });

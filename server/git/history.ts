@@ -2,6 +2,7 @@ import type { GitOutcome } from './runner';
 import { unquotePath } from './quote';
 import type { CommitGraph } from './commit-graph';
 import type { Repository } from './repository';
+import { TimeSlicer } from '../util/slices';
 
 /** The outcome of a history walk that may be cut short: what was found, and whether it is all there is. */
 export interface HistoryResult<T> {
@@ -144,7 +145,7 @@ const MAX_COMMITS_OUTSIDE_GRAPH = 2000;
  * text: parents are positions in the file), otherwise from `git rev-list --parents`, bounded by `limit`.
  */
 export async function mergeIndex(repo: Repository, head: string, limit: number, signal?: AbortSignal): Promise<MergeIndex> {
-  const graph = repo.commitGraph();
+  const graph = await repo.commitGraph();
   const fromGraph = graph && (await mergeIndexFromGraph(repo, graph, head, signal));
   if (signal?.aborted) throw new Error('merge index cancelled');
   return fromGraph || mergeIndexFromRevList(repo, head, limit, signal);
@@ -176,7 +177,7 @@ async function mergeIndexFromGraph(repo: Repository, graph: CommitGraph, head: s
   const parentsOf = (id: number) => (id < graph.size ? graph.parentsOf(id) : outsideParentIds[id - graph.size]!);
   const oidOf = (id: number) => (id < graph.size ? graph.oidAt(id) : outsideOids[id - graph.size]!);
 
-  const { mainline, introducedBy } = walkMerges(idOf(head), graph.size + outsideOids.length, parentsOf);
+  const { mainline, introducedBy } = await walkMerges(idOf(head), graph.size + outsideOids.length, parentsOf);
   return {
     complete: true,
     onMainline: (sha) => {
@@ -219,8 +220,13 @@ async function mergeIndexFromRevList(repo: Repository, head: string, limit: numb
   if (outcome.kind !== 'ok') throw new Error(`git rev-list --parents ${outcome.kind}`);
   lines.end();
   // Parents beyond the bound are not listed: -1, where the walk stops.
-  const parents = parentNames.map((names) => names.map((name) => ids.get(name) ?? -1));
-  const { mainline, introducedBy } = walkMerges(ids.get(head) ?? -1, oids.length, (id) => parents[id]!);
+  const parents: number[][] = [];
+  const slicer = new TimeSlicer();
+  for (const names of parentNames) {
+    parents.push(names.map((name) => ids.get(name) ?? -1));
+    if (slicer.due()) await slicer.rest();
+  }
+  const { mainline, introducedBy } = await walkMerges(ids.get(head) ?? -1, oids.length, (id) => parents[id]!);
   return {
     complete: oids.length < limit,
     onMainline: (sha) => {
@@ -238,9 +244,11 @@ async function mergeIndexFromRevList(repo: Repository, head: string, limit: numb
 /**
  * The walk both sources of the index share, on commits numbered 0..total-1 (-1: not known): the
  * first-parent line from `head`, then, oldest merge first, what each merge's other parents reach
- * that neither the line nor an older merge has.
+ * that neither the line nor an older merge has. It visits every commit once, which on a long history
+ * takes tens of milliseconds: it runs in slices, so a question that comes meanwhile is not held up.
  */
-function walkMerges(head: number, total: number, parentsOf: (id: number) => readonly number[]): { mainline: Uint8Array; introducedBy: Int32Array } {
+async function walkMerges(head: number, total: number, parentsOf: (id: number) => readonly number[]): Promise<{ mainline: Uint8Array; introducedBy: Int32Array }> {
+  const slicer = new TimeSlicer();
   const mainline = new Uint8Array(total);
   const merges: number[] = [];
   for (let id = head; id >= 0 && mainline[id] === 0; ) {
@@ -248,6 +256,7 @@ function walkMerges(head: number, total: number, parentsOf: (id: number) => read
     const parents = parentsOf(id);
     if (parents.length > 1) merges.push(id);
     id = parents.length > 0 ? parents[0]! : -1;
+    if (slicer.due()) await slicer.rest();
   }
   const introducedBy = new Int32Array(total).fill(-1);
   for (const merge of merges.reverse()) {
@@ -257,6 +266,7 @@ function walkMerges(head: number, total: number, parentsOf: (id: number) => read
       if (id < 0 || mainline[id] === 1 || introducedBy[id]! >= 0) continue;
       introducedBy[id] = merge;
       stack.push(...parentsOf(id));
+      if (slicer.due()) await slicer.rest();
     }
   }
   return { mainline, introducedBy };

@@ -34,7 +34,7 @@ export class Repository {
   private static readonly COMMIT_CACHE_LIMIT = 10_000;
   private readonly headFiles = new Map<string, HeadFile>();
   private configRead?: { stamp: string; values: Promise<Map<string, string>> };
-  private graphRead?: { stamp: string; graph: CommitGraph | undefined };
+  private graphRead?: { stamp: string; graph: Promise<CommitGraph | undefined> };
   private commitGraphChild: ChildProcess | undefined;
   private commitGraphWrite: Promise<'present' | 'written' | 'failed'> | undefined;
 
@@ -118,8 +118,8 @@ export class Repository {
    * The commit-graph as git would use it (see CommitGraph.usable), read again only when the file (or
    * the chain of files) changed: git gc and git maintenance rewrite it.
    */
-  commitGraph(): CommitGraph | undefined {
-    if (!CommitGraph.usable(this.commonDir, this.shallow)) return undefined;
+  commitGraph(): Promise<CommitGraph | undefined> {
+    if (!CommitGraph.usable(this.commonDir, this.shallow)) return Promise.resolve(undefined);
     const info = path.join(this.commonDir, 'objects', 'info');
     const stamp = filesStamp([path.join(info, 'commit-graph'), path.join(info, 'commit-graphs', 'commit-graph-chain')]);
     if (this.graphRead?.stamp !== stamp) {

@@ -2,6 +2,7 @@ import { HierarchicalNSW } from 'hnswlib-node';
 import type { Repository } from '../git/repository';
 import type { GitOutcome } from '../git/runner';
 import { CancelledError, isCancelled } from '../util/flight';
+import { yieldToEventLoop } from '../util/slices';
 import type { Embedder, ProgressReporter } from './embedder';
 import { loadIndex, removeIndex, saveIndex } from './index-store';
 
@@ -420,8 +421,4 @@ function combine(caller: AbortSignal | undefined, owner: AbortSignal): { signal:
       owner.removeEventListener('abort', abort);
     },
   };
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
