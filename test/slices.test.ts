@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TimeSlicer } from '../server/util/slices';
+import { decodeUtf8, TimeSlicer } from '../server/util/slices';
 
 describe('time slices', () => {
   it('lets the event loop run between slices of a long loop, and not within one', async () => {
@@ -19,5 +19,20 @@ describe('time slices', () => {
     // 500 calls never reach the default check interval: one slice, no turn of the event loop.
     await loop(new TimeSlicer(), 500);
     expect(turns).toEqual([5, 0]);
+  });
+
+  it('decodes a large text in slices exactly as one decode does, characters and bad bytes across the cuts included', async () => {
+    const slice = 256 * 1024;
+    for (const shift of [0, 1, 2, 3]) {
+      // Four-byte characters, a lone continuation byte and a truncated sequence, over and over, so
+      // that every kind of byte lands on each possible cut.
+      const unit = Buffer.concat([Buffer.from('a😀é—\n', 'utf8'), Buffer.from([0x80, 0x41, 0xe2, 0x82, 0x0a])]);
+      const bytes = Buffer.concat([Buffer.alloc(shift, 0x62), ...Array.from({ length: Math.ceil((3 * slice) / unit.length) }, () => unit)]);
+      const text = await decodeUtf8(bytes);
+      expect(text === bytes.toString('utf8')).toBe(true);
+    }
+    // All high bytes past the first cut: the slice runs on to the next ASCII byte, here the end.
+    const high = Buffer.concat([Buffer.alloc(slice, 0x61), Buffer.from('é'.repeat(1000), 'utf8')]);
+    expect((await decodeUtf8(high)) === high.toString('utf8')).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { startProcess, type ChildLike } from './process';
 import { gitEnvironment, type GitRunner } from './runner';
+import { decodeUtf8 } from '../util/slices';
 
 export type CatFileObject =
   | { kind: 'found'; oid: string; type: string; content: Buffer }
@@ -44,7 +45,7 @@ export class CatFileBatch {
 
   async readText(name: string): Promise<string | undefined> {
     const object = await this.read(name);
-    return object.kind === 'found' ? object.content.toString('utf8') : undefined;
+    return object.kind === 'found' ? decodeUtf8(object.content) : undefined;
   }
 
   /** Stops the process; with `close`, for good (a later read is refused instead of starting a new one). */

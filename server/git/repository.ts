@@ -7,6 +7,7 @@ import { CommitGraph } from './commit-graph';
 import { CatFileBatch } from './catfile';
 import { parseCommitObject, type CommitInfo } from './commit';
 import { gitEnvironment, GitRunner, type GitRunnerOptions } from './runner';
+import { decodeUtf8 } from '../util/slices';
 
 export interface RepositoryOptions extends GitRunnerOptions {
   /** Write a commit-graph with changed-path Bloom filters when the repository has none (AIL_COMMIT_GRAPH). */
@@ -208,7 +209,7 @@ export class Repository {
     const object = await this.objects.read(`${head}:${relativePath}`);
     if (object.kind === 'found' && object.type === 'blob') {
       if (isBinary(object.content)) throw new AilError('file-binary', `${relativePath} is a binary file; AIL explains text`);
-      const text = object.content.toString('utf8');
+      const text = await decodeUtf8(object.content);
       return { path: relativePath, blob: object.oid, text, lineCount: countLines(text) };
     }
     if (object.kind === 'found') throw new AilError('bad-argument', `${relativePath} is a ${object.type === 'tree' ? 'directory' : object.type}, not a file`);

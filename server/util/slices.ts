@@ -28,3 +28,24 @@ export class TimeSlicer {
     this.sliceStart = performance.now();
   }
 }
+
+const DECODE_SLICE_BYTES = 256 * 1024;
+
+/**
+ * `bytes.toString('utf8')` without holding the event loop on a large file: a 2 MB blob with many
+ * non-ASCII bytes took 42-55 ms to decode in one go on the machines measured. Decoded a slice at a
+ * time, each cut just before an ASCII byte (never inside a character, and an invalid sequence ends at
+ * a cut exactly as it would mid-text), with a turn of the event loop between slices.
+ */
+export async function decodeUtf8(bytes: Buffer): Promise<string> {
+  if (bytes.length <= DECODE_SLICE_BYTES) return bytes.toString('utf8');
+  const parts: string[] = [];
+  for (let start = 0; start < bytes.length; ) {
+    let end = Math.min(bytes.length, start + DECODE_SLICE_BYTES);
+    while (end < bytes.length && bytes[end]! >= 0x80) end++;
+    parts.push(bytes.toString('utf8', start, end));
+    start = end;
+    if (start < bytes.length) await yieldToEventLoop();
+  }
+  return parts.join('');
+}
