@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { startProcess } from '../git/process';
+import { gitEnvironment } from '../git/runner';
 
-/** Plumbing for the git processes the generator starts, isolated from the user's git environment. */
+/** Plumbing for the git processes the generator and the bench start, isolated from the user's git environment. */
 
 export function gitEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -12,9 +13,23 @@ export function gitEnv(): NodeJS.ProcessEnv {
 
 export const GIT_CONFIG = ['-c', 'core.autocrlf=false', '-c', 'core.fsmonitor=false', '-c', 'gc.auto=0', '-c', 'core.hooksPath=/dev/null'];
 
+/** git for the generator: its own config overrides, so that a user's settings cannot change what it builds. */
 export function runGit(cwd: string, args: readonly string[]): Promise<string> {
+  return run(cwd, [...GIT_CONFIG, ...args], gitEnv());
+}
+
+/**
+ * Raw git for the bench's yardsticks, with nothing added, started the way AIL starts its own git
+ * (posix_spawn where built): started with Node's spawn instead, every raw figure would carry the
+ * 5-12 ms Node takes to fork the bench process, and the ratios would flatter AIL.
+ */
+export function rawGit(cwd: string, args: readonly string[]): Promise<string> {
+  return run(cwd, args, gitEnvironment());
+}
+
+function run(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [...GIT_CONFIG, ...args], { cwd, env: gitEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = startProcess('git', args, { cwd, env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
@@ -24,5 +39,7 @@ export function runGit(cwd: string, args: readonly string[]): Promise<string> {
       if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
       else reject(new Error(`git ${args.join(' ')} failed (exit ${code}): ${Buffer.concat(err).toString('utf8').trim()}`));
     });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end();
   });
 }

@@ -13,7 +13,7 @@ import {
   type ProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import { ContextRequest, StatsRequest } from '../../shared/protocol';
-import { git } from './bench-git';
+import { rawGit as git } from '../bench/git';
 
 export interface LspFile {
   file: string;

@@ -8,7 +8,7 @@ import { createEngine } from '../compose';
 import { processStarter } from '../git/process';
 import { AilError } from '../archaeology/errors';
 import { benchCaches, type CacheBench } from './bench-caches';
-import { git } from './bench-git';
+import { rawGit as git } from '../bench/git';
 import { benchLsp, type LspBench } from './bench-lsp';
 
 interface BenchArgs {
