@@ -140,7 +140,13 @@ class SpawnedProcess extends EventEmitter implements ChildLike {
 
   private tryReap(delayMs: number): void {
     if (this.reaped || this.pid === undefined) return;
-    const status = this.native.reap(this.pid);
+    let status: ReturnType<NativeSpawn['reap']>;
+    try {
+      status = this.native.reap(this.pid);
+    } catch {
+      // Reaped elsewhere (a waitpid(-1) in some other addon): it has exited, how is lost. A failure, not a crash.
+      status = { code: null, signal: null };
+    }
     if (!status) {
       this.scheduleReap(delayMs);
       return;
