@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { processStarter, startProcess, type ChildLike, type ProcessStarter } from '../server/git/process';
@@ -81,6 +82,25 @@ describe('starting processes', () => {
       for (let i = 0; i < 50; i++) await run('git', ['--version']);
       // Node may open a descriptor or two of its own meanwhile; fifty leaked processes would leave 150.
       expect(readdirSync('/proc/self/fd').length).toBeLessThan(fdsBefore + 5);
+    });
+
+    it('finds a program along PATH as a shell would, and looks again once it has moved', async () => {
+      const dirs = ['first', 'second'].map((name) => {
+        const dir = mkdtempSync(path.join(tmpdir(), `ail-path-${name}-`));
+        writeFileSync(path.join(dir, 'ail-probe'), `#!/bin/sh\necho ${name}\n`);
+        chmodSync(path.join(dir, 'ail-probe'), 0o755);
+        return dir;
+      });
+      const pathEnv = { ...env, PATH: `${dirs.join(path.delimiter)}${path.delimiter}${process.env.PATH}` };
+      const probe = async () => (await finish(startProcess('ail-probe', [], { cwd: tmpdir(), env: pathEnv }, starter))).stdout;
+      try {
+        expect(await probe()).toBe('first\n');
+        expect(await probe()).toBe('first\n');
+        rmSync(path.join(dirs[0]!, 'ail-probe'));
+        expect(await probe()).toBe('second\n');
+      } finally {
+        for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('reports a program that does not exist as an error event, as Node does', async () => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
 import * as path from 'node:path';
@@ -74,7 +74,56 @@ export function startProcess(file: string, args: readonly string[], options: Sta
   const native = starter === 'node' ? null : addon();
   if (starter === 'posix_spawn' && !native) throw new Error(`the posix_spawn addon is not built (${ADDON}): run npm ci or npm run build`);
   if (!native) return spawn(file, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
-  return new SpawnedProcess(native, file, args, options);
+  const envp: string[] = [];
+  for (const [key, value] of Object.entries(options.env)) if (value !== undefined) envp.push(`${key}=${value}`);
+  const start = (at: string): [number, number, number, number] | unknown => {
+    try {
+      return native.spawn(at, [file, ...args], envp, options.cwd);
+    } catch (error) {
+      return error;
+    }
+  };
+  const resolved = onPath(file, options.env.PATH);
+  let started = start(resolved ?? file);
+  if (resolved && (started as NodeJS.ErrnoException).code === 'ENOENT') {
+    // Moved or removed since it was found: look along PATH again.
+    found.delete(pathKey(file, options.env.PATH));
+    started = start(onPath(file, options.env.PATH) ?? file);
+  }
+  return new SpawnedProcess(native, started);
+}
+
+const pathKey = (file: string, searchPath: string | undefined) => `${file}\0${searchPath ?? ''}`;
+const found = new Map<string, string | null>();
+
+/**
+ * Where `file` is on the child's `PATH`, found once: posix_spawnp (and Node's spawn) try every
+ * directory before it on each start, and on a long PATH those failed execs held the event loop ~1 ms
+ * per git call. (posix_spawnp itself would search this process's PATH, not the child's.)
+ */
+function onPath(file: string, searchPath: string | undefined): string | undefined {
+  if (file.includes('/')) return undefined;
+  const key = pathKey(file, searchPath);
+  let at = found.get(key);
+  if (at === undefined) {
+    at = null;
+    for (const directory of (searchPath ?? '').split(path.delimiter)) {
+      // An empty or relative entry is relative to the child's working directory: leave the search to the spawn.
+      if (!path.isAbsolute(directory)) break;
+      const candidate = path.join(directory, file);
+      try {
+        accessSync(candidate, fsConstants.X_OK);
+        if (!statSync(candidate).isFile()) continue;
+      } catch {
+        continue;
+      }
+      at = candidate;
+      break;
+    }
+    if (found.size >= 16) found.clear();
+    found.set(key, at);
+  }
+  return at ?? undefined;
 }
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>();
@@ -94,28 +143,25 @@ class SpawnedProcess extends EventEmitter implements ChildLike {
   private openStreams = 2;
   private reapTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly native: NativeSpawn, file: string, args: readonly string[], options: StartOptions) {
+  /** From what the addon's spawn returned, or the error it threw (then emitted as 'error', as Node does). */
+  constructor(private readonly native: NativeSpawn, started: [number, number, number, number] | unknown) {
     super();
-    const envp: string[] = [];
-    for (const [key, value] of Object.entries(options.env)) if (value !== undefined) envp.push(`${key}=${value}`);
-    let pid: number | undefined;
-    let fds: number[] = [];
-    try {
-      [pid, ...fds] = native.spawn(file, [file, ...args], envp, options.cwd);
-    } catch (error) {
-      // As Node does: the error is an event, after the caller has attached its listeners.
+    if (!Array.isArray(started)) {
+      const error = started instanceof Error ? started : new Error(String(started));
       this.stdin = new Socket();
       this.stdout = new Socket();
       this.stderr = new Socket();
       for (const stream of [this.stdin, this.stdout, this.stderr]) stream.destroy();
       this.reaped = true;
-      process.nextTick(() => this.emit('error', error instanceof Error ? error : new Error(String(error))));
+      // After the caller has attached its listeners.
+      process.nextTick(() => this.emit('error', error));
       return;
     }
+    const [pid, stdin, stdout, stderr] = started as [number, number, number, number];
     this.pid = pid;
-    this.stdin = new Socket({ fd: fds[0]!, readable: false, writable: true });
-    this.stdout = new Socket({ fd: fds[1]!, readable: true, writable: false });
-    this.stderr = new Socket({ fd: fds[2]!, readable: true, writable: false });
+    this.stdin = new Socket({ fd: stdin, readable: false, writable: true });
+    this.stdout = new Socket({ fd: stdout, readable: true, writable: false });
+    this.stderr = new Socket({ fd: stderr, readable: true, writable: false });
     this.stdout.once('close', () => this.streamClosed());
     this.stderr.once('close', () => this.streamClosed());
   }
