@@ -3,7 +3,7 @@ import { classifyChange } from '../server/archaeology/cosmetic';
 import { cherryPickSource, issuesFromMessage, pullRequestFromMessage } from '../server/archaeology/references';
 import { intentOf, isGenericMessage } from '../server/archaeology/text';
 import { parseLineSpec } from '../server/cli/args';
-import { parsePorcelain } from '../server/git/blame';
+import { BlameParser, parsePorcelain, type BlamedEntry } from '../server/git/blame';
 import { parseCommitObject } from '../server/git/commit';
 import { unquotePath } from '../server/git/quote';
 import { countLines } from '../server/git/repository';
@@ -102,6 +102,20 @@ describe('git output', () => {
     expect([...blame.originalLine]).toEqual([1, 2, 5]);
     expect(blame.commits[0]).toMatchObject({ sha: a, author: 'Alice', authorMail: 'alice@example.com', boundary: true, filename: 'café.txt' });
     expect(blame.commits[1]).toMatchObject({ sha: b, summary: 'Second', previous: { sha: a, filename: 'old name.txt' }, boundary: false });
+
+    // As git's output arrives: cut anywhere, inside a line or a character of a path, it parses the
+    // same, and each commit is announced once, with its path, previous and boundary.
+    const bytes = Buffer.from(output.replace('\tthree\n', '\tthree'), 'utf8'); // café.txt unquoted: two bytes for é
+    for (const size of [1, 2, 3, 5, 8, 13]) {
+      const announced: BlamedEntry[] = [];
+      const parser = new BlameParser((entry) => announced.push(entry));
+      for (let at = 0; at < bytes.length; at += size) parser.feed(bytes.subarray(at, at + size));
+      expect(parser.finish(4), `chunks of ${size}`).toEqual({ ...blame, lineCommit: Int32Array.from([0, 0, 1, -1]), originalLine: Int32Array.from([1, 2, 5, 0]) });
+      expect(announced).toEqual([
+        { sha: a, filename: 'café.txt', previous: undefined, boundary: true },
+        { sha: b, filename: 'café.txt', previous: { sha: a, filename: 'old name.txt' }, boundary: false },
+      ]);
+    }
   });
 
   it('parses a raw commit object with a multi-line header', () => {

@@ -50,4 +50,15 @@ describe('the git runner', () => {
     expect((await holding).kind).toBe('ok');
     expect((await next).kind).toBe('ok');
   });
+
+  it('fails the call, and goes on serving, when the code reading the output throws', async () => {
+    const runner = new GitRunner(repo.root);
+    const outcome = await runner.run(['log', '--format=%H'], {
+      onOutput: () => {
+        throw new Error('cannot read this');
+      },
+    });
+    expect(outcome).toMatchObject({ kind: 'failed', stderr: 'reading the output failed: cannot read this' });
+    expect((await runner.run(['rev-parse', 'HEAD'])).kind).toBe('ok');
+  });
 });

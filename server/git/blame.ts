@@ -48,57 +48,76 @@ interface Block {
  * last time for a commit blamed under one path only); porcelain adds each line's text, not needed here.
  */
 export function parsePorcelain(output: string, lineCount?: number): Blame {
-  const commits: BlameCommit[] = [];
-  const byKey = new Map<string, number>();
-  const details = new Map<string, Pick<BlameCommit, 'author' | 'authorMail' | 'authorTime' | 'summary'>>();
-  const lastPath = new Map<string, number>();
-  const lineCommit: number[] = [];
-  const originalLine: number[] = [];
-  let block: Block | undefined;
-  const settle = () => {
-    if (!block) return;
-    const { sha } = block;
-    const known = block.filename === undefined ? lastPath.get(sha) : byKey.get(`${sha}\0${block.filename}`);
-    let index = known;
-    if (index === undefined) {
-      index = commits.length;
-      const about = details.get(sha) ?? { author: '', authorMail: '', authorTime: 0, summary: '' };
-      commits.push({ sha, ...about, filename: block.filename ?? '', boundary: false });
-      byKey.set(`${sha}\0${block.filename ?? ''}`, index);
+  const parser = new BlameParser();
+  parser.feed(output);
+  return parser.finish(lineCount);
+}
+
+/**
+ * `parsePorcelain` as the output arrives: a whole file's blame is hundreds of kilobytes, which parsed in
+ * one go at the end held the event loop ~20 ms; fed chunk by chunk, the work is spread over the reads.
+ * `onCommit` hears of each commit the first time lines are blamed on it (with `--incremental`, as
+ * soon as those lines are final), so work that depends on it can start while git goes on blaming.
+ */
+export class BlameParser {
+  /** A chunk can end inside a multi-byte character of a path. */
+  private readonly decoder = new StringDecoder('utf8');
+  private partial = '';
+  private readonly commits: BlameCommit[] = [];
+  private readonly byKey = new Map<string, number>();
+  private readonly details = new Map<string, Pick<BlameCommit, 'author' | 'authorMail' | 'authorTime' | 'summary'>>();
+  private readonly lastPath = new Map<string, number>();
+  private readonly announced = new Set<string>();
+  private readonly lineCommit: number[] = [];
+  private readonly originalLine: number[] = [];
+  private block: Block | undefined;
+
+  constructor(private readonly onCommit?: (entry: BlamedEntry) => void) {}
+
+  feed(chunk: Buffer | string): void {
+    const text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+    let pos = 0;
+    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', pos)) {
+      this.line(text.slice(pos, end));
+      pos = end + 1;
     }
-    const commit = commits[index]!;
-    if (block.previous) commit.previous = block.previous;
-    if (block.boundary) commit.boundary = true;
-    lastPath.set(sha, index);
-    for (let i = 0; i < block.count; i++) {
-      lineCommit[block.finalLine - 1 + i] = index;
-      originalLine[block.finalLine - 1 + i] = block.origLine + i;
+    this.partial = text.slice(pos);
+  }
+
+  finish(lineCount?: number): Blame {
+    const rest = this.partial + this.decoder.end();
+    this.partial = '';
+    if (rest) this.line(rest);
+    this.settle();
+    const count = Math.max(lineCount ?? 0, this.lineCommit.length);
+    const lineCommit = new Int32Array(count).fill(-1);
+    const originalLine = new Int32Array(count);
+    for (let i = 0; i < this.lineCommit.length; i++) {
+      lineCommit[i] = this.lineCommit[i] ?? -1;
+      originalLine[i] = this.originalLine[i] ?? 0;
     }
-    block = undefined;
-  };
-  let pos = 0;
-  while (pos < output.length) {
-    let end = output.indexOf('\n', pos);
-    if (end < 0) end = output.length;
-    const line = output.slice(pos, end);
-    pos = end + 1;
+    return { commits: this.commits, lineCommit, originalLine };
+  }
+
+  private line(line: string): void {
     if (line.startsWith('\t')) {
-      settle();
-      continue;
+      this.settle();
+      return;
     }
     const header = HEADER.exec(line);
     if (header) {
-      settle();
+      this.settle();
       const sha = header[1]!;
-      block = { sha, origLine: Number(header[2]), finalLine: Number(header[3]), count: header[4] === undefined ? 1 : Number(header[4]), boundary: false };
-      continue;
+      this.block = { sha, origLine: Number(header[2]), finalLine: Number(header[3]), count: header[4] === undefined ? 1 : Number(header[4]), boundary: false };
+      return;
     }
-    if (!block) continue;
+    const block = this.block;
+    if (!block) return;
     const space = line.indexOf(' ');
     const key = space < 0 ? line : line.slice(0, space);
     const value = space < 0 ? '' : line.slice(space + 1);
-    let about = details.get(block.sha);
-    if (!about) details.set(block.sha, (about = { author: '', authorMail: '', authorTime: 0, summary: '' }));
+    let about = this.details.get(block.sha);
+    if (!about) this.details.set(block.sha, (about = { author: '', authorMail: '', authorTime: 0, summary: '' }));
     switch (key) {
       case 'author':
         about.author = value;
@@ -122,19 +141,37 @@ export function parsePorcelain(output: string, lineCount?: number): Blame {
       }
       case 'filename':
         block.filename = unquotePath(value);
-        settle();
+        if (this.onCommit && !this.announced.has(block.sha)) {
+          this.announced.add(block.sha);
+          this.onCommit({ sha: block.sha, filename: block.filename, previous: block.previous, boundary: block.boundary });
+        }
+        this.settle();
         break;
     }
   }
-  settle();
-  const count = Math.max(lineCount ?? 0, lineCommit.length);
-  const lc = new Int32Array(count).fill(-1);
-  const ol = new Int32Array(count);
-  for (let i = 0; i < lineCommit.length; i++) {
-    lc[i] = lineCommit[i] ?? -1;
-    ol[i] = originalLine[i] ?? 0;
+
+  private settle(): void {
+    const block = this.block;
+    if (!block) return;
+    const { sha } = block;
+    const known = block.filename === undefined ? this.lastPath.get(sha) : this.byKey.get(`${sha}\0${block.filename}`);
+    let index = known;
+    if (index === undefined) {
+      index = this.commits.length;
+      const about = this.details.get(sha) ?? { author: '', authorMail: '', authorTime: 0, summary: '' };
+      this.commits.push({ sha, ...about, filename: block.filename ?? '', boundary: false });
+      this.byKey.set(`${sha}\0${block.filename ?? ''}`, index);
+    }
+    const commit = this.commits[index]!;
+    if (block.previous) commit.previous = block.previous;
+    if (block.boundary) commit.boundary = true;
+    this.lastPath.set(sha, index);
+    for (let i = 0; i < block.count; i++) {
+      this.lineCommit[block.finalLine - 1 + i] = index;
+      this.originalLine[block.finalLine - 1 + i] = block.origLine + i;
+    }
+    this.block = undefined;
   }
-  return { commits, lineCommit: lc, originalLine: ol };
 }
 
 export function isUncommitted(sha: string): boolean {
@@ -157,44 +194,4 @@ export interface BlamedEntry {
   filename: string;
   previous?: { sha: string; filename: string };
   boundary: boolean;
-}
-
-/**
- * Reads `git blame --incremental` output as it arrives and reports each commit the first time lines
- * are blamed on it, so work that depends on the commit can start while git goes on blaming.
- */
-export class IncrementalScanner {
-  /** A chunk can end inside a multi-byte character of a path. */
-  private readonly decoder = new StringDecoder('utf8');
-  private partial = '';
-  private entry: Partial<BlamedEntry> & { sha?: string } = {};
-  private readonly seen = new Set<string>();
-
-  constructor(private readonly onCommit: (entry: BlamedEntry) => void) {}
-
-  feed(chunk: Buffer): void {
-    const text = this.partial + this.decoder.write(chunk);
-    const lines = text.split('\n');
-    this.partial = lines.pop() ?? '';
-    for (const line of lines) {
-      const header = HEADER.exec(line);
-      if (header) {
-        this.entry = { sha: header[1]!, boundary: false };
-        continue;
-      }
-      if (line === 'boundary') this.entry.boundary = true;
-      else if (line.startsWith('previous ')) {
-        const value = line.slice('previous '.length);
-        const split = value.indexOf(' ');
-        this.entry.previous = { sha: value.slice(0, split), filename: unquotePath(value.slice(split + 1)) };
-      } else if (line.startsWith('filename ')) {
-        const { sha, previous, boundary } = this.entry;
-        if (sha && !this.seen.has(sha)) {
-          this.seen.add(sha);
-          this.onCommit({ sha, filename: unquotePath(line.slice('filename '.length)), previous, boundary: boundary ?? false });
-        }
-        this.entry = {};
-      }
-    }
-  }
 }

@@ -5,7 +5,7 @@ import { classifyChange, type ChangeKind } from '../archaeology/cosmetic';
 import { CancelledError, FlightCache } from '../util/flight';
 import { mapToCommittedLines } from '../util/linemap';
 import { Semaphore } from '../util/semaphore';
-import { IncrementalScanner, isUncommitted, parsePorcelain, type Blame, type BlameCommit, type BlamedEntry } from './blame';
+import { BlameParser, isUncommitted, type Blame, type BlameCommit, type BlamedEntry } from './blame';
 import { CopyCheck, rangesCouldScore } from './copies';
 import type { Repository } from './repository';
 
@@ -339,19 +339,23 @@ export class Blamer {
     // The other files a blamed commit changed are read ahead for the copy check only when these lines could score as a copy.
     const known = target.contents ?? target.text;
     const readFiles = few && (known === undefined || rangesCouldScore(known, target.ranges ?? []));
-    // Nothing to read ahead (a whole file blamed with -C): the output is parsed once, at the end.
-    const scanner =
-      checkFollows || few ? new IncrementalScanner((entry) => this.prefetch(entry, checkFollows, few && named++ < MAX_COSMETIC_CHECKS, readFiles)) : undefined;
+    // Parsed as it arrives (a whole file's output parsed at the end held the event loop ~20 ms), and
+    // for a range or a check to follow, each commit read ahead as soon as it is named; nothing to
+    // read ahead for a whole file blamed with -C.
+    const parser = new BlameParser(
+      checkFollows || few ? (entry) => this.prefetch(entry, checkFollows, few && named++ < MAX_COSMETIC_CHECKS, readFiles) : undefined,
+    );
     const outcome = await this.repo.git.run(args, {
       signal,
       input: target.contents,
       config,
       background,
-      onOutput: scanner && ((chunk) => scanner.feed(chunk)),
+      onOutput: (chunk) => parser.feed(chunk),
+      streamOnly: true,
     });
     if (outcome.kind === 'cancelled' || outcome.kind === 'timeout') throw new CancelledError();
     if (outcome.kind === 'failed') throw new Error(`git blame ${target.path} at ${target.revision.slice(0, 12)} failed: ${outcome.stderr.split('\n')[0]}`);
-    return parsePorcelain(outcome.stdout);
+    return parser.finish();
   }
 
   private prefetch(entry: BlamedEntry, copies: boolean, answered: boolean, readFiles: boolean): void {

@@ -130,7 +130,12 @@ export class GitRunner {
           return;
         }
         if (!options.streamOnly) stdout.push(chunk);
-        options.onOutput?.(chunk);
+        try {
+          options.onOutput?.(chunk);
+        } catch (error) {
+          // A reader that cannot take the output fails this call; thrown here, it would end the server.
+          finish({ kind: 'failed', exitCode: null, stderr: `reading the output failed: ${error instanceof Error ? error.message : String(error)}` });
+        }
       });
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
       child.on('error', (error) => finish({ kind: 'failed', exitCode: null, stderr: error.message }));
