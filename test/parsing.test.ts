@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyChange } from '../server/archaeology/cosmetic';
+import { alphanumericBytes } from '../server/util/chars';
 import { cherryPickSource, issuesFromMessage, pullRequestFromMessage } from '../server/archaeology/references';
 import { intentOf, isGenericMessage } from '../server/archaeology/text';
 import { parseLineSpec } from '../server/cli/args';
@@ -47,8 +48,35 @@ describe('cosmetic changes', () => {
     { name: 're-indented non-ASCII text', before: 'const greeting = "héllo";\n', after: '    const greeting = "héllo";\n', kind: 'whitespace' },
     { name: 'an accented letter changed', before: 'const greeting = "héllo";\n', after: 'const greeting = "hèllo";\n', kind: 'substantive' },
   ];
-  it.each(cases)('$name is $kind', ({ before, after, renamed = false, kind }) => {
-    expect(classifyChange(before === undefined ? undefined : Buffer.from(before), Buffer.from(after), renamed)).toBe(kind);
+  it.each(cases)('$name is $kind', async ({ before, after, renamed = false, kind }) => {
+    expect(await classifyChange(before === undefined ? undefined : Buffer.from(before), Buffer.from(after), renamed)).toBe(kind);
+  });
+
+  it('compares line by line exactly as the rule over whole texts says', async () => {
+    // The rule, over whole texts: what classifyChange must agree with however it reads the lines.
+    const lineWords = (text: string) => text.split('\n').map((line) => line.trim().replace(/\s+/g, ' ')).filter(Boolean).join('\n');
+    const formattingKey = (text: string) => text.replace(/\s+/g, '').replace(/[`']/g, '"').replace(/;/g, '').replace(/,(?=[)\]}])/g, '');
+    const rule = (before: string, after: string) =>
+      before === after ? 'whitespace' : lineWords(before) === lineWords(after) ? 'whitespace' : formattingKey(before) === formattingKey(after) ? 'formatting' : 'substantive';
+    // Pieces whose joins put commas, semicolons, brackets, quotes and blank lines on either side of line ends.
+    const pieces = ['f(a', ',', ';', ')', ']', '}', ' ', '\t', '\n', '\n\n', "'", '"', 'b', ',,', '\u00a0', 'é'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const text = () => Array.from({ length: 1 + Math.floor(next() * 14) }, () => pieces[Math.floor(next() * pieces.length)]).join('');
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 3000; i++) {
+      const before = text();
+      // Half the time, the same text reshaped the way a formatter would, so the cosmetic kinds come up often.
+      const after = next() < 0.5 ? text() : before.replace(/\n/g, next() < 0.5 ? ' ' : '\n\n').replace(/'/g, '"').replace(/;/g, '');
+      const [was, is] = [Buffer.from(before), Buffer.from(after)];
+      if (was.equals(is)) continue;
+      if (alphanumericBytes(was) !== alphanumericBytes(is)) continue; // told apart before any comparison of lines
+      const kind = rule(before, after);
+      expect(await classifyChange(was, is, false), JSON.stringify([before, after])).toBe(kind);
+      seen.set(kind, (seen.get(kind) ?? 0) + 1);
+    }
+    // Every outcome came up many times.
+    for (const kind of ['whitespace', 'formatting', 'substantive']) expect(seen.get(kind), kind).toBeGreaterThan(100);
   });
 });
 

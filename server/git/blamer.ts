@@ -440,7 +440,7 @@ export class Blamer {
           this.repo.objects.read(`${sha}:${filename}`),
         ]);
         if (after.kind !== 'found') return 'substantive' as const;
-        const kind = classifyChange(before.kind === 'found' ? before.content : undefined, after.content, previous.filename !== filename);
+        const kind = await classifyChange(before.kind === 'found' ? before.content : undefined, after.content, previous.filename !== filename);
         return kind === 'whitespace' && previous.filename !== filename ? ('rename' as const) : kind;
       };
       kind = wholeFile ? this.classifying.run(classify) : classify();
