@@ -3,7 +3,6 @@ import { settingsFromEnv, SettingError } from '../../shared/settings';
 import { AilError, isAilError } from '../archaeology/errors';
 import { createEngine, type Engine } from '../compose';
 import { parseAskArgs } from './args';
-import { runBench } from './bench';
 import { openStoredIndex, runIndex, runStats } from './index-commands';
 import { runValidate } from './validate';
 import { formatContext, styleFor } from './format';
@@ -29,7 +28,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'ask':
         return await ask(rest);
       case 'bench':
-        return await runBench(rest, process.stdout, process.stderr);
+        // Loaded when asked for: its LSP client library, run at load, cost every command ~20 ms.
+        return await (await import('./bench.js')).runBench(rest, process.stdout, process.stderr);
       case 'index':
         return await runIndex(rest, process.stdout, process.stderr);
       case 'stats':
