@@ -23,9 +23,8 @@ export async function classifyChange(before: Buffer | undefined, after: Buffer, 
   if (before.equals(after)) return renamed ? 'rename' : 'whitespace';
   // Neither kind of cosmetic change touches a letter or a digit: most commits are told apart here, cheaply.
   if (alphanumericBytes(before) !== alphanumericBytes(after)) return 'substantive';
-  const [was, is] = [before.toString('utf8'), after.toString('utf8')];
-  if (await sameStreams(was, is, lineWords)) return 'whitespace';
-  if (await sameStreams(was, is, formattingKey)) return 'formatting';
+  if (await sameStreams(before, after, lineWords)) return 'whitespace';
+  if (await sameStreams(before, after, formattingKey)) return 'formatting';
   return 'substantive';
 }
 
@@ -59,29 +58,44 @@ function formattingKey(line: string, state: { trailingComma: boolean }): string 
 }
 
 /**
- * Whether two texts give the same stream of per-line keys: read a line of each at a time, compared as
- * far as both have got, so a difference ends the comparison where it is.
+ * Whether two texts give the same stream of per-line keys: a line of each is read at a time (decoded on
+ * its own: a newline never falls inside a character), and the keys are compared as far as both sides
+ * have got, so a difference ends the comparison where it is. While the lines pair up one to one, as
+ * they do after re-indentation, keys are compared whole and nothing is kept.
  */
-async function sameStreams(was: string, is: string, keyOf: (line: string, state: { trailingComma: boolean }) => string): Promise<boolean> {
+async function sameStreams(was: Buffer, is: Buffer, keyOf: (line: string, state: { trailingComma: boolean }) => string): Promise<boolean> {
   const slicer = new TimeSlicer(4, 64);
-  const sides = [was, is].map((text) => ({ text, at: 0, pending: '', state: { trailingComma: false } }));
-  const pull = (side: (typeof sides)[number]): boolean => {
-    if (side.at > side.text.length) return false;
-    let end = side.text.indexOf('\n', side.at);
-    if (end < 0) end = side.text.length;
-    side.pending += keyOf(side.text.slice(side.at, end), side.state);
+  const sides = [was, is].map((bytes) => ({ bytes, at: 0, pending: '', state: { trailingComma: false } }));
+  type Side = (typeof sides)[number];
+  /** The next line's key, or undefined once the text is used up. */
+  const next = (side: Side): string | undefined => {
+    if (side.at > side.bytes.length) return undefined;
+    let end = side.bytes.indexOf(10, side.at);
+    if (end < 0) end = side.bytes.length;
+    let key = keyOf(side.bytes.toString('utf8', side.at, end), side.state);
     side.at = end + 1;
-    if (side.at > side.text.length && side.state.trailingComma) side.pending += ','; // nothing follows the last comma
-    return true;
+    if (side.at > side.bytes.length && side.state.trailingComma) key += ','; // nothing follows the last comma
+    return key;
   };
-  const [a, b] = sides as [(typeof sides)[number], (typeof sides)[number]];
+  const [a, b] = sides as [Side, Side];
   for (;;) {
-    const more = a.pending.length <= b.pending.length ? pull(a) || pull(b) : pull(b) || pull(a);
+    if (slicer.due()) await slicer.rest();
+    if (a.pending === '' && b.pending === '') {
+      const [left, right] = [next(a), next(b)];
+      if (left === undefined && right === undefined) return true;
+      if (left === right) continue;
+      a.pending = left ?? '';
+      b.pending = right ?? '';
+    } else {
+      // After the common part is dropped, one side has nothing pending: read on there.
+      const empty = a.pending === '' ? a : b;
+      const key = next(empty);
+      if (key !== undefined) empty.pending = key;
+      else return false; // used up, while the other still has keys to match
+    }
     const common = Math.min(a.pending.length, b.pending.length);
     if (a.pending.slice(0, common) !== b.pending.slice(0, common)) return false;
     a.pending = a.pending.slice(common);
     b.pending = b.pending.slice(common);
-    if (!more) return a.pending === b.pending;
-    if (slicer.due()) await slicer.rest();
   }
 }
