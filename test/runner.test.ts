@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { openSync, closeSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CatFileBatch } from '../server/git/catfile';
 import { GitRunner } from '../server/git/runner';
 import { Fixture } from './helpers/fixture';
 
@@ -60,5 +61,24 @@ describe('the git runner', () => {
     });
     expect(outcome).toMatchObject({ kind: 'failed', stderr: 'reading the output failed: cannot read this' });
     expect((await runner.run(['rev-parse', 'HEAD'])).kind).toBe('ok');
+  });
+
+  it('reads objects of every size through one cat-file, in the order asked, large ones arriving in many pieces', async () => {
+    // Blobs of 0 bytes to 3 MB, some cut anywhere by the pipe, asked for in one go and one at a time.
+    const sizes = [0, 1, 100, 65_535, 65_536, 65_537, 700_001, 3_000_000];
+    const oids = sizes.map((size, i) => {
+      const text = Array.from({ length: size }, (_, k) => String.fromCharCode(97 + ((k * 7 + i) % 26))).join('');
+      return { text, oid: execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo.root, input: text, encoding: 'utf8' }).trim() };
+    });
+    const objects = new CatFileBatch(new GitRunner(repo.root));
+    try {
+      const asked = [...oids, ...oids.slice().reverse()];
+      const together = await Promise.all(asked.map(({ oid }) => objects.read(oid)));
+      together.forEach((object, i) => expect(object.kind === 'found' && object.content.toString('latin1') === asked[i]!.text, `object ${i}`).toBe(true));
+      for (const { oid, text } of oids) expect((await objects.readText(oid)) === text).toBe(true);
+      expect(await objects.read('0'.repeat(40))).toEqual({ kind: 'missing', name: '0'.repeat(40) });
+    } finally {
+      objects.dispose();
+    }
   });
 });

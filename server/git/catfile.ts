@@ -20,12 +20,14 @@ interface Pending {
 export class CatFileBatch {
   private child: ChildLike | undefined;
   private readonly queue: Pending[] = [];
+  /** Output not taken yet: at most a header that has not fully arrived, between objects. */
   private buffer: Buffer = Buffer.alloc(0);
-  /** Chunks that arrived while an object was still incomplete, joined once it is whole (not once per chunk). */
-  private held: Buffer[] = [];
-  private heldBytes = 0;
-  /** Bytes the object at the front needs in `buffer` before it can be taken. */
-  private needed = 0;
+  /**
+   * The object at the front, while its content arrives: copied chunk by chunk into a buffer of its
+   * size, so that a large blob is never joined from its chunks in one go (2 MB held the event loop for
+   * milliseconds) nor held twice.
+   */
+  private filling: { oid: string; type: string; target: Buffer; filled: number } | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -58,6 +60,7 @@ export class CatFileBatch {
       child.stdin.end();
       child.kill();
     }
+    this.filling = undefined;
     this.failAll(new Error('git cat-file was stopped'));
   }
 
@@ -66,18 +69,11 @@ export class CatFileBatch {
     const child = startProcess(this.git.gitPath, this.git.argv(['cat-file', '--batch']), { cwd: this.git.cwd, env: gitEnvironment() });
     this.child = child;
     this.buffer = Buffer.alloc(0);
-    this.held = [];
-    this.heldBytes = 0;
-    this.needed = 0;
+    this.filling = undefined;
     child.stdout.on('data', (chunk: Buffer) => {
-      if (this.buffer.length + this.heldBytes + chunk.length < this.needed) {
-        this.held.push(chunk);
-        this.heldBytes += chunk.length;
-        return;
-      }
-      this.buffer = this.buffer.length || this.held.length ? Buffer.concat([this.buffer, ...this.held, chunk]) : chunk;
-      this.held = [];
-      this.heldBytes = 0;
+      const rest = this.fill(chunk);
+      if (rest.length === 0) return;
+      this.buffer = this.buffer.length ? Buffer.concat([this.buffer, rest]) : rest;
       this.drain();
     });
     child.stdin.on('error', () => undefined);
@@ -95,6 +91,22 @@ export class CatFileBatch {
 
   private failAll(error: Error): void {
     for (const pending of this.queue.splice(0)) pending.reject(error);
+  }
+
+  /** Copies what belongs to the object being filled; hands it over once whole. Returns the bytes after it. */
+  private fill(chunk: Buffer): Buffer {
+    const filling = this.filling;
+    if (!filling) return chunk;
+    const taken = chunk.copy(filling.target, filling.filled);
+    filling.filled += taken;
+    if (filling.filled < filling.target.length) return chunk.subarray(chunk.length);
+    this.filling = undefined;
+    const pending = this.queue.shift();
+    // The target holds the content and git's newline after it.
+    pending?.resolve({ kind: 'found', oid: filling.oid, type: filling.type, content: filling.target.subarray(0, filling.target.length - 1) });
+    const rest = chunk.subarray(taken);
+    if (rest.length === 0 && this.queue.length === 0) this.drain(); // nothing more asked: start the idle clock
+    return rest;
   }
 
   private drain(): void {
@@ -118,10 +130,13 @@ export class CatFileBatch {
       }
       const end = newline + 1 + size;
       if (this.buffer.length < end + 1) {
-        this.needed = end + 1; // content and its trailing newline not here yet
+        // Content and its trailing newline not all here yet: collect the rest as it comes.
+        const target = Buffer.allocUnsafe(size + 1);
+        const have = this.buffer.copy(target, 0, newline + 1);
+        this.buffer = Buffer.alloc(0);
+        this.filling = { oid, type, target, filled: have };
         return;
       }
-      this.needed = 0;
       // A view, not a copy: the bytes read are never written again (later chunks make new buffers),
       // and a large blob copied once more was megabytes of garbage per whole-file cosmetic check.
       const content = this.buffer.subarray(newline + 1, end);
