@@ -28,7 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'ask':
         return await ask(rest);
       case 'bench':
-        // Loaded when asked for: its LSP client library, run at load, cost every command ~20 ms.
+        // Loaded when asked for: its LSP client library, run at load, cost every command ~12 ms.
         return await (await import('./bench.js')).runBench(rest, process.stdout, process.stderr);
       case 'index':
         return await runIndex(rest, process.stdout, process.stderr);
