@@ -73,6 +73,13 @@ describe('ail ask', () => {
     expect(result.stderr).toBe(message.replace('ROOT', repo.root).replace('ELSEWHERE', elsewhere));
   });
 
+  it('says git was not found when it is not on PATH', async () => {
+    const result = await runCli(['ask', 'README.md:1'], { cwd: repo.root, env: { PATH: path.join(repo.root, 'no-git-here') } });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe("ail: git was not found (tried 'git'); install git or put it on PATH\n");
+  });
+
   it('refuses a bad setting by its name', async () => {
     const result = await runCli(['ask', 'README.md:1'], { cwd: repo.root, env: { AIL_MAX_QUERY_TIME_S: 'soon' } });
     expect(result.code).toBe(2);

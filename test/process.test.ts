@@ -106,7 +106,7 @@ describe('starting processes', () => {
     it('reports a program that does not exist as an error event, as Node does', async () => {
       const child = startProcess('ail-no-such-program', [], { cwd: tmpdir(), env }, starter);
       const error = await new Promise<NodeJS.ErrnoException>((resolve) => child.on('error', resolve));
-      expect(error.code).toBe('ENOENT');
+      expect(error).toMatchObject({ code: 'ENOENT', message: 'spawn ail-no-such-program ENOENT', syscall: 'spawn ail-no-such-program', path: 'ail-no-such-program' });
     });
   });
 });

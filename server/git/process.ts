@@ -90,7 +90,7 @@ export function startProcess(file: string, args: readonly string[], options: Sta
     found.delete(pathKey(file, options.env.PATH));
     started = start(onPath(file, options.env.PATH) ?? file);
   }
-  return new SpawnedProcess(native, started);
+  return new SpawnedProcess(native, file, started);
 }
 
 const pathKey = (file: string, searchPath: string | undefined) => `${file}\0${searchPath ?? ''}`;
@@ -126,6 +126,16 @@ function onPath(file: string, searchPath: string | undefined): string | undefine
   return at ?? undefined;
 }
 
+/** The addon's failure as Node reports a failed spawn: `spawn git ENOENT`, with the code, syscall and path. */
+function spawnError(file: string, thrown: unknown): NodeJS.ErrnoException {
+  const code = (thrown as NodeJS.ErrnoException | undefined)?.code ?? 'ESPAWN';
+  const error: NodeJS.ErrnoException = new Error(`spawn ${file} ${code}`);
+  error.code = code;
+  error.syscall = `spawn ${file}`;
+  error.path = file;
+  return error;
+}
+
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>();
 for (const [name, number] of Object.entries(constants.signals)) {
   if (!SIGNAL_NAMES.has(number)) SIGNAL_NAMES.set(number, name as NodeJS.Signals);
@@ -144,10 +154,10 @@ class SpawnedProcess extends EventEmitter implements ChildLike {
   private reapTimer: NodeJS.Timeout | undefined;
 
   /** From what the addon's spawn returned, or the error it threw (then emitted as 'error', as Node does). */
-  constructor(private readonly native: NativeSpawn, started: [number, number, number, number] | unknown) {
+  constructor(private readonly native: NativeSpawn, file: string, started: [number, number, number, number] | unknown) {
     super();
     if (!Array.isArray(started)) {
-      const error = started instanceof Error ? started : new Error(String(started));
+      const error = spawnError(file, started);
       this.stdin = new Socket();
       this.stdout = new Socket();
       this.stderr = new Socket();
