@@ -177,6 +177,25 @@ describe('tracing through renames, moves, cosmetic commits and cherry-picks', ()
     expect(answer.evidence[0]!.pathInCommit).toBe('src/tokenizer.ts');
   });
 
+  it('answers a hover on another line of a renamed file with nothing read: the old path is looked up once', async () => {
+    const own = new RepositoryRegistry();
+    const asking = new ArchaeologyProvider({ registry: own, enrichers: [], warmFiles: true });
+    try {
+      const first = await asking.ask({ path: repo.path('lib/tokens.ts'), lines: { start: 0, end: 0 }, depth: 'quick', timeLimitMs: 20_000 });
+      expect(first.evidence[0]!.reasons).toContain('rename');
+      const { repo: opened, blamer } = await own.forDirectory(repo.root);
+      const head = await opened.requireHead();
+      await blamer.whenWarm({ path: 'lib/tokens.ts', head, blob: (await opened.headFile('lib/tokens.ts', head)).blob });
+      const reads = vi.spyOn(opened.objects, 'read');
+      const answer = await asking.ask({ path: repo.path('lib/tokens.ts'), lines: { start: 1, end: 1 }, depth: 'quick', timeLimitMs: 20_000 });
+      expect(answer.evidence[0]!.commit.sha).toBe(sha.tokenizer);
+      expect(answer.evidence[0]!.reasons).toContain('rename');
+      expect(reads).not.toHaveBeenCalled();
+    } finally {
+      await own.dispose();
+    }
+  });
+
   it('finds code moved from another file', async () => {
     const answer = await ask(repo, 'src/hash.ts', [2, 6]);
     expect(answer.evidence[0]!.commit.sha).toBe(sha.checksum);

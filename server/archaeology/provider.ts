@@ -205,7 +205,7 @@ export class ArchaeologyProvider {
     // query's time limit, and the next question about these lines finds it done.
     const graceMs = Math.max(LINE_HISTORY_GRACE_MS, (performance.now() - blameStarted) * 0.5);
     // Lines blamed under another path: a rename when that path is gone at HEAD, code moved or copied
-    // from a file that is still there otherwise. A cat-file look-up each, no history walk.
+    // from a file that is still there otherwise. A cat-file look-up each (once per HEAD), no history walk.
     const otherPaths = new Set<string>();
     for (const [index] of blamed) {
       const commit = blame.commits[index]!;
@@ -214,7 +214,7 @@ export class ArchaeologyProvider {
     const renamedFrom = new Set<string>();
     await Promise.all(
       [...otherPaths].map(async (other) => {
-        if ((await repo.objects.read(`${head}:${other}`)).kind === 'missing') renamedFrom.add(other);
+        if (!(await repo.hasPath(head, other))) renamedFrom.add(other);
       }),
     );
     const [lineResult, fileResult] = await Promise.all([

@@ -34,6 +34,7 @@ export class Repository {
   private readonly commitCache = new Map<string, Promise<CommitInfo | undefined>>();
   private static readonly COMMIT_CACHE_LIMIT = 10_000;
   private readonly headFiles = new Map<string, HeadFile>();
+  private readonly paths = new Map<string, Promise<boolean>>();
   private configRead?: { stamp: string; values: Promise<Map<string, string>> };
   private graphRead?: { stamp: string; graph: Promise<CommitGraph | undefined> };
   private commitGraphChild: ChildProcess | undefined;
@@ -203,6 +204,22 @@ export class Repository {
     this.headFiles.set(key, file);
     if (this.headFiles.size > 64) this.headFiles.delete(this.headFiles.keys().next().value!);
     return file;
+  }
+
+  /**
+   * Whether anything is at `relativePath` in `head`. Kept per (HEAD, path): every hover on lines blamed
+   * under an older path asks whether that path is gone (a rename), and the answer does not change.
+   */
+  hasPath(head: string, relativePath: string): Promise<boolean> {
+    const key = `${head}:${relativePath}`;
+    let known = this.paths.get(key);
+    if (!known) {
+      known = this.objects.read(key).then((object) => object.kind === 'found');
+      known.catch(() => this.paths.delete(key));
+      this.paths.set(key, known);
+      if (this.paths.size > 1024) this.paths.delete(this.paths.keys().next().value!);
+    }
+    return known;
   }
 
   private async readHeadFile(relativePath: string, head: string): Promise<HeadFile> {
