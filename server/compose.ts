@@ -49,7 +49,13 @@ export function createEngine(settings: Settings, options: EngineOptions = {}): E
     warmFiles: options.warmFiles ?? false,
   });
   const answers = new AnswerService(
-    { provider, embedder: () => semantic.embedder(), indexStatus: () => semantic.status(), embedderFallback: () => semantic.fallbackReason },
+    {
+      provider,
+      embedder: () => semantic.embedder(),
+      indexStatus: () => semantic.status(),
+      embedderFallback: () => semantic.fallbackReason,
+      warming: () => registry.background.count,
+    },
     settings,
   );
   return {

@@ -128,6 +128,8 @@ export interface CacheStats {
   p95QueryTimeMs: number;
   /** `fallback`: why the model is not used, when `embedder` is the lexical fallback. */
   index: { state: 'off' | 'building' | 'ready' | 'failed'; commits: number; embedder: string; fallback?: string };
+  /** Files being blamed in the background, ahead of their hovers (opened in the editor, or asked about before). */
+  warming: number;
   memoryRssBytes: number;
 }
 

@@ -107,6 +107,19 @@ describe('dist/server.js --stdio', () => {
     await client.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
   });
 
+  it('counts a file opened in the editor as warming until it is blamed ahead of its hovers', async () => {
+    const readme = pathToFileURL(repo.path('README.md')).href;
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: readme, languageId: 'markdown', version: 1, text: '# queue\n' } });
+    expect((await client.connection.sendRequest(StatsRequest.type)).warming).toBe(1);
+    const hovered = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri: readme }, position: { line: 0, character: 0 } });
+    expect((hovered!.contents as MarkupContent).value).toContain('Add a README');
+    // The hover changed the stats, so a status follows it; if the blame was still running then, the next
+    // one says it is done.
+    const { queries } = await client.connection.sendRequest(StatsRequest.type);
+    expect((await client.status((status) => status.queries === queries && status.warming === 0)).warming).toBe(0);
+    await client.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri: readme } });
+  });
+
   it('gives no hover where there is nothing to say', async () => {
     const untracked = pathToFileURL(repo.path('notes.txt')).href;
     expect(await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri: untracked }, position: { line: 0, character: 0 } })).toBeNull();

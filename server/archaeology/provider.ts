@@ -114,8 +114,16 @@ export class ArchaeologyProvider {
     return { repo, blamer, file, head, headFile, contents, lineCount, lines, question: normalizeQuestion(input.question), depth: input.depth ?? 'full' };
   }
 
-  /** Blames a committed file in the background (an editor opened it), so its first hover is a lookup; lets the enrichers prepare for its repository. */
-  async warm(path: string): Promise<void> {
+  /**
+   * Blames a committed file in the background (an editor opened it), so its first hover is a lookup;
+   * lets the enrichers prepare for its repository. Counted as background work from the start, while
+   * the file is still being found, so the count never reads 0 before the blame is under way.
+   */
+  warm(path: string): Promise<void> {
+    return this.parts.registry.background.track(this.startWarming(path));
+  }
+
+  private async startWarming(path: string): Promise<void> {
     const target = await this.resolve({ path });
     for (const enricher of this.enrichers) enricher.warm?.(target.repo, target.head);
     if (target.contents === undefined) target.blamer.warm({ path: target.file, head: target.head, blob: target.headFile.blob });

@@ -30,6 +30,8 @@ export interface AnswerServiceParts {
   indexStatus?: () => IndexStatus;
   /** Why the model is not used, when the embedder is the lexical fallback. */
   embedderFallback?: () => string | undefined;
+  /** Files being blamed ahead of their questions. */
+  warming?: () => number;
 }
 
 /**
@@ -118,6 +120,7 @@ export class AnswerService {
         ...(this.parts.indexStatus?.() ?? { state: 'off', commits: 0, embedder: this.parts.embedder()?.id ?? 'none' }),
         ...(this.parts.embedderFallback?.() ? { fallback: this.parts.embedderFallback()! } : {}),
       },
+      warming: this.parts.warming?.() ?? 0,
       memoryRssBytes: process.memoryUsage.rss(),
     };
   }

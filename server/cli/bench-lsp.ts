@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   createProtocolConnection,
+  DidOpenTextDocumentNotification,
   HoverRequest,
   InitializedNotification,
   InitializeRequest,
@@ -63,8 +64,13 @@ export async function benchLsp(root: string, files: LspFile[], random: () => num
     }
     err.write('\n');
 
-    // Warm: each file blamed whole (what opening it does in the background), then hovers on random lines.
-    for (const file of files) await connection.sendRequest(ContextRequest.type, { textDocument: { uri: uri(file.file) }, maxEvidence: 1 });
+    // Warm: each file opened as an editor opens it (blamed whole in the background, its commits read),
+    // then hovers on random lines once the server says nothing is warming any more.
+    for (const file of files) {
+      const text = readFileSync(path.join(root, file.file), 'utf8');
+      await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: uri(file.file), languageId: 'plaintext', version: 1, text } });
+    }
+    await untilWarm(connection);
     const warmHoverMs: number[] = [];
     for (let i = 0; i < 400; i++) warmHoverMs.push(await hover(files[i % files.length]!));
 
@@ -102,6 +108,15 @@ export async function benchLsp(root: string, files: LspFile[], random: () => num
     await stop(connection);
     server.kill();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Waits until the server blames nothing ahead of hovers (ail/stats `warming`), checking every 20 ms. */
+async function untilWarm(connection: ProtocolConnection, limitMs = 600_000): Promise<void> {
+  const started = performance.now();
+  while ((await connection.sendRequest(StatsRequest.type)).warming > 0) {
+    if (performance.now() - started > limitMs) throw new Error(`the server was still blaming opened files after ${limitMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { classifyChange, type ChangeKind } from '../archaeology/cosmetic';
+import { BackgroundWork } from '../util/background';
 import { CancelledError, FlightCache } from '../util/flight';
 import { mapToCommittedLines } from '../util/linemap';
 import { Semaphore } from '../util/semaphore';
@@ -94,7 +95,7 @@ export class Blamer {
   private readonly copies: CopyCheck;
   readonly copySearches: CopySearchStats = { skipped: 0, run: 0 };
 
-  constructor(private readonly repo: Repository, capacity = 256) {
+  constructor(private readonly repo: Repository, private readonly backgroundWork = new BackgroundWork(), capacity = 256) {
     this.blames = new FlightCache(capacity);
     this.copies = new CopyCheck(repo);
   }
@@ -132,15 +133,16 @@ export class Blamer {
     const whole = { ...request, lines: undefined };
     const key = warmKey(request);
     if (this.warming.has(key)) return;
-    const warming = this.background
-      .run(async () => {
+    const warming = this.backgroundWork.track(
+      this.background.run(async () => {
         const blame = await this.blameAs(whole, 'background', await this.ignoreFiles());
         // Every later hover on this file shows the commit of its line: read them now, one at a time
         // (a hover's own read waits behind one of these at most), so that a hover reads nothing.
         for (const commit of blame.commits.slice(0, MAX_WARM_COMMITS)) {
           if (!isUncommitted(commit.sha)) await this.repo.commit(commit.sha);
         }
-      })
+      }),
+    )
       .catch(() => undefined)
       .finally(() => this.warming.delete(key));
     this.warming.set(key, warming);

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { AilError, displayPath, isAilError } from '../archaeology/errors';
 import { Blamer } from './blamer';
 import { Repository, type RepositoryOptions } from './repository';
+import { BackgroundWork } from '../util/background';
 
 /** A repository and the per-repository services built on it. */
 export interface RepositoryContext {
@@ -10,12 +11,20 @@ export interface RepositoryContext {
   blamer: Blamer;
 }
 
+export interface RegistryOptions extends RepositoryOptions {
+  /** Where every repository's blamer counts the files it blames ahead of questions. */
+  background?: BackgroundWork;
+}
+
 /** Opens each work tree once and hands out its context for any path inside it. */
 export class RepositoryRegistry {
   private readonly byRoot = new Map<string, Promise<RepositoryContext>>();
   private readonly byDirectory = new Map<string, string>();
+  readonly background: BackgroundWork;
 
-  constructor(private readonly options: RepositoryOptions = {}) {}
+  constructor(private readonly options: RegistryOptions = {}) {
+    this.background = options.background ?? new BackgroundWork();
+  }
 
   /** The context for the work tree containing the file `target`. */
   async forFile(target: string): Promise<RepositoryContext> {
@@ -42,7 +51,7 @@ export class RepositoryRegistry {
     let context = this.byRoot.get(repo.root);
     if (!context) {
       if (this.options.writeCommitGraph) void repo.ensureCommitGraph();
-      context = Promise.resolve({ repo, blamer: new Blamer(repo) });
+      context = Promise.resolve({ repo, blamer: new Blamer(repo, this.background) });
       this.byRoot.set(repo.root, context);
     } else {
       repo.dispose();
