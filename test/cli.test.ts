@@ -48,6 +48,14 @@ describe('ail ask', () => {
     expect(context.warnings).toEqual([]);
   });
 
+  it('takes a position pasted from a compiler or a stack trace, path:line:column, as that line', async () => {
+    const result = await runCli(['ask', 'src/retry.ts:5:17', '--json'], { cwd: repo.root });
+    expect(result.stderr).toBe('');
+    const context = JSON.parse(result.stdout) as ArchaeologyContext;
+    expect(context.file).toBe('src/retry.ts');
+    expect(context.range).toEqual({ start: { line: 4, character: 0 }, end: { line: 5, character: 0 } });
+  });
+
   it('takes --repo from another directory', async () => {
     const result = await runCli(['ask', 'README.md:1', '--repo', repo.root, '--json'], { cwd: elsewhere });
     expect(result.code).toBe(0);

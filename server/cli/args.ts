@@ -12,7 +12,10 @@ export interface AskArgs {
   json: boolean;
 }
 
-/** `ail ask <path>[:<line>[-<line>]] [question...] [--repo DIR] [--json]`; lines are 1-based as people type them. */
+/**
+ * `ail ask <path>[:<line>[-<line>]] [question...] [--repo DIR] [--json]`; lines are 1-based as people
+ * type them. A position pasted from a compiler, `<path>:<line>:<column>`, is taken as that line.
+ */
 export function parseAskArgs(argv: readonly string[], cwd: string): AskArgs {
   const positional: string[] = [];
   let repo: string | undefined;
@@ -40,6 +43,11 @@ function splitTarget(target: string, base: string): { file: string; lines?: { st
   // A path that exists as typed wins (a file may have a colon in its name); so does a Windows drive letter.
   if (colon <= 1 || existsSync(path.resolve(base, target))) return { file: target };
   const file = target.slice(0, colon);
+  // `path:line:column`, as compilers, linters and stack traces print a position: the column is dropped.
+  const position = /^(.+):(\d+):\d+$/.exec(target);
+  if (position && !existsSync(path.resolve(base, file)) && existsSync(path.resolve(base, position[1]!))) {
+    return { file: position[1]!, lines: parseLineSpec(position[2]!) };
+  }
   const spec = target.slice(colon + 1);
   return { file, lines: parseLineSpec(spec) };
 }

@@ -18,7 +18,7 @@ Usage:
   ail bench [--repo DIR] [--commits N] [--queries N] [--lsp] [--json]
   ail help
 
-Lines are 1-based. Settings come from the environment (AIL_MAX_QUERY_TIME_S, AIL_MAX_WORKERS, ...; see README.md).`;
+Lines are 1-based; a pasted <path>:<line>:<column> is taken as that line. Settings come from the environment (AIL_MAX_QUERY_TIME_S, AIL_MAX_WORKERS, ...; see README.md).`;
 
 /** Exit codes: 0 answered, 1 failed unexpectedly, 2 bad input (message on stderr, nothing on stdout). */
 export async function main(argv: readonly string[]): Promise<number> {
