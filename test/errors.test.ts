@@ -1,4 +1,4 @@
-import { mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,10 @@ describe('bad input', () => {
     repo.write('src/app.ts', lines(120));
     repo.write('logo.png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]).toString('latin1'));
     repo.commit('Add the app and its logo');
+    // A submodule as a clone has it before `git submodule update`: a gitlink and an empty directory.
+    repo.git('update-index', '--add', '--cacheinfo', '160000,0123456789abcdef0123456789abcdef01234567,vendor/lib');
+    repo.git('commit', '-q', '-m', 'Add vendor/lib as a submodule');
+    mkdirSync(repo.path('vendor/lib'), { recursive: true });
     repo.write('notes.txt', 'scratch\n');
     repo.write('staged.txt', 'staged\n');
     repo.git('add', 'staged.txt');
@@ -40,6 +44,13 @@ describe('bad input', () => {
     { name: 'a staged but uncommitted file', target: () => ({ path: repo.path('staged.txt') }), code: 'file-untracked', message: /^staged\.txt is added but not committed yet/ },
     { name: 'a binary file', target: () => ({ path: repo.path('logo.png') }), code: 'file-binary', message: /^logo\.png is a binary file/ },
     { name: 'a directory', target: () => ({ path: repo.path('src') }), code: 'bad-argument', message: /^src is a directory, not a file$/ },
+    {
+      name: 'a submodule',
+      target: () => ({ path: repo.path('vendor/lib') }),
+      code: 'bad-argument',
+      message: /^vendor\/lib is a submodule: its history is in its own repository; ask about a file inside it$/,
+    },
+    { name: 'the directory above a submodule', target: () => ({ path: repo.path('vendor') }), code: 'bad-argument', message: /^vendor is a directory, not a file$/ },
     {
       name: 'a line past the end',
       target: () => ({ path: repo.path('src/app.ts'), lines: { start: 899, end: 899 } }),

@@ -232,7 +232,14 @@ export class Repository {
     if (object.kind === 'found') throw new AilError('bad-argument', `${relativePath} is a ${object.type === 'tree' ? 'directory' : object.type}, not a file`);
     const onDisk = path.join(this.root, relativePath);
     if (!existsSync(onDisk)) throw new AilError('file-missing', `${relativePath} does not exist`);
-    if (statSync(onDisk).isDirectory()) throw new AilError('bad-argument', `${relativePath} is a directory, not a file`);
+    if (statSync(onDisk).isDirectory()) {
+      // A submodule's commit is not in this repository, so it reads as missing: the index says what it is.
+      const entry = await this.git.run(['ls-files', '--stage', '-z', '--', relativePath]);
+      if (entry.kind === 'ok' && entry.stdout.startsWith('160000 ') && entry.stdout.endsWith(`\t${relativePath}\0`)) {
+        throw new AilError('bad-argument', `${relativePath} is a submodule: its history is in its own repository; ask about a file inside it`);
+      }
+      throw new AilError('bad-argument', `${relativePath} is a directory, not a file`);
+    }
     const staged = await this.git.run(['ls-files', '-z', '--', relativePath]);
     const isStaged = staged.kind === 'ok' && staged.stdout.length > 0;
     throw new AilError(
