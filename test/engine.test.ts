@@ -278,7 +278,7 @@ describe('ignore-revs and the time limit', () => {
     }
   });
 
-  it('reads HEAD from packed refs, and sees the next commit once the ref is loose again', async () => {
+  it('reads HEAD from packed refs, and sees the next commit whether its ref is loose or packed again', async () => {
     const repo = Fixture.create();
     try {
       repo.write('src/retry.ts', ['export const attempts = 3;']);
@@ -290,6 +290,11 @@ describe('ignore-revs and the time limit', () => {
       const answer = await ask(repo, 'src/retry.ts', [1, 1]);
       expect(answer.headSha).toBe(second);
       expect(answer.evidence[0]!.commit.sha).toBe(second);
+      // `git gc` packs the branch again: packed-refs is rewritten, and read again.
+      repo.write('src/retry.ts', ['export const attempts = 4;']);
+      const third = repo.commit('Retry four times: five overran the request deadline', ALICE);
+      repo.git('pack-refs', '--all');
+      expect((await ask(repo, 'src/retry.ts', [1, 1])).headSha).toBe(third);
     } finally {
       repo.cleanup();
     }

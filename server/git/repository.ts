@@ -37,6 +37,7 @@ export class Repository {
   private readonly paths = new Map<string, Promise<boolean>>();
   private configRead?: { stamp: string; values: Promise<Map<string, string>> };
   private graphRead?: { stamp: string; graph: Promise<CommitGraph | undefined> };
+  private packedRefs?: { stamp: string; refs: Map<string, string> };
   private commitGraphChild: ChildProcess | undefined;
   private commitGraphWrite: Promise<'present' | 'written' | 'failed'> | undefined;
 
@@ -106,14 +107,25 @@ export class Repository {
     }
   }
 
+  /**
+   * A ref from `packed-refs`, which holds every branch after `git gc` and can run to megabytes of tags:
+   * parsed once and again only when git has replaced the file (it always writes a new one and renames
+   * it into place, so a new inode, size or time says so). Every question reads HEAD through here.
+   */
   private packedRef(ref: string): string | undefined {
     const packed = path.join(this.commonDir, 'packed-refs');
-    if (!existsSync(packed)) return undefined;
-    for (const line of readFileSync(packed, 'utf8').split('\n')) {
-      const space = line.indexOf(' ');
-      if (space > 0 && line.slice(space + 1) === ref) return line.slice(0, space);
+    const stat = statSync(packed, { throwIfNoEntry: false });
+    if (!stat) return undefined;
+    const stamp = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+    if (this.packedRefs?.stamp !== stamp) {
+      const refs = new Map<string, string>();
+      for (const line of readFileSync(packed, 'utf8').split('\n')) {
+        const space = line.indexOf(' ');
+        if (space > 0 && line[0] !== '#' && line[0] !== '^') refs.set(line.slice(space + 1), line.slice(0, space));
+      }
+      this.packedRefs = { stamp, refs };
     }
-    return undefined;
+    return this.packedRefs.refs.get(ref);
   }
 
   /**
