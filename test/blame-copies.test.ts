@@ -9,6 +9,7 @@ import type { Blamer, TracedBlame } from '../server/git/blamer';
 import { RepositoryRegistry } from '../server/git/registry';
 import type { Repository } from '../server/git/repository';
 import { changedFiles } from '../server/git/trees';
+import { textOf } from '../server/util/slices';
 import { ALICE, BOB, Fixture } from './helpers/fixture';
 
 /**
@@ -173,7 +174,7 @@ describe('blame without the copy search, when it cannot matter', () => {
     const head = await repository.requireHead();
     const headFile = await repository.headFile('src/target.ts', head);
     // A block pasted from another file, and an edit, not committed yet.
-    const contents = `${headFile.text.replace('export const target = true;', 'export const target = false;')}${CHECKSUM.join('\n')}\n`;
+    const contents = `${(await textOf(headFile.text)).replace('export const target = true;', 'export const target = false;')}${CHECKSUM.join('\n')}\n`;
     const ours = await blamer.blame({ path: 'src/target.ts', head, blob: headFile.blob, contents });
     const raw = execFileSync('git', ['blame', '--line-porcelain', '-w', '-M', '-C', '--no-ignore-revs-file', '--contents', '-', '--', 'src/target.ts'], {
       cwd: repo.root,

@@ -467,3 +467,34 @@ describe('a file warmed in the background', () => {
     }
   });
 });
+
+describe('a file larger than one decoding slice, with characters beyond ASCII', () => {
+  const repo = Fixture.create();
+  const sha: Record<string, string> = {};
+  // ~420 KB: its text is still being decoded when blame starts.
+  const translations = Array.from({ length: 6000 }, (_, i) => `msgid "entry ${i}"\nmsgstr "entrée n° ${i}, déjà traduite — ✓"`);
+  beforeAll(() => {
+    repo.write('po/fr.po', translations);
+    sha.first = repo.commit('Add the French catalogue', ALICE);
+    translations[5999] = 'msgid "entry 5999"\nmsgstr "dernière entrée, corrigée — ✓"';
+    repo.write('po/fr.po', translations);
+    sha.fix = repo.commit('Fix the last French entry: the translator misread the source (#88)', BOB);
+  });
+  afterAll(() => repo.cleanup());
+
+  it('answers for its last line, counted without decoding it first', async () => {
+    const answer = await ask(repo, 'po/fr.po', [12000, 12000], 'why was this changed?');
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.fix);
+    expect(answer.evidence[0]!.pullRequest?.number).toBe(88);
+    expect((await ask(repo, 'po/fr.po', [1, 2])).evidence[0]!.commit.sha).toBe(sha.first);
+    await expect(ask(repo, 'po/fr.po', [12001, 12001])).rejects.toThrow('line 12001 is past the end of the file (12000 lines)');
+  });
+
+  it('takes unsaved text that is the committed text as committed, and an edit in it as not committed yet', async () => {
+    const committed = `${translations.join('\n')}\n`;
+    expect((await ask(repo, 'po/fr.po', [12000, 12000], undefined, committed)).uncommittedLines).toBeUndefined();
+    const edited = committed.replace('dernière entrée, corrigée', 'dernière entrée, revue');
+    const answer = await ask(repo, 'po/fr.po', [12000, 12000], undefined, edited);
+    expect(answer.uncommittedLines).toBe(1);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeUtf8, TimeSlicer } from '../server/util/slices';
+import { countLineBytes, countLines } from '../server/git/repository';
+import { decodeUtf8, lazyUtf8, textOf, TimeSlicer } from '../server/util/slices';
 
 describe('time slices', () => {
   it('lets the event loop run between slices of a long loop, and not within one', async () => {
@@ -34,5 +35,30 @@ describe('time slices', () => {
     // All high bytes past the first cut: the slice runs on to the next ASCII byte, here the end.
     const high = Buffer.concat([Buffer.alloc(slice, 0x61), Buffer.from('é'.repeat(1000), 'utf8')]);
     expect((await decodeUtf8(high)) === high.toString('utf8')).toBe(true);
+  });
+
+  it('counts the lines of undecoded bytes as of the text they decode to: empty, trailing newline, CRLF, bad bytes', () => {
+    const cases = [
+      Buffer.alloc(0),
+      Buffer.from('\n'),
+      Buffer.from('one'),
+      Buffer.from('one\n'),
+      Buffer.from('one\ntwo'),
+      Buffer.from('one\r\ntwo\r\n'),
+      Buffer.from('\n\n\n'),
+      Buffer.concat([Buffer.from('é\n'), Buffer.from([0xe2, 0x82, 0x0a, 0x80]), Buffer.from('😀')]),
+      Buffer.from([0xf0, 0x9f, 0x0a]),
+    ];
+    for (const bytes of cases) expect([bytes, countLineBytes(bytes)]).toEqual([bytes, countLines(bytes.toString('utf8'))]);
+  });
+
+  it('gives a small text back at once, and decodes a large one only when asked, once', async () => {
+    expect(typeof decodeUtf8(Buffer.from('small'))).toBe('string');
+    expect(textOf(lazyUtf8(Buffer.from('small')))).toBe('small');
+    const large = lazyUtf8(Buffer.alloc(300 * 1024, 0x61));
+    expect(typeof large).toBe('function');
+    const first = textOf(large);
+    expect(textOf(large)).toBe(first);
+    expect((await first).length).toBe(300 * 1024);
   });
 });

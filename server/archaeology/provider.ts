@@ -9,6 +9,7 @@ import { countLines, type HeadFile, type Repository } from '../git/repository';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
 import { mapToCommittedLines } from '../util/linemap';
 import { orAfter, orWhenAborted, withDeadline } from '../util/race';
+import { textOf } from '../util/slices';
 import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
 import { authorsOf, buildTimeline, countTraced, gatherCandidates, MAX_CANDIDATES, newCandidate, orderReasons, tracedFor } from './candidates';
 import { AilError } from './errors';
@@ -108,7 +109,7 @@ export class ArchaeologyProvider {
     const file = repo.relativePath(input.path, process.cwd());
     const head = await repo.requireHead();
     const headFile = await repo.headFile(file, head);
-    const contents = input.contents !== undefined && input.contents !== headFile.text ? input.contents : undefined;
+    const contents = input.contents !== undefined && input.contents !== (await textOf(headFile.text)) ? input.contents : undefined;
     const lineCount = contents === undefined ? headFile.lineCount : countLines(contents);
     const lines = validateLines(input.lines, lineCount);
     return { repo, blamer, file, head, headFile, contents, lineCount, lines, question: normalizeQuestion(input.question), depth: input.depth ?? 'full' };
@@ -162,7 +163,7 @@ export class ArchaeologyProvider {
     // history (`log -L`) is started first: it walks further than blame and is what a full answer
     // waits for last, and starting a process holds this thread for milliseconds. Then what the
     // enrichers and sources start.
-    const committedRange = lines ? committedLinesOf(lines, headFile.text, contents) : undefined;
+    const committedRange = lines && (contents === undefined ? lines : committedLinesOf(lines, await textOf(headFile.text), contents));
     const lineHistoryPromise =
       depth === 'full' && committedRange && lineCount > 0
         ? this.lineHistory(repo, head, file, headFile.blob, committedRange, signal)
@@ -410,8 +411,7 @@ function toRange(lines: { start: number; end: number }): Range {
 }
 
 /** The HEAD lines under an edited range: the committed lines it still contains, or the nearest ones. */
-function committedLinesOf(lines: { start: number; end: number }, committed: string, contents: string | undefined): { start: number; end: number } | undefined {
-  if (contents === undefined) return lines;
+function committedLinesOf(lines: { start: number; end: number }, committed: string, contents: string): { start: number; end: number } | undefined {
   const map = mapToCommittedLines(committed, contents);
   const mapped: number[] = [];
   for (let line = lines.start; line <= lines.end; line++) if ((map[line] ?? -1) >= 0) mapped.push(map[line]!);

@@ -6,6 +6,7 @@ import { BackgroundWork } from '../util/background';
 import { CancelledError, FlightCache } from '../util/flight';
 import { mapToCommittedLines } from '../util/linemap';
 import { Semaphore } from '../util/semaphore';
+import { textOf, type LazyText } from '../util/slices';
 import { BlameParser, isUncommitted, type Blame, type BlameCommit, type BlamedEntry } from './blame';
 import { CopyCheck, rangesCouldScore } from './copies';
 import type { Repository } from './repository';
@@ -34,8 +35,8 @@ export interface BlameRequest {
   blob: string;
   /** Unsaved editor text, when it differs from the committed file. */
   contents?: string;
-  /** The committed text of `blob`, when the caller has it (saves reading it again). */
-  text?: string;
+  /** The committed text of `blob`, when the caller has it (saves reading it again); a large one is decoded after blame starts. */
+  text?: LazyText;
   /** 0-based inclusive lines to blame; omitted: the whole file. */
   lines?: { start: number; end: number };
 }
@@ -50,7 +51,7 @@ interface BlameTarget {
   /** 0-based inclusive line ranges in this version of the file; omitted: the whole file. */
   ranges?: { start: number; end: number }[];
   /** The committed text at `revision`, when the caller has it. */
-  text?: string;
+  text?: LazyText;
   /** Where to read that text otherwise (`blob` or `revision:path`). */
   textObject: string;
   /** Some lines of a file (a hover's), not all of it: each commit blame names is read as it is named. */
@@ -295,10 +296,12 @@ export class Blamer {
       this.copySearches.run++;
       return this.run(target, ignored, config, signal, COPY_FLAGS);
     }
+    // Blame first: a large file's text is decoded while git works, not before it starts.
+    const blaming = this.run(target, ignored, config, signal, MOVE_FLAGS);
     const known = target.contents ?? target.text;
-    const text = known !== undefined ? Promise.resolve(known) : this.repo.objects.readText(target.textObject);
+    const text = known !== undefined ? Promise.resolve(textOf(known)) : this.repo.objects.readText(target.textObject);
     text.catch(() => undefined);
-    const blame = await this.run(target, ignored, config, signal, MOVE_FLAGS);
+    const blame = await blaming;
     const finalText = await text.catch(() => undefined);
     const start = target.ranges?.[0]?.start ?? 0;
     const end = target.ranges?.[target.ranges.length - 1]?.end ?? blame.lineCommit.length - 1;
@@ -313,7 +316,7 @@ export class Blamer {
 
   /** Whether unsaved text differs from the committed file within the lines asked about (or anywhere, for a whole file). */
   private async editReaches(target: BlameTarget): Promise<boolean> {
-    const committed = target.text ?? (await this.repo.objects.readText(target.textObject).catch(() => undefined));
+    const committed = target.text !== undefined ? await textOf(target.text) : await this.repo.objects.readText(target.textObject).catch(() => undefined);
     if (committed === undefined || target.contents === undefined) return true;
     const map = mapToCommittedLines(committed, target.contents);
     const start = target.ranges?.[0]?.start ?? 0;
@@ -339,7 +342,8 @@ export class Blamer {
     // most-blamed commits, which are known only at the end, and an answer shows a handful.
     const few = target.few;
     // The other files a blamed commit changed are read ahead for the copy check only when these lines could score as a copy.
-    const known = target.contents ?? target.text;
+    // A large file's text, not decoded yet, counts as unknown: the files are read ahead anyway.
+    const known = target.contents ?? (typeof target.text === 'string' ? target.text : undefined);
     const readFiles = few && (known === undefined || rangesCouldScore(known, target.ranges ?? []));
     // Parsed as it arrives (a whole file's output parsed at the end held the event loop ~20 ms), and
     // for a range or a check to follow, each commit read ahead as soon as it is named; nothing to

@@ -7,7 +7,7 @@ import { CommitGraph } from './commit-graph';
 import { CatFileBatch } from './catfile';
 import { parseCommitObject, type CommitInfo } from './commit';
 import { gitEnvironment, GitRunner, type GitRunnerOptions } from './runner';
-import { decodeUtf8 } from '../util/slices';
+import { lazyUtf8, type LazyText } from '../util/slices';
 
 export interface RepositoryOptions extends GitRunnerOptions {
   /** Write a commit-graph with changed-path Bloom filters when the repository has none (AIL_COMMIT_GRAPH). */
@@ -19,7 +19,11 @@ export interface HeadFile {
   /** Path relative to the repository root, with forward slashes. */
   path: string;
   blob: string;
-  text: string;
+  /**
+   * The committed text. A file larger than one decoding slice (256 KB) is decoded when first asked
+   * for (`textOf`): a blame needs only the path and the line count, and need not wait for it.
+   */
+  text: LazyText;
   lineCount: number;
 }
 
@@ -238,8 +242,7 @@ export class Repository {
     const object = await this.objects.read(`${head}:${relativePath}`);
     if (object.kind === 'found' && object.type === 'blob') {
       if (isBinary(object.content)) throw new AilError('file-binary', `${relativePath} is a binary file; AIL explains text`);
-      const text = await decodeUtf8(object.content);
-      return { path: relativePath, blob: object.oid, text, lineCount: countLines(text) };
+      return { path: relativePath, blob: object.oid, text: lazyUtf8(object.content), lineCount: countLineBytes(object.content) };
     }
     if (object.kind === 'found') throw new AilError('bad-argument', `${relativePath} is a ${object.type === 'tree' ? 'directory' : object.type}, not a file`);
     const onDisk = path.join(this.root, relativePath);
@@ -298,6 +301,14 @@ export class Repository {
 /** git's own test: a NUL byte in the first 8000 bytes. */
 export function isBinary(content: Buffer): boolean {
   return content.subarray(0, 8000).includes(0);
+}
+
+/** countLines of the text these UTF-8 bytes decode to, without decoding them (a newline byte is always a newline). */
+export function countLineBytes(bytes: Uint8Array): number {
+  if (bytes.length === 0) return 0;
+  let count = 1;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) count++;
+  return bytes[bytes.length - 1] === 10 ? count - 1 : count;
 }
 
 /** Lines as an editor counts them: a trailing newline does not start another line. */

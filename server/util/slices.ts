@@ -35,10 +35,14 @@ const DECODE_SLICE_BYTES = 256 * 1024;
  * `bytes.toString('utf8')` without holding the event loop on a large file: a 2 MB blob with many
  * non-ASCII bytes took 42-55 ms to decode in one go on the machines measured. Decoded a slice at a
  * time, each cut just before an ASCII byte (never inside a character, and an invalid sequence ends at
- * a cut exactly as it would mid-text), with a turn of the event loop between slices.
+ * a cut exactly as it would mid-text), with a turn of the event loop between slices. Up to one slice,
+ * the text comes back at once.
  */
-export async function decodeUtf8(bytes: Buffer): Promise<string> {
-  if (bytes.length <= DECODE_SLICE_BYTES) return bytes.toString('utf8');
+export function decodeUtf8(bytes: Buffer): string | Promise<string> {
+  return bytes.length <= DECODE_SLICE_BYTES ? bytes.toString('utf8') : decodeInSlices(bytes);
+}
+
+async function decodeInSlices(bytes: Buffer): Promise<string> {
   const parts: string[] = [];
   for (let start = 0; start < bytes.length; ) {
     let end = Math.min(bytes.length, start + DECODE_SLICE_BYTES);
@@ -48,4 +52,25 @@ export async function decodeUtf8(bytes: Buffer): Promise<string> {
     if (start < bytes.length) await yieldToEventLoop();
   }
   return parts.join('');
+}
+
+/**
+ * A text that is either here or decoded on first use: a file larger than one slice is decoded only
+ * when something needs its text (a question about unsaved edits, the copy check after a blame), so a
+ * blame that needs just the path starts without waiting for it, and its slices do not delay the
+ * steps before the blame.
+ */
+export type LazyText = string | (() => Promise<string>);
+
+/** The bytes as a LazyText: decoded now when small, once and on demand when large. */
+export function lazyUtf8(bytes: Buffer): LazyText {
+  if (bytes.length <= DECODE_SLICE_BYTES) return bytes.toString('utf8');
+  let decoded: Promise<string> | undefined;
+  // The first slice waits a turn too: the caller may be starting a git process in this one.
+  return () => (decoded ??= yieldToEventLoop().then(() => decodeInSlices(bytes)));
+}
+
+/** The text of a LazyText: at once when it is here, else its decoding (started by the first call). */
+export function textOf(text: LazyText): string | Promise<string> {
+  return typeof text === 'string' ? text : text();
 }
