@@ -65,9 +65,11 @@ export type LazyText = string | (() => Promise<string>);
 /** The bytes as a LazyText: decoded now when small, once and on demand when large. */
 export function lazyUtf8(bytes: Buffer): LazyText {
   if (bytes.length <= DECODE_SLICE_BYTES) return bytes.toString('utf8');
+  let held: Buffer | undefined = bytes;
   let decoded: Promise<string> | undefined;
-  // The first slice waits a turn too: the caller may be starting a git process in this one.
-  return () => (decoded ??= yieldToEventLoop().then(() => decodeInSlices(bytes)));
+  // The first slice waits a turn too: the caller may be starting a git process in this one. Once
+  // decoded, the bytes are let go: a cached file is not kept twice.
+  return () => (decoded ??= yieldToEventLoop().then(() => decodeInSlices(held!)).finally(() => (held = undefined)));
 }
 
 /** The text of a LazyText: at once when it is here, else its decoding (started by the first call). */
