@@ -19,7 +19,10 @@ export function startFastImport(root: string): FastImport {
   const importArgs = [...GIT_CONFIG, '-c', 'pack.compression=1', 'fast-import', '--quiet', '--done', '--depth=0'];
   const child = spawn('git', importArgs, {
     cwd: root,
-    env: gitEnv(),
+    // glibc hands freed memory back to the kernel at once: fast-import grows and shrinks its heap around
+    // every commit (12 brk calls each, 96,000 for 8,000 small commits), which took 7 s of system time.
+    // Keeping 64 MB of slack makes the same import 0.2 s. Other C libraries ignore the variable.
+    env: { ...gitEnv(), MALLOC_TOP_PAD_: String(64 * 1024 * 1024) },
     stdio: ['pipe', 'ignore', 'pipe'],
   });
   let stderr = '';
