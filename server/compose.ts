@@ -17,7 +17,10 @@ export interface Engine {
 }
 
 export interface EngineOptions {
-  /** Blame whole files in the background after a question about some of their lines (long-lived processes). */
+  /**
+   * A long-lived process (the server): blame whole files in the background after a question about some
+   * of their lines, and answer before a slow line history is done, for the next question to find it.
+   */
   warmFiles?: boolean;
   /** Build commit indexes that do not exist yet (the server, `ail index`); a one-shot `ail ask` only uses stored ones. */
   buildIndexes?: boolean;
@@ -47,6 +50,7 @@ export function createEngine(settings: Settings, options: EngineOptions = {}): E
     sources: [new SemanticSource(semantic)],
     enrichers: [new MergeCommitEnricher()],
     warmFiles: options.warmFiles ?? false,
+    answerBeforeHistory: options.warmFiles ?? false,
   });
   const answers = new AnswerService(
     {

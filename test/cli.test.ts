@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFastImport } from '../server/bench/fast-import';
 import type { ArchaeologyContext } from '../shared/types';
 import { runCli } from './helpers/cli';
 import { BOB, Fixture, lines } from './helpers/fixture';
@@ -92,5 +94,38 @@ describe('ail ask', () => {
     const result = await runCli(['ask', 'README.md:1'], { cwd: repo.root, env: { AIL_MAX_QUERY_TIME_S: 'soon' } });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('ail: AIL_MAX_QUERY_TIME_S must be a number from 0.05 to 600 (got "soon")\n');
+  });
+});
+
+describe('ail ask on a line with a long history', () => {
+  let root = '';
+  // A limit on line 101 raised every 250 commits, a counter on line 1 bumped by every commit: blame of
+  // line 101 stops at the last raise, while its line history (30 raises) walks 7,500 commits back.
+  beforeAll(async () => {
+    root = realpathSync(mkdtempSync(path.join(tmpdir(), 'ail-deep-')));
+    execFileSync('git', ['init', '-q', '-b', 'main', root]);
+    const importer = startFastImport(root);
+    const lines = Array.from({ length: 120 }, (_, i) => `line ${i + 1}`);
+    const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+    for (let c = 1; c <= 8000; c++) {
+      lines[0] = `counter ${c}`;
+      if (c % 250 === 0) lines[100] = `limit ${c / 250}`;
+      const message = c % 250 === 0 ? `Raise the limit to ${c / 250}: load test ${c / 250} passed` : `Bump the counter to ${c}`;
+      await importer.write(`commit refs/heads/main\ncommitter Alice <alice@example.com> ${1_600_000_000 + c * 60} +0000\n${data(message)}M 100644 inline limits.txt\n${data(`${lines.join('\n')}\n`)}`);
+    }
+    await importer.write('done\n');
+    await importer.finish();
+    execFileSync('git', ['reset', '-q', '--hard', 'main'], { cwd: root });
+  }, 60_000);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('waits for the whole line history: a one-shot process has no later question to finish it for', async () => {
+    const result = await runCli(['ask', 'limits.txt:101', 'why this limit?', '--json'], { cwd: root });
+    expect(result.stderr).toBe('');
+    const context = JSON.parse(result.stdout) as ArchaeologyContext;
+    expect(context.partial).toBeUndefined();
+    expect(context.warnings).not.toContain('line-history-incomplete');
+    expect(context.evidence[0]!.commit.subject).toBe('Raise the limit to 32: load test 32 passed');
+    expect(context.evidence.filter((item) => item.reasons.includes('line-history'))).toHaveLength(5);
   });
 });

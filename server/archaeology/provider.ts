@@ -66,6 +66,12 @@ export interface ProviderParts {
   now?: () => number;
   /** Blame the whole file in the background after answering about some of its lines (the server: yes; a one-shot CLI: no). */
   warmFiles?: boolean;
+  /**
+   * Answer a full question once line history has had LINE_HISTORY_GRACE_MS past blame, and let the walk
+   * finish for the next question about those lines (the server: yes). A one-shot CLI has no next
+   * question, so it waits for the walk, up to the time limit.
+   */
+  answerBeforeHistory?: boolean;
 }
 
 const LINE_HISTORY_LIMIT = 30;
@@ -209,10 +215,10 @@ export class ArchaeologyProvider {
       const likely = [...blamed.entries()].sort((a, b) => b[1] - a[1]).map(([index]) => blame.commits[index]!.sha).filter((sha) => !isUncommitted(sha));
       for (const enricher of this.enrichers) enricher.prefetch?.(facts, likely, signal);
     }
-    // Line history may take longer than blame on a long-lived file: wait for it a little past blame
-    // (half again, at least LINE_HISTORY_GRACE_MS), then answer without it. The walk goes on, bounded by the
-    // query's time limit, and the next question about these lines finds it done.
-    const graceMs = Math.max(LINE_HISTORY_GRACE_MS, (performance.now() - blameStarted) * 0.5);
+    // Line history may take longer than blame on a long-lived file: a server waits for it a little past
+    // blame (half again, at least LINE_HISTORY_GRACE_MS), then answers without it. The walk goes on,
+    // bounded by the query's time limit, and the next question about these lines finds it done.
+    const graceMs = this.parts.answerBeforeHistory ? Math.max(LINE_HISTORY_GRACE_MS, (performance.now() - blameStarted) * 0.5) : undefined;
     // Lines blamed under another path: a rename when that path is gone at HEAD, code moved or copied
     // from a file that is still there otherwise. A cat-file look-up each (once per HEAD), no history walk.
     const otherPaths = new Set<string>();
@@ -227,7 +233,7 @@ export class ArchaeologyProvider {
       }),
     );
     const [lineResult, fileResult] = await Promise.all([
-      orAfter(lineHistoryPromise, graceMs, cancelledHistory<LineHistoryEntry>()),
+      graceMs === undefined ? lineHistoryPromise : orAfter(lineHistoryPromise, graceMs, cancelledHistory<LineHistoryEntry>()),
       lines ? Promise.resolve(undefined) : this.fileHistory(repo, head, file, signal),
     ]);
     cut();
