@@ -26,6 +26,24 @@ describe('the git runner', () => {
     };
   }
 
+  it('gives git heap slack (MALLOC_TOP_PAD_), and keeps a value the user set', async () => {
+    // A shell alias prints the environment git's own children get.
+    const envOf = async (runner: GitRunner) => {
+      const outcome = await runner.run(['-c', 'alias.showenv=!env', 'showenv']);
+      expect(outcome.kind).toBe('ok');
+      return outcome.kind === 'ok' ? outcome.stdout : '';
+    };
+    expect((await envOf(new GitRunner(repo.root))).split('\n')).toContain('MALLOC_TOP_PAD_=1048576');
+    const before = process.env.MALLOC_TOP_PAD_;
+    process.env.MALLOC_TOP_PAD_ = '131072';
+    try {
+      expect((await envOf(new GitRunner(repo.root))).split('\n')).toContain('MALLOC_TOP_PAD_=131072');
+    } finally {
+      if (before === undefined) delete process.env.MALLOC_TOP_PAD_;
+      else process.env.MALLOC_TOP_PAD_ = before;
+    }
+  });
+
   it('runs background work beside questions, never in the slots they need', async () => {
     const runner = new GitRunner(repo.root, { maxConcurrent: 1 });
     // A background walk that takes long holds the background pool only.

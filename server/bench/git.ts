@@ -19,12 +19,15 @@ export function runGit(cwd: string, args: readonly string[]): Promise<string> {
 }
 
 /**
- * Raw git for the bench's yardsticks, with nothing added, started the way AIL starts its own git
+ * Raw git for the bench's yardsticks, as a shell runs it, started the way AIL starts its own git
  * (posix_spawn where built): started with Node's spawn instead, every raw figure would carry the
- * 5-12 ms Node takes to fork the bench process, and the ratios would flatter AIL.
+ * 5-12 ms Node takes to fork the bench process, and the ratios would flatter AIL. Without the heap
+ * slack AIL gives its own git (unless the user's environment sets it too); with `tuned`, with it.
  */
-export function rawGit(cwd: string, args: readonly string[]): Promise<string> {
-  return run(cwd, args, gitEnvironment());
+export function rawGit(cwd: string, args: readonly string[], tuned = false): Promise<string> {
+  const env = gitEnvironment();
+  if (!tuned && process.env.MALLOC_TOP_PAD_ === undefined) delete env.MALLOC_TOP_PAD_;
+  return run(cwd, args, env);
 }
 
 function run(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {

@@ -51,7 +51,17 @@ export interface GitRunnerOptions {
   maxOutputBytes?: number;
 }
 
-/** The environment of every git child: the caller's, minus anything that redirects git elsewhere. */
+/**
+ * Heap slack for git's malloc. glibc gives freed memory back to the kernel at once, and git's history
+ * walks free and grow their heap all the time: one `log -L` on vue-core made 2,579 brk calls, and most
+ * of its time went to them. With 1 MB kept at the top of the heap (setting it also fixes glibc's mmap
+ * threshold), that `log -L` took 220 ms instead of 564, a blame on express 42 ms instead of 60 and
+ * one on git.git ~0.85 s instead of 1.25, for ~1 MB more RSS. Larger pads helped the long walks no
+ * more and slowed the short ones; other C libraries ignore the variable.
+ */
+export const GIT_MALLOC_TOP_PAD = String(1024 * 1024);
+
+/** The environment of every git child: the caller's, minus anything that redirects git elsewhere, plus heap slack (a value the user set is kept). */
 export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(base)) {
@@ -62,6 +72,7 @@ export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.Pr
   env.GIT_PAGER = 'cat';
   env.PAGER = 'cat';
   env.LC_ALL = 'C';
+  env.MALLOC_TOP_PAD_ = base.MALLOC_TOP_PAD_ ?? GIT_MALLOC_TOP_PAD;
   return env;
 }
 
