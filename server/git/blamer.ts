@@ -90,7 +90,8 @@ export class Blamer {
    */
   private readonly classifying = new Semaphore(4);
   private readonly ignoredRevs = new Map<string, Promise<string[]>>();
-  private readonly background = new Semaphore(1);
+  /** One file warmed at a time. */
+  private readonly warmSlot = new Semaphore(1);
   /** Files being warmed (blamed, then their commits read), by path, blob and unsaved text. */
   private readonly warming = new Map<string, Promise<void>>();
   private readonly copies: CopyCheck;
@@ -135,7 +136,7 @@ export class Blamer {
     const key = warmKey(request);
     if (this.warming.has(key)) return;
     const warming = this.backgroundWork.track(
-      this.background.run(async () => {
+      this.warmSlot.run(async () => {
         const blame = await this.blameAs(whole, 'background', await this.ignoreFiles());
         // Every later hover on this file shows the commit of its line: read them now, one at a time
         // (a hover's own read waits behind one of these at most), so that a hover reads nothing.
