@@ -44,6 +44,27 @@ describe('the git runner', () => {
     }
   });
 
+  it('gives git no secret from its environment, nor any way to reach the network', async () => {
+    const secrets = { GITHUB_TOKEN: 'ghp_secret', GH_TOKEN: 'gh_secret', NPM_TOKEN: 'npm_secret', AWS_SECRET_ACCESS_KEY: 'aws_secret', DB_PASSWORD: 'hunter2', SSH_AUTH_SOCK: '/tmp/agent' };
+    const before = { ...process.env };
+    Object.assign(process.env, secrets);
+    try {
+      const outcome = await new GitRunner(repo.root).run(['-c', 'alias.showenv=!env', 'showenv']);
+      expect(outcome.kind).toBe('ok');
+      const env = outcome.kind === 'ok' ? outcome.stdout.split('\n') : [];
+      for (const name of Object.keys(secrets)) expect(env.filter((line) => line.startsWith(`${name}=`))).toEqual([]);
+      expect(env.join('\n')).not.toMatch(/secret|hunter2/);
+      // What git itself needs still reaches it; every transport is refused, lazy fetches too.
+      expect(env.find((line) => line.startsWith('PATH='))).toMatch(new RegExp(`${process.env.PATH!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)); // git puts its own directory first
+      expect(env).toContain(`HOME=${process.env.HOME}`);
+      expect(env).toContain('GIT_ALLOW_PROTOCOL=');
+      expect(env).toContain('GIT_NO_LAZY_FETCH=1');
+    } finally {
+      for (const name of Object.keys(secrets)) if (!(name in before)) delete process.env[name];
+      Object.assign(process.env, before);
+    }
+  });
+
   it('runs background work beside questions, never in the slots they need', async () => {
     const runner = new GitRunner(repo.root, { maxConcurrent: 1 });
     // A background walk that takes long holds the background pool only.

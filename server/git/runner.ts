@@ -61,14 +61,38 @@ export interface GitRunnerOptions {
  */
 export const GIT_MALLOC_TOP_PAD = String(1024 * 1024);
 
-/** The environment of every git child: the caller's, minus anything that redirects git elsewhere, plus heap slack (a value the user set is kept). */
+/**
+ * What a git child may see of AIL's environment: what git needs to find itself, its libraries, the
+ * user's own config and a temp dir. Nothing else: an editor's or a CI's environment holds tokens and
+ * passwords (GITHUB_TOKEN, NPM_TOKEN, AWS_SECRET_ACCESS_KEY...), and anything git starts on a
+ * repository's behalf would see them. AIL's git reads local objects only and needs none of them.
+ */
+const PASSED_TO_GIT = new Set(
+  [
+    'PATH', 'HOME', 'USER', 'LOGNAME', 'XDG_CONFIG_HOME', 'TMPDIR', 'TMP', 'TEMP', 'TZ', 'LD_LIBRARY_PATH', 'DYLD_LIBRARY_PATH',
+    // Windows: where git, its shell and the user's config are.
+    'SYSTEMROOT', 'WINDIR', 'COMSPEC', 'PATHEXT', 'USERPROFILE', 'HOMEDRIVE', 'HOMEPATH', 'APPDATA', 'LOCALAPPDATA', 'PROGRAMDATA',
+    'MALLOC_TOP_PAD_',
+  ],
+);
+
+/**
+ * The environment of every git child: the few variables git needs (PASSED_TO_GIT, never a secret),
+ * heap slack (a value the user set is kept), no pager or prompt, and no network. A partial clone
+ * fetches a missing object from its promisor remote on demand, and that fetch runs whatever the
+ * repository's config names (`core.sshCommand`, `remote.<name>.uploadpack`): GIT_NO_LAZY_FETCH stops
+ * the fetch where git knows it (2.39.4 and later), and an empty GIT_ALLOW_PROTOCOL refuses every
+ * transport on any git, overriding the repository's own `protocol.<name>.allow`.
+ */
 export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(base)) {
-    if (!key.startsWith('GIT_')) env[key] = value;
+    if (PASSED_TO_GIT.has(key.toUpperCase())) env[key] = value;
   }
   env.GIT_TERMINAL_PROMPT = '0';
   env.GIT_OPTIONAL_LOCKS = '0';
+  env.GIT_NO_LAZY_FETCH = '1';
+  env.GIT_ALLOW_PROTOCOL = '';
   env.GIT_PAGER = 'cat';
   env.PAGER = 'cat';
   env.LC_ALL = 'C';
