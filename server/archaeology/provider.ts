@@ -5,6 +5,7 @@ import { commitRef, type CommitInfo } from '../git/commit';
 import { fileHistory, lineHistory, type FileHistoryEntry, type HistoryResult, type LineHistoryEntry } from '../git/history';
 import type { RepositoryRegistry } from '../git/registry';
 import type { Blamer, TracedBlame } from '../git/blamer';
+import { fillInCommand, ObjectsMissingError } from '../git/partial-clone';
 import { countLines, type HeadFile, type Repository } from '../git/repository';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
 import { mapToCommittedLines } from '../util/linemap';
@@ -184,11 +185,18 @@ export class ArchaeologyProvider {
     // Sources (the commit index) need nothing from blame: start them now, take what they found later.
     const sourcedPromise = depth === 'full' ? this.fromSources(facts, signal, warnings) : Promise.resolve([]);
     let blame: TracedBlame;
+    // A partial clone without the file's older versions: no blame, the file's commits instead (they need trees only).
+    let missingObjects = false;
     try {
       blame = await blamePromise;
     } catch (error) {
       cut();
-      if (!isCancelled(error)) throw error;
+      if (error instanceof ObjectsMissingError) {
+        missingObjects = true;
+        warnings.add('partial-clone');
+        blame = unblamed(lineCount, head);
+      } else if (!isCancelled(error)) throw error;
+      else {
       warnings.add('time-limit');
       return {
         ...base,
@@ -201,6 +209,7 @@ export class ArchaeologyProvider {
         warnings: [...warnings],
         queryTimeMs: elapsed(started),
       };
+      }
     }
 
     const start = lines?.start ?? 0;
@@ -234,10 +243,11 @@ export class ArchaeologyProvider {
     );
     const [lineResult, fileResult] = await Promise.all([
       graceMs === undefined ? lineHistoryPromise : orAfter(lineHistoryPromise, graceMs, cancelledHistory<LineHistoryEntry>()),
-      lines ? Promise.resolve(undefined) : this.fileHistory(repo, head, file, signal),
+      lines && !missingObjects ? Promise.resolve(undefined) : this.fileHistory(repo, head, file, signal),
     ]);
     cut();
-    noteIncomplete(lineResult, 'line-history-incomplete', warnings);
+    // Line history reads the same missing versions: its failure is the partial clone's, said once.
+    if (!missingObjects) noteIncomplete(lineResult, 'line-history-incomplete', warnings);
     noteIncomplete(fileResult, 'file-history-incomplete', warnings);
 
     const candidates = gatherCandidates(blame, blamed, lineResult, fileResult, file, renamedFrom);
@@ -285,9 +295,9 @@ export class ArchaeologyProvider {
     const enrichmentCut = !(await this.enrich(facts, evidence, enrichSignal, warnings));
 
     const partial =
-      signal.aborted || enrichmentCut || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'time-limit');
+      signal.aborted || enrichmentCut || missingObjects || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'time-limit');
     const boundary = chosen[0] !== undefined && blame.commits.some((c) => c.sha === chosen[0]!.sha && c.boundary) && repo.shallow;
-    const confidence = confidenceOf(ranked, { partial: signal.aborted, boundary, uncommittedShare: rangeLines ? uncommittedLines / rangeLines : 0 });
+    const confidence = confidenceOf(ranked, { partial: signal.aborted || missingObjects, boundary: boundary || missingObjects, uncommittedShare: rangeLines ? uncommittedLines / rangeLines : 0 });
     const cosmeticTraced = countTraced(blame, start, end);
     const timeline = buildTimeline(blame, blamed, lineResult, fileResult, ranked, !lines);
     const context: ArchaeologyContext = {
@@ -302,6 +312,7 @@ export class ArchaeologyProvider {
         rangeLines,
         lastChanged: timeline.lastChanged,
         nowMs: this.now(),
+        ...(missingObjects ? { missingObjects: { fillIn: fillInCommand(await repo.configValue('extensions.partialClone')) } } : {}),
       }),
       confidence,
       evidence,
@@ -410,6 +421,11 @@ function validateLines(lines: AskInput['lines'], lineCount: number): { start: nu
     throw new AilError('line-out-of-range', `line ${past} is past the end of the file (${lineCount} line${lineCount === 1 ? '' : 's'})`);
   }
   return { start, end };
+}
+
+/** The blame of a file nobody could blame: every line unknown. */
+function unblamed(lineCount: number, head: string): TracedBlame {
+  return { commits: [], lineCommit: new Int32Array(lineCount).fill(-1), originalLine: new Int32Array(lineCount), traced: new Map(), cosmetic: new Map(), head };
 }
 
 function toRange(lines: { start: number; end: number }): Range {

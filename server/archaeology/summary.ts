@@ -13,6 +13,8 @@ export interface SummaryInput {
   rangeLines: number;
   lastChanged?: { shortSha: string; subject: string; date: string };
   nowMs: number;
+  /** Blame could not run: a partial clone lacks the file's older versions. The command that fills it in. */
+  missingObjects?: { fillIn: string };
 }
 
 /** An extractive answer: 1-3 sentences made of what the history says, citing short SHAs and #PRs. Nothing is invented. */
@@ -23,6 +25,13 @@ export function summarize(input: SummaryInput): string {
       : `Lines ${input.lines.start + 1}–${input.lines.end + 1}`
     : `\`${input.file}\``;
   const top = input.evidence[0];
+  if (input.missingObjects) {
+    const listed = top ? ' The commits that changed the file are listed instead.' : '';
+    return (
+      `${where} cannot be blamed here: this partial clone does not have the older versions of \`${input.file}\`, and AIL does not download them.` +
+      `${listed} Run \`${input.missingObjects.fillIn}\` to fill in the clone, then ask again.`
+    );
+  }
   if (!top) {
     if (input.uncommittedLines > 0 && input.uncommittedLines >= input.rangeLines) {
       return `${where} ${input.rangeLines === 1 ? 'is' : 'are'} not committed yet, so git has no history for ${input.rangeLines === 1 ? 'it' : 'them'}.`;

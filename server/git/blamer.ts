@@ -9,6 +9,7 @@ import { Semaphore } from '../util/semaphore';
 import { textOf, type LazyText } from '../util/slices';
 import { BlameParser, isUncommitted, type Blame, type BlameCommit, type BlamedEntry } from './blame';
 import { CopyCheck, rangesCouldScore } from './copies';
+import { lacksObjects, ObjectsMissingError } from './partial-clone';
 import type { Repository } from './repository';
 
 /** A blame whose lines have been traced through cosmetic commits. */
@@ -361,6 +362,7 @@ export class Blamer {
       streamOnly: true,
     });
     if (outcome.kind === 'cancelled' || outcome.kind === 'timeout') throw new CancelledError();
+    if (outcome.kind === 'failed' && lacksObjects(outcome.stderr)) throw new ObjectsMissingError(`git blame ${target.path}`);
     if (outcome.kind === 'failed') throw new Error(`git blame ${target.path} at ${target.revision.slice(0, 12)} failed: ${outcome.stderr.split('\n')[0]}`);
     return parser.finish();
   }

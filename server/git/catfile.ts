@@ -1,4 +1,5 @@
 import { startProcess, type ChildLike } from './process';
+import { lacksObjects } from './partial-clone';
 import { gitEnvironment, type GitRunner } from './runner';
 import { decodeUtf8 } from '../util/slices';
 
@@ -77,15 +78,32 @@ export class CatFileBatch {
       this.drain();
     });
     child.stdin.on('error', () => undefined);
-    child.stderr.on('data', () => undefined);
-    child.on('error', (error) => this.onExit(child, error));
-    child.on('close', () => this.onExit(child, new Error('git cat-file exited')));
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < 4096) stderr += chunk.toString('utf8');
+    });
+    child.on('error', (error) => this.onExit(child, error, ''));
+    child.on('close', () => this.onExit(child, new Error(`git cat-file exited${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`), stderr));
     return child;
   }
 
-  private onExit(child: ChildLike, error: Error): void {
+  private onExit(child: ChildLike, error: Error, stderr: string): void {
     if (this.child !== child) return;
     this.child = undefined;
+    if (lacksObjects(stderr) && !this.filling && this.queue.length > 0) {
+      // In a partial clone git dies on the first object it would have to fetch: the one at the front,
+      // every earlier one having been answered. It is missing here; the rest are asked again.
+      const front = this.queue.shift()!;
+      front.resolve({ kind: 'missing', name: front.name });
+      if (this.queue.length === 0 || this.closed) return this.failAll(error);
+      const rest = this.queue.splice(0);
+      const next = this.ensureChild();
+      for (const pending of rest) {
+        this.queue.push(pending);
+        next.stdin.write(`${pending.name}\n`);
+      }
+      return;
+    }
     this.failAll(error);
   }
 
