@@ -93,10 +93,14 @@ export class Blamer {
   private readonly ignoredRevs = new Map<string, Promise<string[]>>();
   /** One file warmed at a time. */
   private readonly warmSlot = new Semaphore(1);
-  /** Files being warmed (blamed, then their commits read), by path, blob and unsaved text. */
+  /** Files being warmed (blamed, then their commits read), by path, blob, HEAD and unsaved text. */
   private readonly warming = new Map<string, Promise<void>>();
   private readonly copies: CopyCheck;
   readonly copySearches: CopySearchStats = { skipped: 0, run: 0 };
+  /** Per blame without its HEAD (file, blob, ignore lists, lines): the HEAD of the newest one kept, to carry over to the next. */
+  private readonly newest = new Map<string, string>();
+  /** (file, old HEAD, new HEAD) → whether a blame at the old HEAD still holds at the new one. */
+  private readonly carries = new FlightCache<string, boolean>(1024);
 
   constructor(private readonly repo: Repository, private readonly backgroundWork = new BackgroundWork(), capacity = 256) {
     this.blames = new FlightCache(capacity);
@@ -117,7 +121,51 @@ export class Blamer {
    * thread, beside the hovers it exists to serve. Either way the blame is the same.
    */
   private blameAs(request: BlameRequest, mode: 'foreground' | 'background', ignore: IgnoreFiles, signal?: AbortSignal): Promise<TracedBlame> {
-    return this.blames.get(this.key(request, ignore), (shared) => this.compute(request, ignore, mode, shared), signal);
+    return this.blames.get(
+      this.key(request, ignore),
+      async (shared) => {
+        const blame = (await this.carriedOver(request, ignore, shared)) ?? (await this.compute(request, ignore, mode, shared));
+        this.noteNewest(request, ignore);
+        return blame;
+      },
+      signal,
+    );
+  }
+
+  /**
+   * The blame kept for an earlier HEAD, when it is still the answer at this one: that HEAD is in this
+   * one's history and no commit since touched the file (a new commit elsewhere, a pull). Then
+   * nothing below the file's lines changed, and the blame is kept under the new HEAD too. After an
+   * amend, a rebase, a reset or a branch switch it is not, and the file is blamed again: a blame
+   * must never name a commit that is no longer there.
+   */
+  private async carriedOver(request: BlameRequest, ignore: IgnoreFiles, signal: AbortSignal): Promise<TracedBlame | undefined> {
+    if (request.contents !== undefined) return undefined; // unsaved text is blamed anew as it changes anyway
+    const before = this.newest.get(this.key(request, ignore, false));
+    if (!before || before === request.head) return undefined;
+    const kept = this.blames.peek(this.key({ ...request, head: before }, ignore));
+    if (!kept) return undefined;
+    const key = `${request.path}\0${before}\0${request.head}`;
+    const holds = await this.carries.get(key, (shared) => this.untouchedSince(request.path, before, request.head, shared), signal);
+    return holds ? { ...kept, head: request.head } : undefined;
+  }
+
+  /** Whether `to` descends from `from` and no commit between them changed `file`. */
+  private async untouchedSince(file: string, from: string, to: string, signal: AbortSignal): Promise<boolean> {
+    const [descends, changes] = await Promise.all([
+      this.repo.isAncestor(from, to, signal),
+      this.repo.git.run(['rev-list', '-n', '1', `${from}..${to}`, '--', file], { signal }),
+    ]);
+    if (changes.kind === 'cancelled' || changes.kind === 'timeout') throw new CancelledError();
+    return descends && changes.kind === 'ok' && changes.stdout.trim() === '';
+  }
+
+  private noteNewest(request: BlameRequest, ignore: IgnoreFiles): void {
+    if (request.contents !== undefined) return;
+    const key = this.key(request, ignore, false);
+    this.newest.delete(key);
+    this.newest.set(key, request.head);
+    if (this.newest.size > 4096) this.newest.delete(this.newest.keys().next().value!);
   }
 
   /**
@@ -127,8 +175,19 @@ export class Blamer {
    */
   async blameLines(request: BlameRequest & { lines: { start: number; end: number } }, signal?: AbortSignal): Promise<TracedBlame> {
     const ignore = await this.ignoreFiles();
-    const known = this.blames.peek(this.key({ ...request, lines: undefined }, ignore));
-    return known ?? this.blameAs(request, 'foreground', ignore, signal);
+    const whole = { ...request, lines: undefined };
+    const known = this.blames.peek(this.key(whole, ignore));
+    if (known) return known;
+    // The whole file's blame at an earlier HEAD, when it still holds here (a commit elsewhere since), beats blaming these lines.
+    if (this.newest.has(this.key(whole, ignore, false))) {
+      const carried = await this.carriedOver(whole, ignore, signal ?? new AbortController().signal);
+      if (carried) {
+        this.blames.set(this.key(whole, ignore), carried);
+        this.noteNewest(whole, ignore);
+        return carried;
+      }
+    }
+    return this.blameAs(request, 'foreground', ignore, signal);
   }
 
   /** Starts the whole file's blame in the background (one at a time), so its later lines are lookups. */
@@ -167,11 +226,15 @@ export class Blamer {
     return this.blames.clear();
   }
 
-  private key(request: BlameRequest, ignore: IgnoreFiles): string {
+  /**
+   * A blame depends on the file's text (its blob, or the unsaved text), the ignore lists, the lines,
+   * and the history below HEAD: the same blob after an amend or a rebase has other commits below it.
+   * `withHead` false gives the key of the same blame at any HEAD (see carriedOver).
+   */
+  private key(request: BlameRequest, ignore: IgnoreFiles, withHead = true): string {
     const contents = request.contents === undefined ? '' : createHash('sha256').update(request.contents).digest('hex');
-    // A blame of committed text depends only on the file's blob and the ignore lists; unsaved text is blamed against HEAD.
     const lines = request.lines ? `${request.lines.start}-${request.lines.end}` : '';
-    return [request.path, request.blob, contents, contents ? request.head : '', ignore.fingerprint, lines].join('\0');
+    return [request.path, request.blob, contents, withHead ? request.head : '', ignore.fingerprint, lines].join('\0');
   }
 
   /**
@@ -461,9 +524,9 @@ export class Blamer {
   }
 }
 
-/** Which file a warm is for: path, blob and unsaved text. */
+/** Which file a warm is for: path, blob, HEAD and unsaved text. */
 function warmKey(request: BlameRequest): string {
-  return `${request.path}\0${request.blob}\0${request.contents ?? ''}`;
+  return `${request.path}\0${request.blob}\0${request.head}\0${request.contents ?? ''}`;
 }
 
 /** Sorted 0-based line numbers as the fewest inclusive ranges. */

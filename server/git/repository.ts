@@ -7,6 +7,7 @@ import { CommitGraph } from './commit-graph';
 import { CatFileBatch } from './catfile';
 import { parseCommitObject, type CommitInfo } from './commit';
 import { gitEnvironment, GitRunner, type GitRunnerOptions } from './runner';
+import { CancelledError, FlightCache } from '../util/flight';
 import { lazyUtf8, type LazyText } from '../util/slices';
 
 export interface RepositoryOptions extends GitRunnerOptions {
@@ -39,6 +40,7 @@ export class Repository {
   private static readonly COMMIT_CACHE_LIMIT = 10_000;
   private readonly headFiles = new Map<string, HeadFile>();
   private readonly paths = new Map<string, Promise<boolean>>();
+  private readonly ancestry = new FlightCache<string, boolean>(256);
   private configRead?: { stamp: string; values: Promise<Map<string, string>> };
   private graphRead?: { stamp: string; graph: Promise<CommitGraph | undefined> };
   private packedRefs?: { stamp: string; refs: Map<string, string> };
@@ -236,6 +238,24 @@ export class Repository {
       if (this.paths.size > 1024) this.paths.delete(this.paths.keys().next().value!);
     }
     return known;
+  }
+
+  /**
+   * Whether `ancestor` is in the history of `descendant` (or is it): false after an amend, a rebase, a
+   * reset to an older commit or a switch to another branch. Kept per pair: commits never change.
+   */
+  isAncestor(ancestor: string, descendant: string, signal?: AbortSignal): Promise<boolean> {
+    if (ancestor === descendant) return Promise.resolve(true);
+    return this.ancestry.get(
+      `${ancestor}..${descendant}`,
+      async (shared) => {
+        const outcome = await this.git.run(['merge-base', '--is-ancestor', ancestor, descendant], { signal: shared });
+        if (outcome.kind === 'cancelled' || outcome.kind === 'timeout') throw new CancelledError();
+        // Exit 1 is "no"; a failure (an object gone after gc) is no as well.
+        return outcome.kind === 'ok';
+      },
+      signal,
+    );
   }
 
   private async readHeadFile(relativePath: string, head: string): Promise<HeadFile> {

@@ -113,6 +113,11 @@ export class FlightCache<K, V> {
     );
   }
 
+  /** Keeps a value computed elsewhere (a blame carried over from another key). */
+  set(key: K, value: V): void {
+    this.store(key, value);
+  }
+
   delete(key: K): void {
     this.values.delete(key);
   }
