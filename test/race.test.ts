@@ -11,6 +11,25 @@ describe('racing a promise', () => {
     expect(await orWhenAborted(new Promise(() => undefined), AbortSignal.abort(), 'aborted')).toBe('aborted');
     await expect(orWhenAborted(Promise.reject(new Error('boom')), new AbortController().signal, 'aborted')).rejects.toThrow('boom');
   });
+
+  it('leaves no rejection unhandled when the work it no longer waits for fails later', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      // Given an aborted signal (a time limit already past), and after an abort: the enricher that fails afterwards.
+      const failsLater = () => new Promise((_, reject) => setImmediate(() => reject(new Error('cancelled late'))));
+      expect(await orWhenAborted(failsLater(), AbortSignal.abort(), 'aborted')).toBe('aborted');
+      const controller = new AbortController();
+      const raced = orWhenAborted(failsLater(), controller.signal, 'aborted');
+      controller.abort();
+      expect(await raced).toBe('aborted');
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
 });
 
 describe('a deadline on top of a caller\'s signal', () => {

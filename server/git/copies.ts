@@ -112,7 +112,7 @@ export class CopyCheck {
    * files it changed, which the check reads whole.
    */
   prefetch(sha: string, previous: { sha: string; filename: string } | undefined, withFiles = false): void {
-    if (previous) void this.header(previous.sha);
+    if (previous) void this.header(previous.sha).catch(() => undefined);
     void this.header(sha).then(async (commit) => {
       if (!commit || commit === 'unreadable') return;
       for (const parent of commit.parents) {
@@ -121,7 +121,7 @@ export class CopyCheck {
         const own = previous?.sha === parent ? previous.filename : undefined; // the blamed file itself is no source
         for (const file of sources.files) if (file.path !== own) this.readAhead(file.oid);
       }
-    });
+    }).catch(() => undefined); // read ahead only: the check itself reads again, and says what failed
   }
 
   /** A blob read ahead for the check, handed over once (then forgotten); unclaimed ones are dropped after a while. */

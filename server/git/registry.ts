@@ -50,7 +50,7 @@ export class RepositoryRegistry {
     this.byDirectory.set(directory, repo.root);
     let context = this.byRoot.get(repo.root);
     if (!context) {
-      if (this.options.writeCommitGraph) void repo.ensureCommitGraph();
+      if (this.options.writeCommitGraph) void repo.ensureCommitGraph().catch(() => undefined);
       context = Promise.resolve({ repo, blamer: new Blamer(repo, this.background) });
       this.byRoot.set(repo.root, context);
     } else {

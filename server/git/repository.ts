@@ -76,7 +76,7 @@ export class Repository {
     if (!root) throw new AilError('not-a-repository', `${displayPath(absolute)} is not in a git work tree (a bare repository has no files to ask about)`);
     const commonDir = path.resolve(directory, commonDirRaw ?? gitDir!);
     const repo = new Repository(realPath(root), gitDir!, commonDir, shallow === 'true', options);
-    void repo.config();
+    void repo.config().catch(() => undefined); // read again, and the failure seen, by the first question that needs it
     return repo;
   }
 
@@ -170,6 +170,9 @@ export class Repository {
         if (entry) map.set(configKey(newline < 0 ? entry : entry.slice(0, newline)), newline < 0 ? 'true' : entry.slice(newline + 1));
       }
       return map;
+    });
+    values.catch(() => {
+      if (this.configRead?.values === values) this.configRead = undefined; // a failed read is not kept
     });
     this.configRead = { stamp, values };
     return values;

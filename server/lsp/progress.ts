@@ -27,12 +27,12 @@ export class ProgressBridge {
       const percentage = progress.total > 0 ? Math.min(100, Math.floor((progress.done / progress.total) * 100)) : undefined;
       created.report(percentage ?? 0, progress.total > 0 ? `${progress.message} ${progress.done}/${progress.total}` : progress.message);
       if (progress.total > 0 && progress.done >= progress.total) this.end(job);
-    });
+    }).catch(() => undefined); // the client went away: nothing to report to
   }
 
   end(job: string): void {
     const reporter = this.running.get(job);
     this.running.delete(job);
-    void reporter?.then((created) => created?.done());
+    void reporter?.then((created) => created?.done()).catch(() => undefined);
   }
 }

@@ -1,7 +1,13 @@
-/** The promise's value, or `fallback` if the signal aborts first (the promise itself goes on; a rejection passes through). */
+/**
+ * The promise's value, or `fallback` if the signal aborts first (the promise itself goes on; a
+ * rejection before the abort passes through, one after it is dropped: nobody waits for it any more).
+ */
 export function orWhenAborted<T, F>(promise: Promise<T>, signal: AbortSignal | undefined, fallback: F): Promise<T | F> {
   if (!signal) return promise;
-  if (signal.aborted) return Promise.resolve(fallback);
+  if (signal.aborted) {
+    promise.catch(() => undefined); // nobody will observe it: its rejection must not end the process
+    return Promise.resolve(fallback);
+  }
   return new Promise<T | F>((resolve, reject) => {
     const onAbort = () => resolve(fallback);
     signal.addEventListener('abort', onAbort, { once: true });
