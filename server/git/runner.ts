@@ -1,5 +1,6 @@
 import { startProcess } from './process';
-import { Semaphore } from '../util/semaphore';
+import { isCancelled } from '../util/flight';
+import { Semaphore, type QueueTicket } from '../util/semaphore';
 
 /**
  * Every git process AIL starts goes through here. A repository is untrusted input: its config and
@@ -42,6 +43,8 @@ export interface GitCallOptions {
    * time, so that it never holds a slot a question needs.
    */
   background?: boolean;
+  /** Moves this call to the front of the queue while it waits (see QueueTicket). */
+  ticket?: QueueTicket;
 }
 
 export interface GitRunnerOptions {
@@ -115,7 +118,8 @@ export class GitRunner {
 
   constructor(readonly cwd: string, options: GitRunnerOptions = {}) {
     this.gitPath = options.gitPath ?? 'git';
-    this.semaphore = new Semaphore(Math.max(1, options.maxConcurrent ?? 4));
+    // Newest first: under a burst of hovers, the one asked last is where the editor is now.
+    this.semaphore = new Semaphore(Math.max(1, options.maxConcurrent ?? 4), 'newest-first');
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
     this.maxOutputBytes = options.maxOutputBytes ?? 256 * 1024 * 1024;
   }
@@ -125,9 +129,23 @@ export class GitRunner {
     return ['--no-pager', ...configArgs(SAFE_CONFIG), ...configArgs(config), ...args];
   }
 
+  /** Runs git once a slot is free. A call whose signal aborts while it waits leaves the queue at once. */
   run(args: readonly string[], options: GitCallOptions = {}): Promise<GitOutcome> {
+    return this.runWhenStarted(() => args, options);
+  }
+
+  /**
+   * Like `run`, with the arguments asked for when the process starts: work that waits for a slot can
+   * still take more in (a blame of some lines, joined by other lines of the same file meanwhile).
+   */
+  runWhenStarted(args: () => readonly string[], options: GitCallOptions = {}): Promise<GitOutcome> {
     if (options.signal?.aborted) return Promise.resolve({ kind: 'cancelled' });
-    return (options.background ? this.backgroundSemaphore : this.semaphore).run(() => this.spawnOnce(args, options));
+    return (options.background ? this.backgroundSemaphore : this.semaphore)
+      .run(() => this.spawnOnce(args(), options), options.signal, options.ticket)
+      .catch((error: unknown) => {
+        if (isCancelled(error)) return { kind: 'cancelled' } as const;
+        throw error;
+      });
   }
 
   /** Like `run`, but a failure, timeout or cancellation becomes a `GitCallError`. For callers that cannot go on without the output. */
