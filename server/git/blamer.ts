@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { classifyChange, type ChangeKind } from '../archaeology/cosmetic';
 import { BackgroundWork } from '../util/background';
-import { CancelledError, FlightCache } from '../util/flight';
+import { CancelledError, FlightCache, SingleFlight } from '../util/flight';
 import { mapToCommittedLines } from '../util/linemap';
-import { Semaphore } from '../util/semaphore';
+import { QueueTicket, Semaphore } from '../util/semaphore';
 import { textOf, type LazyText } from '../util/slices';
 import { BlameParser, isUncommitted, type Blame, type BlameCommit, type BlamedEntry } from './blame';
 import { CopyCheck, rangesCouldScore } from './copies';
@@ -57,6 +57,22 @@ interface BlameTarget {
   textObject: string;
   /** Some lines of a file (a hover's), not all of it: each commit blame names is read as it is named. */
   few: boolean;
+  /** Called as git starts: `ranges` is read then, and may grow until then. */
+  onStart?: () => void;
+  /** The first blame's place in git's queue (a batch's). */
+  ticket?: QueueTicket;
+}
+
+/**
+ * Lines of one file asked about while its blame waits for a git slot: they join that blame until git
+ * starts, so a burst of hovers over a file costs one blame, not one per line.
+ */
+interface LineBatch {
+  ranges: { start: number; end: number }[];
+  open: boolean;
+  id: number;
+  /** Its blame's place in git's queue: each line that joins makes the batch as new as that line. */
+  ticket: QueueTicket;
 }
 
 const MAX_TRACE_ROUNDS = 3;
@@ -99,6 +115,10 @@ export class Blamer {
   readonly copySearches: CopySearchStats = { skipped: 0, run: 0 };
   /** Per blame without its HEAD (file, blob, ignore lists, lines): the HEAD of the newest one kept, to carry over to the next. */
   private readonly newest = new Map<string, string>();
+  /** Per file (blob, HEAD, unsaved text): the batch of lines waiting for a git slot, while it still takes lines in. */
+  private readonly batches = new Map<string, LineBatch>();
+  private readonly batchFlights = new SingleFlight<number, TracedBlame>();
+  private batchCount = 0;
   /** (file, old HEAD, new HEAD) → whether a blame at the old HEAD still holds at the new one. */
   private readonly carries = new FlightCache<string, boolean>(1024);
 
@@ -187,7 +207,52 @@ export class Blamer {
         return carried;
       }
     }
-    return this.blameAs(request, 'foreground', ignore, signal);
+    return (this.blames.peek(this.key(request, ignore)) ?? (await this.joinBatch(request, ignore, signal)));
+  }
+
+  /**
+   * The blame of these lines, shared with every other line of the file asked about before git starts:
+   * the batch waits for a slot (newest first, so under a burst it waits while others run), and each
+   * line that joins it meanwhile costs nothing more. Its blame is kept for each of those lines.
+   */
+  private joinBatch(request: BlameRequest & { lines: { start: number; end: number } }, ignore: IgnoreFiles, signal?: AbortSignal): Promise<TracedBlame> {
+    if (signal?.aborted) return Promise.reject(new CancelledError());
+    const file = this.key({ ...request, lines: undefined }, ignore);
+    let batch = this.batches.get(file);
+    if (!batch?.open) {
+      const created: LineBatch = { ranges: [], open: true, id: ++this.batchCount, ticket: new QueueTicket() };
+      this.batches.set(file, created);
+      batch = created;
+    }
+    const lines = { ...request.lines };
+    batch.ranges.push(lines);
+    batch.ticket.promote();
+    const joined = batch;
+    // A line whose asker leaves before git starts (the editor moved on) is not blamed for nobody.
+    const leave = () => {
+      if (joined.open && joined.ranges.includes(lines)) joined.ranges.splice(joined.ranges.indexOf(lines), 1);
+    };
+    signal?.addEventListener('abort', leave, { once: true });
+    const blame = this.batchFlights.run(
+      joined.id,
+      async (shared) => {
+        const close = () => {
+          joined.open = false;
+          if (this.batches.get(file) === joined) this.batches.delete(file);
+        };
+        shared.addEventListener('abort', close, { once: true }); // every line's asker gone: a later one starts afresh
+        try {
+          const blame = await this.compute(request, ignore, 'foreground', shared, joined);
+          for (const lines of joined.ranges) this.blames.set(this.key({ ...request, lines }, ignore), blame);
+          return blame;
+        } finally {
+          shared.removeEventListener('abort', close);
+          close();
+        }
+      },
+      signal,
+    );
+    return blame.finally(() => signal?.removeEventListener('abort', leave));
   }
 
   /** Starts the whole file's blame in the background (one at a time), so its later lines are lookups. */
@@ -265,29 +330,33 @@ export class Blamer {
     return { files: present, names: [...names], fingerprint: present.length ? hash.digest('hex') : '' };
   }
 
-  private async compute(request: BlameRequest, ignore: IgnoreFiles, mode: 'foreground' | 'background', signal: AbortSignal): Promise<TracedBlame> {
+  /** A blame of the request's lines, or of `batch`'s: lines that may still grow until git starts. */
+  private async compute(request: BlameRequest, ignore: IgnoreFiles, mode: 'foreground' | 'background', signal: AbortSignal, batch?: LineBatch): Promise<TracedBlame> {
     const [ignored, config] = await Promise.all([this.ignoreRevs(ignore, request.head), this.contentsConfig(request, signal)]);
     const blameIgnoring = (target: BlameTarget, revs: readonly string[]) =>
       mode === 'background' ? this.run(target, revs, config, signal, COPY_FLAGS, true) : this.blameOnce(target, revs, config, signal);
+    const ranges = batch?.ranges ?? (request.lines && [request.lines]);
     let blame = await blameIgnoring(
       {
         path: request.path,
         revision: request.head,
         contents: request.contents,
-        ranges: request.lines && [request.lines],
+        ranges,
         text: request.text,
         textObject: request.blob,
-        few: request.lines !== undefined,
+        few: ranges !== undefined,
+        onStart: batch && (() => closeBatch(batch)),
+        ticket: batch?.ticket,
       },
       ignored,
     );
     const traced = new Map<number, string[]>();
     const cosmetic = new Map<string, ChangeKind>();
     for (let round = 0; round < MAX_TRACE_ROUNDS; round++) {
-      const found = await this.findCosmetic(blame, cosmetic, request.lines === undefined, signal);
+      const found = await this.findCosmetic(blame, cosmetic, ranges === undefined, signal);
       if (found.size === 0) break;
       for (const [sha, kind] of found) cosmetic.set(sha, kind);
-      const next = await this.resume(blame, found, request.lines !== undefined, (target) => blameIgnoring(target, [...ignored, ...cosmetic.keys()]));
+      const next = await this.resume(blame, found, ranges !== undefined, (target) => blameIgnoring(target, [...ignored, ...cosmetic.keys()]));
       for (let line = 0; line < blame.lineCommit.length; line++) {
         if (blame.lineCommit[line]! < 0) continue;
         const before = blame.commits[blame.lineCommit[line]!];
@@ -384,9 +453,9 @@ export class Blamer {
     const committed = target.text !== undefined ? await textOf(target.text) : await this.repo.objects.readText(target.textObject).catch(() => undefined);
     if (committed === undefined || target.contents === undefined) return true;
     const map = mapToCommittedLines(committed, target.contents);
-    const start = target.ranges?.[0]?.start ?? 0;
-    const end = Math.min(target.ranges?.[0]?.end ?? map.length - 1, map.length - 1);
-    for (let line = start; line <= end; line++) if (map[line]! < 0) return true;
+    for (const { start, end } of target.ranges ?? [{ start: 0, end: map.length - 1 }]) {
+      for (let line = start; line <= Math.min(end, map.length - 1); line++) if (map[line]! < 0) return true;
+    }
     return false;
   }
 
@@ -395,11 +464,15 @@ export class Blamer {
     // (copies, cosmetic commits) read what they need meanwhile, and mostly find it ready.
     // --no-ignore-revs-file drops the files config names (a missing one would make git refuse); the
     // commits they list that exist here are passed one by one below.
-    const args = ['blame', '--incremental', ...flags, '--no-textconv', '--no-ignore-revs-file'];
-    for (const range of target.ranges ?? []) args.push('-L', `${range.start + 1},${range.end + 1}`);
-    for (const sha of ignored) args.push('--ignore-rev', sha);
-    if (target.contents !== undefined) args.push('--contents', '-', '--', target.path);
-    else args.push(target.revision, '--', target.path);
+    const args = () => {
+      target.onStart?.();
+      const args = ['blame', '--incremental', ...flags, '--no-textconv', '--no-ignore-revs-file'];
+      for (const range of target.ranges ?? []) args.push('-L', `${range.start + 1},${range.end + 1}`);
+      for (const sha of ignored) args.push('--ignore-rev', sha);
+      if (target.contents !== undefined) args.push('--contents', '-', '--', target.path);
+      else args.push(target.revision, '--', target.path);
+      return args;
+    };
     let named = 0;
     const checkFollows = flags === MOVE_FLAGS;
     // For a range (a few commits, all of them checked next and shown in the answer) each commit and
@@ -416,8 +489,9 @@ export class Blamer {
     const parser = new BlameParser(
       checkFollows || few ? (entry) => this.prefetch(entry, checkFollows, few && named++ < MAX_COSMETIC_CHECKS, readFiles) : undefined,
     );
-    const outcome = await this.repo.git.run(args, {
+    const outcome = await this.repo.git.runWhenStarted(args, {
       signal,
+      ticket: target.onStart && target.ticket,
       input: target.contents,
       config,
       background,
@@ -527,6 +601,13 @@ export class Blamer {
 /** Which file a warm is for: path, blob, HEAD and unsaved text. */
 function warmKey(request: BlameRequest): string {
   return `${request.path}\0${request.blob}\0${request.head}\0${request.contents ?? ''}`;
+}
+
+/** No more lines join the batch: its ranges sorted and merged, as the copy check reads them (first to last). */
+function closeBatch(batch: LineBatch): void {
+  batch.open = false;
+  const merged = rangesOf(batch.ranges.flatMap(({ start, end }) => Array.from({ length: end - start + 1 }, (_, i) => start + i)));
+  batch.ranges.splice(0, batch.ranges.length, ...merged);
 }
 
 /** Sorted 0-based line numbers as the fewest inclusive ranges. */
