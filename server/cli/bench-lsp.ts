@@ -15,6 +15,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { ContextRequest, StatsRequest } from '../../shared/protocol';
 import { rawGit as git } from '../bench/git';
+import { soakLsp, type SoakResult } from './bench-soak';
 
 export interface LspFile {
   file: string;
@@ -27,14 +28,15 @@ export interface LspBench {
   warmHoverMs: number[];
   cachedContextPerSecond: number;
   rssMbAfter: { queries: number; rssMb: number }[];
+  soak: SoakResult;
 }
 
 /**
  * The language server over stdio, as an editor uses it: the first hover on a cold file against raw
  * `git blame --porcelain` of that file, hovers on warm files, cached `ail/context` requests sent
- * concurrently, and the server's RSS over 10,000 mixed queries.
+ * concurrently, the server's RSS over 10,000 mixed queries, then bursts of hovers (`soakLsp`).
  */
-export async function benchLsp(root: string, files: LspFile[], random: () => number, err: NodeJS.WritableStream): Promise<LspBench> {
+export async function benchLsp(root: string, files: LspFile[], cold: LspFile[], random: () => number, err: NodeJS.WritableStream): Promise<LspBench> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-bench-lsp-'));
   const server = spawn(process.execPath, [path.join(__dirname, 'server.js'), '--stdio'], {
     cwd: root,
@@ -103,7 +105,8 @@ export async function benchLsp(root: string, files: LspFile[], random: () => num
       }
     }
     err.write('\n');
-    return { coldHoverMs, rawFileBlameMs, warmHoverMs, cachedContextPerSecond, rssMbAfter };
+    const soak = await soakLsp(connection, root, files, cold, random, err);
+    return { coldHoverMs, rawFileBlameMs, warmHoverMs, cachedContextPerSecond, rssMbAfter, soak };
   } finally {
     await stop(connection);
     server.kill();

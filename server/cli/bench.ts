@@ -57,7 +57,7 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
     return { file, start, end };
   });
 
-  if (args.lsp) return printLsp(await benchLsp(root, chosen.slice(0, 20), random, err), root, args.json, out);
+  if (args.lsp) return printLsp(await benchLsp(root, chosen.slice(0, 20), chosen.slice(20, 20 + 16), random, err), root, args.json, out);
 
   const settings = { ...settingsFromEnv(process.env), maxQueryTimeS: 60 };
   // First hovers: quick answers on files no engine has blamed, from an engine of their own (gone before the rest starts).
@@ -212,6 +212,15 @@ function printLsp(result: LspBench, root: string, json: boolean, out: NodeJS.Wri
     warmHoverMs: warm,
     cachedContextPerSecond: result.cachedContextPerSecond,
     rssMbAfter: result.rssMbAfter,
+    soak: {
+      bursts: result.soak.bursts,
+      hoversPerBurst: result.soak.hoversPerBurst,
+      hoverMs: stats(result.soak.hoverMs),
+      newestHoverMs: stats(result.soak.newestHoverMs),
+      drainMs: stats(result.soak.drainMs),
+      cancelled: result.soak.cancelled,
+      answeredAfterCancel: result.soak.answeredAfterCancel,
+    },
   };
   if (json) {
     out.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -227,6 +236,11 @@ function printLsp(result: LspBench, root: string, json: boolean, out: NodeJS.Wri
       `hover on a warm file               p50 ${warm.p50} ms  p95 ${warm.p95} ms  (target p95 < 5 ms)`,
       `cached ail/context, 5,000 in flight ${result.cachedContextPerSecond} requests/s (target >= 2,000)`,
       `server RSS over 10,000 mixed queries, after the requests in flight: ${rss.map((r) => `${r.rssMb} MB at ${r.queries}`).join(', ')} (last 2,000: ${growth >= 0 ? '+' : ''}${growth} MB)`,
+      `soak: ${summary.soak.bursts} bursts of ${summary.soak.hoversPerBurst} hovers at once on 4 files (2 open, 2 cold; an edit every other burst), half cancelled within 150 ms`,
+      `  hover (not cancelled)            p50 ${summary.soak.hoverMs.p50} ms  p95 ${summary.soak.hoverMs.p95} ms`,
+      `  newest hover of a burst          p50 ${summary.soak.newestHoverMs.p50} ms  p95 ${summary.soak.newestHoverMs.p95} ms  (where the editor is now)`,
+      `  burst drained in                 p50 ${summary.soak.drainMs.p50} ms  p95 ${summary.soak.drainMs.p95} ms`,
+      `  cancelled hovers answered anyway ${summary.soak.answeredAfterCancel} of ${summary.soak.cancelled} (target 0: a cancelled request answers RequestCancelled)`,
     ].join('\n') + '\n',
   );
   return 0;
