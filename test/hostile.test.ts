@@ -1,5 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CodeLensRequest, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, HoverRequest } from 'vscode-languageserver-protocol/node';
+import { ContextRequest } from '../shared/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchaeologyProvider } from '../server/archaeology/provider';
 import { bandOf } from '../server/archaeology/rank';
@@ -8,51 +13,129 @@ import { RepositoryRegistry } from '../server/git/registry';
 import { GitRunner } from '../server/git/runner';
 import { Fixture, lines } from './helpers/fixture';
 import { runCli } from './helpers/cli';
+import { TestClient } from './helpers/lsp';
 
 const registry = new RepositoryRegistry();
 const provider = new ArchaeologyProvider({ registry });
 afterAll(() => registry.dispose());
 
-/** A repository is untrusted input: its config and attributes must not run anything through AIL. */
+const HOOKS = ['pre-commit', 'prepare-commit-msg', 'commit-msg', 'post-commit', 'reference-transaction', 'post-checkout', 'post-index-change', 'post-rewrite'];
+
+/**
+ * A repository is untrusted input: its config and attributes must not run anything through AIL. Each
+ * entry names a program the repository's config sets, and the plain git command that does run it, so
+ * that a marker found missing after AIL's work means AIL ran nothing, not that the marker cannot fire.
+ */
 describe('a repository whose config tries to run commands', () => {
   const repo = Fixture.create();
   const marker = (name: string) => repo.path(`.git/PWNED-${name}`);
+  // git appends its own arguments (a file, a version): cat may complain of them, quietly.
+  const touch = (name: string) => `touch '${marker(name)}'; exec cat 2>/dev/null`;
+  /** A program file (for settings that name a program, not a shell command). */
+  const program = (name: string) => {
+    const file = repo.path(`.git/evil-${name}`);
+    writeFileSync(file, `#!/bin/sh\ntouch '${marker(name)}'\necho x\n`, { mode: 0o755 });
+    return file;
+  };
+  const credentialInput = 'protocol=https\nhost=example.invalid\n\n';
+  const inTerminal = (command: string) => ['script', '-qc', command, '/dev/null'];
+  const entries: { name: string; set: () => void; fire: string[]; input?: string }[] = [
+    { name: 'fsmonitor', set: () => repo.git('config', 'core.fsmonitor', touch('fsmonitor')), fire: ['git', 'status'] },
+    { name: 'pager', set: () => repo.git('config', 'core.pager', touch('pager')), fire: inTerminal('git -p rev-list -1 HEAD') },
+    { name: 'pager-blame', set: () => repo.git('config', 'pager.blame', touch('pager-blame')), fire: inTerminal('git blame src/a.ts') },
+    { name: 'pager-log', set: () => repo.git('config', 'pager.log', touch('pager-log')), fire: inTerminal('git log -1') },
+    { name: 'clean', set: () => repo.git('config', 'filter.evil.clean', touch('clean')), fire: ['git', 'hash-object', '--path=src/a.ts', 'src/a.ts'] },
+    { name: 'smudge', set: () => repo.git('config', 'filter.evil.smudge', touch('smudge')), fire: ['git', 'cat-file', '--filters', 'HEAD:src/a.ts'] },
+    { name: 'textconv', set: () => repo.git('config', 'diff.evil.textconv', touch('textconv')), fire: ['git', 'show', '--textconv', 'HEAD', '--', 'src/a.ts'] },
+    { name: 'extdiff', set: () => repo.git('config', 'diff.evil.command', touch('extdiff')), fire: ['git', 'show', '--ext-diff', 'HEAD', '--', 'src/a.ts'] },
+    { name: 'diff-external', set: () => repo.git('config', 'diff.external', touch('diff-external')), fire: ['git', 'show', '--ext-diff', 'HEAD', '--', 'notes.md'] },
+    {
+      name: 'gpg',
+      set: () => {
+        repo.git('config', 'log.showSignature', 'true');
+        repo.git('config', 'gpg.program', program('gpg'));
+      },
+      fire: ['git', 'commit', '-q', '-S', '--allow-empty', '-m', 'signed'],
+    },
+    { name: 'askpass', set: () => repo.git('config', 'core.askPass', program('askpass')), fire: ['git', 'credential', 'fill'], input: credentialInput },
+    { name: 'credential', set: () => repo.git('config', 'credential.helper', `!${touch('credential')}`), fire: ['git', 'credential', 'fill'], input: credentialInput },
+    { name: 'editor', set: () => repo.git('config', 'core.editor', program('editor')), fire: ['git', 'commit', '-q', '--allow-empty'] },
+    { name: 'sequence-editor', set: () => repo.git('config', 'sequence.editor', program('sequence-editor')), fire: ['git', 'rebase', '-q', '-i', 'HEAD~1'] },
+    ...HOOKS.map((hook) => ({ name: `hook-${hook}`, set: () => undefined, fire: [] as string[] })),
+  ];
+
   beforeAll(() => {
     repo.write('.gitattributes', ['*.ts filter=evil diff=evil']);
     repo.write('src/a.ts', lines(5));
+    repo.write('notes.md', ['notes']);
     repo.commit('Add a');
     repo.write('src/a.ts', [...lines(5), 'six']);
+    repo.write('notes.md', ['notes', 'more']);
     repo.commit('Extend a with a sixth line for the parser');
-    const touch = (name: string) => `touch '${marker(name)}'; cat`;
-    repo.git('config', 'core.fsmonitor', touch('fsmonitor'));
-    repo.git('config', 'core.pager', touch('pager'));
-    repo.git('config', 'pager.blame', touch('pager-blame'));
-    repo.git('config', 'pager.log', touch('pager-log'));
-    repo.git('config', 'filter.evil.clean', touch('clean'));
-    repo.git('config', 'filter.evil.smudge', touch('smudge'));
-    repo.git('config', 'diff.evil.textconv', touch('textconv'));
-    repo.git('config', 'diff.evil.command', touch('extdiff'));
-    repo.git('config', 'diff.external', touch('diff-external'));
-    repo.git('config', 'log.showSignature', 'true');
-    repo.git('config', 'gpg.program', touch('gpg'));
+    for (const entry of entries) entry.set();
+    const hooks = repo.path('.git/evil-hooks');
+    mkdirSync(hooks);
+    for (const hook of HOOKS) writeFileSync(path.join(hooks, hook), `#!/bin/sh\ntouch '${marker(`hook-${hook}`)}'\n`, { mode: 0o755 });
+    repo.git('config', 'core.hooksPath', hooks);
   });
   afterAll(() => repo.cleanup());
 
   const markers = () => readdirSync(repo.path('.git')).filter((name) => name.startsWith('PWNED-'));
 
-  it('runs none of them for a committed file, unsaved text, or the CLI', async () => {
+  it('runs none of them: answers, unsaved text, the CLI, the index, validate and the language server', async () => {
     const committed = await provider.ask({ path: repo.path('src/a.ts'), lines: { start: 5, end: 5 }, timeLimitMs: 10_000 });
     expect(committed.evidence[0]!.commit.subject).toBe('Extend a with a sixth line for the parser');
     const unsaved = await provider.ask({ path: repo.path('src/a.ts'), contents: [...lines(5), 'six', 'seven'].join('\n') + '\n', timeLimitMs: 10_000 });
     expect(unsaved.uncommittedLines).toBe(1);
     const whole = await provider.ask({ path: repo.path('src/a.ts'), timeLimitMs: 10_000 });
     expect(whole.timeline.commitCount).toBe(2);
-    const cli = await runCli(['ask', 'src/a.ts:6', 'why?'], { cwd: repo.root, tty: false });
-    expect(cli.code).toBe(0);
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-hostile-data-'));
+    try {
+      const env = { AIL_DATA_DIR: dataDir, AIL_ALLOW_MODEL_DOWNLOAD: 'false' };
+      for (const args of [['ask', 'src/a.ts:6', 'why?'], ['ask', 'notes.md'], ['index'], ['validate']]) {
+        const cli = await runCli(args, { cwd: repo.root, env, tty: false });
+        expect({ args, code: cli.code }).toEqual({ args, code: 0 });
+      }
+      const client = await TestClient.start(repo.root, { ...env, AIL_INDEX_ENABLED: 'false' });
+      try {
+        const uri = pathToFileURL(repo.path('src/a.ts')).href;
+        const text = [...lines(5), 'six'].join('\n') + '\n';
+        await client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'typescript', version: 1, text } });
+        const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 5, character: 0 } });
+        expect(JSON.stringify(hover)).toContain('Extend a with a sixth line for the parser');
+        await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+          textDocument: { uri, version: 2 },
+          contentChanges: [{ range: { start: { line: 6, character: 0 }, end: { line: 6, character: 0 } }, text: 'seven\n' }],
+        });
+        const edited = await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri }, range: { start: { line: 5, character: 0 }, end: { line: 7, character: 0 } } });
+        expect(edited.uncommittedLines).toBe(1);
+        await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
+        await client.status((stats) => stats.warming === 0);
+      } finally {
+        await client.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
     expect(markers()).toEqual([]);
-    // The marker path itself works: git run by hand does create it, so the assertion above can fail.
-    repo.git('status');
-    expect(existsSync(marker('fsmonitor'))).toBe(true);
+  });
+
+  it('would have run each of them through plain git: the markers can fire', () => {
+    // As a user's shell has it: no editor or pager chosen by the environment over the repository's config.
+    const userEnvironment = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_') && key !== 'PAGER' && key !== 'EDITOR' && key !== 'VISUAL'));
+    for (const { fire, input } of entries) {
+      if (fire.length === 0) continue;
+      try {
+        execFileSync(fire[0]!, fire.slice(1), { cwd: repo.root, input: input ?? '', stdio: ['pipe', 'ignore', 'ignore'], env: userEnvironment });
+      } catch {
+        // a signature, an editor or a rebase that fails still ran the program first
+      }
+    }
+    // The hooks: a commit, an amend, a checkout.
+    repo.commit('Proof');
+    execFileSync('git', ['commit', '-q', '--allow-empty', '--amend', '-m', 'Proof, amended'], { cwd: repo.root, stdio: 'ignore' });
+    repo.git('checkout', '-q', '-b', 'proof');
+    expect(markers().sort()).toEqual(entries.map((entry) => `PWNED-${entry.name}`).sort());
   });
 });
 
