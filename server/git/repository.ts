@@ -317,6 +317,7 @@ export class Repository {
   }
 
   dispose(): void {
+    this.git.dispose();
     this.objects.dispose();
   }
 }

@@ -1,4 +1,4 @@
-import { startProcess } from './process';
+import { startProcess, type ChildLike } from './process';
 import { isCancelled } from '../util/flight';
 import { Semaphore, type QueueTicket } from '../util/semaphore';
 
@@ -115,6 +115,9 @@ export class GitRunner {
   private readonly defaultTimeoutMs: number;
   private readonly maxOutputBytes: number;
   private readonly env = gitEnvironment();
+  /** Processes running now, stopped by dispose: none outlives the engine. */
+  private readonly running = new Set<ChildLike>();
+  private disposed = false;
 
   constructor(readonly cwd: string, options: GitRunnerOptions = {}) {
     this.gitPath = options.gitPath ?? 'git';
@@ -155,11 +158,19 @@ export class GitRunner {
     throw new GitCallError(args, outcome);
   }
 
+  /** Kills every git process still running (background walks included) and refuses new ones: the engine is shutting down. */
+  dispose(): void {
+    this.disposed = true;
+    for (const child of this.running) child.kill('SIGKILL');
+    this.running.clear();
+  }
+
   private spawnOnce(args: readonly string[], options: GitCallOptions): Promise<GitOutcome> {
-    if (options.signal?.aborted) return Promise.resolve({ kind: 'cancelled' });
+    if (options.signal?.aborted || this.disposed) return Promise.resolve({ kind: 'cancelled' });
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     return new Promise<GitOutcome>((resolve) => {
       const child = startProcess(this.gitPath, this.argv(args, options.config), { cwd: this.cwd, env: this.env });
+      this.running.add(child);
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       let outBytes = 0;
@@ -167,6 +178,7 @@ export class GitRunner {
       const finish = (outcome: GitOutcome) => {
         if (settled) return;
         settled = outcome;
+        this.running.delete(child);
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
         if (outcome.kind !== 'ok' && child.exitCode === null) child.kill('SIGKILL');
@@ -192,13 +204,11 @@ export class GitRunner {
       });
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
       child.on('error', (error) => finish({ kind: 'failed', exitCode: null, stderr: error.message }));
-      child.on('close', (code) => {
+      child.on('close', (code, signal) => {
         const ok = code === 0 || (code !== null && options.okExitCodes?.includes(code));
-        finish(
-          ok
-            ? { kind: 'ok', stdout: Buffer.concat(stdout).toString('utf8') }
-            : { kind: 'failed', exitCode: code, stderr: Buffer.concat(stderr).toString('utf8').trim() },
-        );
+        // Killed from outside (the OOM killer, a user's kill): say so, not an empty failure.
+        const said = Buffer.concat(stderr).toString('utf8').trim() || (signal ? `git was killed by ${signal}` : '');
+        finish(ok ? { kind: 'ok', stdout: Buffer.concat(stdout).toString('utf8') } : { kind: 'failed', exitCode: code, stderr: said });
       });
       child.stdin.on('error', () => undefined); // git may exit before reading all input
       child.stdin.end(options.input ?? '');
