@@ -106,7 +106,11 @@ export class TestClient {
       // already gone
     }
     this.connection.dispose();
-    this.server.kill();
+    if (this.server.exitCode === null && this.server.signalCode === null) {
+      const exited = new Promise<void>((resolve) => this.server.once('exit', () => resolve()));
+      this.server.kill();
+      await exited;
+    }
   }
 }
 
