@@ -110,6 +110,7 @@ export class ArchaeologyProvider {
    * Bad input fails here, with an AilError. The answer caches key on this.
    */
   async resolve(input: AskInput): Promise<ResolvedQuestion> {
+    const question = normalizeQuestion(input.question);
     const { repo, blamer } = input.repository
       ? await this.parts.registry.forDirectory(input.repository)
       : await this.parts.registry.forFile(input.path);
@@ -119,7 +120,7 @@ export class ArchaeologyProvider {
     const contents = input.contents !== undefined && input.contents !== (await textOf(headFile.text)) ? input.contents : undefined;
     const lineCount = contents === undefined ? headFile.lineCount : countLines(contents);
     const lines = validateLines(input.lines, lineCount);
-    return { repo, blamer, file, head, headFile, contents, lineCount, lines, question: normalizeQuestion(input.question), depth: input.depth ?? 'full' };
+    return { repo, blamer, file, head, headFile, contents, lineCount, lines, question, depth: input.depth ?? 'full' };
   }
 
   /**
@@ -404,8 +405,14 @@ export class ArchaeologyProvider {
   }
 }
 
+/** A question is a sentence or a paragraph; a longer one is a mistake (a file pasted as the question). */
+export const MAX_QUESTION_LENGTH = 4000;
+
 export function normalizeQuestion(question: string | undefined): string {
   const trimmed = (question ?? '').replace(/\s+/g, ' ').trim();
+  if (trimmed.length > MAX_QUESTION_LENGTH) {
+    throw new AilError('bad-argument', `the question is ${trimmed.length.toLocaleString('en-US')} characters long; AIL takes questions of up to ${MAX_QUESTION_LENGTH.toLocaleString('en-US')}`);
+  }
   return trimmed || DEFAULT_QUESTION;
 }
 
