@@ -36,6 +36,8 @@ describe('bad input', () => {
     rmSync(outside, { recursive: true, force: true });
   });
 
+  /** The message, exactly. */
+  const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
   const cases: { name: string; target: () => { path: string; repository?: string; lines?: { start: number; end: number } }; code: string; message: RegExp }[] = [
     { name: 'a directory that is not in a repository', target: () => ({ path: path.join(outside, 'loose.ts') }), code: 'not-a-repository', message: /is not in a git repository$/ },
     { name: 'a repository without commits', target: () => ({ path: empty.path('a.txt') }), code: 'empty-repository', message: /has no commits yet$/ },
@@ -44,6 +46,7 @@ describe('bad input', () => {
     { name: 'a staged but uncommitted file', target: () => ({ path: repo.path('staged.txt') }), code: 'file-untracked', message: /^staged\.txt is added but not committed yet/ },
     { name: 'a binary file', target: () => ({ path: repo.path('logo.png') }), code: 'file-binary', message: /^logo\.png is a binary file/ },
     { name: 'a directory', target: () => ({ path: repo.path('src') }), code: 'bad-argument', message: /^src is a directory, not a file$/ },
+    { name: 'a missing file with a newline in its name: one line', target: () => ({ path: repo.path('no\nsuch.ts') }), code: 'file-missing', message: exactly('no\\nsuch.ts does not exist') },
     {
       name: 'a submodule',
       target: () => ({ path: repo.path('vendor/lib') }),
