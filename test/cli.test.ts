@@ -172,4 +172,13 @@ describe('ail ask on a hostile history', () => {
     expect(context.question).toBe('why\x1b]0;Q\x07?');
     expect(context.evidence[0]!.commit).toMatchObject({ sha, author: MALLORY.name, subject: HOSTILE_SUBJECT });
   });
+
+  it('answers about a file with a newline in its name, and names it on one line', async () => {
+    const result = await runCli(['ask', `${NEWLINE_FILE}:2`], { cwd: repo.root });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.split('\n')[0]).toBe('we\\nird.txt:2  Why does this code exist?');
+    expect(result.stdout).toContain(`Line 2 comes from ${sha.slice(0, 7)}`);
+    const refused = await runCli(['ask', `${NEWLINE_FILE}.bak`], { cwd: repo.root });
+    expect(refused.stderr).toBe('ail: we\\nird.txt.bak does not exist\n');
+  });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchaeologyProvider } from '../server/archaeology/provider';
 import { RepositoryRegistry } from '../server/git/registry';
 import { Fixture, lines } from './helpers/fixture';
+import { NEWLINE_FILE } from './helpers/hostile';
 
 const registry = new RepositoryRegistry();
 const provider = new ArchaeologyProvider({ registry });
@@ -17,6 +18,7 @@ describe('bad input', () => {
   const empty = Fixture.create('ail-empty-');
   beforeAll(() => {
     repo.write('src/app.ts', lines(120));
+    repo.write(NEWLINE_FILE, ['a', 'b', 'c']);
     repo.write('logo.png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]).toString('latin1'));
     repo.commit('Add the app and its logo');
     // A submodule as a clone has it before `git submodule update`: a gitlink and an empty directory.
@@ -47,6 +49,12 @@ describe('bad input', () => {
     { name: 'a binary file', target: () => ({ path: repo.path('logo.png') }), code: 'file-binary', message: /^logo\.png is a binary file/ },
     { name: 'a directory', target: () => ({ path: repo.path('src') }), code: 'bad-argument', message: /^src is a directory, not a file$/ },
     { name: 'a missing file with a newline in its name: one line', target: () => ({ path: repo.path('no\nsuch.ts') }), code: 'file-missing', message: exactly('no\\nsuch.ts does not exist') },
+    {
+      name: 'a line past the end of a file with a newline in its name, which is read like any other',
+      target: () => ({ path: repo.path(NEWLINE_FILE), lines: { start: 8, end: 8 } }),
+      code: 'line-out-of-range',
+      message: exactly('line 9 is past the end of the file (3 lines)'),
+    },
     {
       name: 'a submodule',
       target: () => ({ path: repo.path('vendor/lib') }),

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AilError, displayPath } from '../archaeology/errors';
 import { CommitGraph } from './commit-graph';
-import { CatFileBatch } from './catfile';
+import { CatFileBatch, type CatFileObject } from './catfile';
 import { parseCommitObject, type CommitInfo } from './commit';
 import { gitEnvironment, GitRunner, type GitRunnerOptions } from './runner';
 import { lazyUtf8, type LazyText } from '../util/slices';
@@ -230,7 +230,7 @@ export class Repository {
     const key = `${head}:${relativePath}`;
     let known = this.paths.get(key);
     if (!known) {
-      known = this.objects.read(key).then((object) => object.kind === 'found');
+      known = this.objectAt(head, relativePath).then((object) => object.kind === 'found');
       known.catch(() => this.paths.delete(key));
       this.paths.set(key, known);
       if (this.paths.size > 1024) this.paths.delete(this.paths.keys().next().value!);
@@ -238,8 +238,19 @@ export class Repository {
     return known;
   }
 
+  /**
+   * The object at `path` in `head`. `cat-file --batch` reads one name a line, so a path with a newline
+   * in it is looked up with a `rev-parse` of its own, and its object read by id.
+   */
+  private async objectAt(head: string, relativePath: string): Promise<CatFileObject> {
+    const name = `${head}:${relativePath}`;
+    if (!relativePath.includes('\n')) return this.objects.read(name);
+    const oid = await this.git.run(['rev-parse', '--verify', '-q', name]);
+    return oid.kind === 'ok' && oid.stdout.trim() ? this.objects.read(oid.stdout.trim()) : { kind: 'missing', name };
+  }
+
   private async readHeadFile(relativePath: string, head: string): Promise<HeadFile> {
-    const object = await this.objects.read(`${head}:${relativePath}`);
+    const object = await this.objectAt(head, relativePath);
     if (object.kind === 'found' && object.type === 'blob') {
       if (isBinary(object.content)) throw new AilError('file-binary', `${relativePath} is a binary file; AIL explains text`);
       return { path: relativePath, blob: object.oid, text: lazyUtf8(object.content), lineCount: countLineBytes(object.content) };
