@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,5 +180,29 @@ describe('ail ask on a hostile history', () => {
     expect(result.stdout).toContain(`Line 2 comes from ${sha.slice(0, 7)}`);
     const refused = await runCli(['ask', `${NEWLINE_FILE}.bak`], { cwd: repo.root });
     expect(refused.stderr).toBe('ail: we\\nird.txt.bak does not exist\n');
+  });
+});
+
+describe('ail ask in a repository owned by another user', () => {
+  // Only root can give a directory away; git refuses it to root as to anyone else.
+  it.skipIf(process.getuid?.() !== 0)("says what git says, and how to allow it, without allowing it itself", async () => {
+    const repo = Fixture.create('ail-foreign-');
+    const home = realpathSync(mkdtempSync(path.join(tmpdir(), 'ail-home-')));
+    try {
+      repo.write('a.txt', ['a']);
+      repo.commit('Add a');
+      execFileSync('chown', ['-R', '65534:65534', repo.root]);
+      const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') };
+      const result = await runCli(['ask', 'a.txt'], { cwd: repo.root, env });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        `ail: git refuses the repository at ${repo.root}: detected dubious ownership (it belongs to another user); if you trust it, run git config --global --add safe.directory ${repo.root}\n`,
+      );
+      expect(existsSync(path.join(home, '.gitconfig'))).toBe(false); // trusting it is the user's decision
+    } finally {
+      repo.cleanup();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

@@ -9,6 +9,7 @@ import { visible } from '../../shared/visible';
  */
 export type AilErrorCode =
   | 'not-a-repository'
+  | 'unsafe-repository'
   | 'empty-repository'
   | 'git-not-found'
   | 'file-missing'

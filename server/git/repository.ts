@@ -67,6 +67,10 @@ export class Repository {
     if (outcome.kind === 'failed' && outcome.exitCode === null && /ENOENT/.test(outcome.stderr)) {
       throw new AilError('git-not-found', `git was not found (tried '${probe.gitPath}'); install git or put it on PATH`);
     }
+    if (outcome.kind === 'failed') {
+      const refused = dubiousOwnership(outcome.stderr);
+      if (refused) throw refused;
+    }
     if (outcome.kind !== 'ok') {
       throw new AilError('not-a-repository', `${displayPath(absolute)} is not in a git repository`);
     }
@@ -307,6 +311,26 @@ export class Repository {
   dispose(): void {
     this.objects.dispose();
   }
+}
+
+/**
+ * git's refusal of a repository owned by another user (`safe.directory`, git 2.35.2 and later), as one
+ * sentence that says what git said and how to allow it; undefined for any other failure. AIL never
+ * adds the exception itself: trusting a repository is the user's decision.
+ */
+export function dubiousOwnership(stderr: string): AilError | undefined {
+  const at = /detected dubious ownership in repository at '(.*)'$/m.exec(stderr);
+  if (!at) return undefined;
+  const directory = /safe\.directory (.+)$/m.exec(stderr)?.[1]?.trim() || at[1]!;
+  return new AilError(
+    'unsafe-repository',
+    `git refuses the repository at ${at[1]}: detected dubious ownership (it belongs to another user); if you trust it, run git config --global --add safe.directory ${shellWord(directory)}`,
+  );
+}
+
+/** A word as a POSIX shell reads it back: as is when plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** git's own test: a NUL byte in the first 8000 bytes. */
