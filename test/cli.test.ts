@@ -73,6 +73,8 @@ describe('ail ask', () => {
     { args: ['ask', 'src/retry.ts:9-3'], message: "ail: malformed range '9-3': it starts after it ends\n" },
     { args: ['ask', '../../etc/passwd'], message: `ail: ../../etc/passwd is outside the repository (${'ROOT'})\n` },
     { args: ['ask', 'src/missing.ts:1'], message: 'ail: src/missing.ts does not exist\n' },
+    { args: ['ask', '.'], message: "ail: . is the repository's root (ROOT), a directory, not a file\n" },
+    { args: ['ask', 'src'], message: 'ail: src is a directory, not a file\n' },
     { args: ['ask', 'src/no\nsuch.ts'], message: 'ail: src/no\\nsuch.ts does not exist\n' },
     { args: ['ask', 'README.md', '--frobnicate'], message: 'ail: unknown option --frobnicate (ail ask takes --repo DIR and --json)\n' },
     { args: ['ask'], message: 'ail: ail ask needs a file: ail ask <path>[:<line>[-<line>]] [question...]\n' },

@@ -48,6 +48,18 @@ describe('bad input', () => {
     { name: 'a staged but uncommitted file', target: () => ({ path: repo.path('staged.txt') }), code: 'file-untracked', message: /^staged\.txt is added but not committed yet/ },
     { name: 'a binary file', target: () => ({ path: repo.path('logo.png') }), code: 'file-binary', message: /^logo\.png is a binary file/ },
     { name: 'a directory', target: () => ({ path: repo.path('src') }), code: 'bad-argument', message: /^src is a directory, not a file$/ },
+    {
+      name: "the repository's root",
+      target: () => ({ path: repo.root }),
+      code: 'bad-argument',
+      message: exactly(`${path.relative(process.cwd(), repo.root)} is the repository's root (${repo.root}), a directory, not a file`),
+    },
+    {
+      name: "the repository's root, asked about inside it",
+      target: () => ({ path: repo.root, repository: repo.root }),
+      code: 'bad-argument',
+      message: exactly(`${path.relative(process.cwd(), repo.root)} is the repository's root (${repo.root}), a directory, not a file`),
+    },
     { name: 'a missing file with a newline in its name: one line', target: () => ({ path: repo.path('no\nsuch.ts') }), code: 'file-missing', message: exactly('no\\nsuch.ts does not exist') },
     {
       name: 'a line past the end of a file with a newline in its name, which is read like any other',

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { AilError, displayPath, isAilError } from '../archaeology/errors';
 import { Blamer } from './blamer';
@@ -26,13 +26,17 @@ export class RepositoryRegistry {
     this.background = options.background ?? new BackgroundWork();
   }
 
-  /** The context for the work tree containing the file `target`. */
+  /**
+   * The context for the work tree containing the file `target`. A directory given as the file (the
+   * repository's root, say) is looked up as itself, so that the answer can say what it is.
+   */
   async forFile(target: string): Promise<RepositoryContext> {
+    const absolute = path.resolve(target);
     try {
-      return await this.forDirectory(path.dirname(path.resolve(target)));
+      return await this.forDirectory(isDirectory(absolute) ? absolute : path.dirname(absolute));
     } catch (error) {
       if (isAilError(error) && error.code === 'not-a-repository') {
-        throw new AilError('not-a-repository', `${displayPath(path.resolve(target))} is not in a git repository`);
+        throw new AilError('not-a-repository', `${displayPath(absolute)} is not in a git repository`);
       }
       throw error;
     }
@@ -82,5 +86,13 @@ export class RepositoryRegistry {
     for (const context of await this.contexts()) context.repo.dispose();
     this.byRoot.clear();
     this.byDirectory.clear();
+  }
+}
+
+function isDirectory(target: string): boolean {
+  try {
+    return statSync(target, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
   }
 }

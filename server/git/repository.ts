@@ -209,7 +209,11 @@ export class Repository {
       real = path.join(realPath(parent), path.relative(parent, absolute));
     }
     const relative = path.relative(this.root, real);
-    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+    if (relative === '') {
+      const shown = displayPath(absolute);
+      throw new AilError('bad-argument', `${shown} is the repository's root${shown === this.root ? '' : ` (${this.root})`}, a directory, not a file`);
+    }
+    if (relative.startsWith('..') || path.isAbsolute(relative)) {
       throw new AilError('outside-repository', `${displayPath(absolute)} is outside the repository (${this.root})`);
     }
     return relative.split(path.sep).join('/');
