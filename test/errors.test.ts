@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -108,5 +109,53 @@ describe('bad input', () => {
     );
     expect(error?.code).toBe(code);
     expect(error?.message).toMatch(message);
+  });
+});
+
+describe('a repository deleted while it is open', () => {
+  it('is named as gone, not as empty or as git missing, and one made anew at the same path is answered', async () => {
+    const repo = Fixture.create('ail-deleted-');
+    repo.write('a.txt', ['first']);
+    const first = repo.commit('Add a');
+    const ownRegistry = new RepositoryRegistry();
+    const ownProvider = new ArchaeologyProvider({ registry: ownRegistry });
+    try {
+      const ask = () => ownProvider.ask({ path: repo.path('a.txt'), timeLimitMs: 10_000 });
+      expect((await ask()).evidence[0]!.commit.sha).toBe(first);
+      rmSync(repo.root, { recursive: true, force: true });
+      const gone = `the repository at ${repo.root} no longer exists (deleted or moved)`;
+      await expect(ask()).rejects.toMatchObject({ code: 'repository-gone', message: gone });
+      await expect(ask()).rejects.toMatchObject({ code: 'repository-gone', message: gone }); // and again, once forgotten
+      await expect(ownRegistry.forDirectory(repo.root)).rejects.toMatchObject({ code: 'repository-gone', message: gone });
+
+      mkdirSync(repo.root);
+      const again = Fixture.at(repo.root);
+      again.git('init', '-q', '-b', 'main');
+      again.write('a.txt', ['second']);
+      const second = again.commit('Add a again');
+      expect((await ask()).evidence[0]!.commit).toMatchObject({ sha: second, subject: 'Add a again' });
+    } finally {
+      await ownRegistry.dispose();
+      repo.cleanup();
+    }
+  });
+
+  it('is named as gone when it goes between opening and reading HEAD', async () => {
+    const repo = Fixture.create('ail-deleted-');
+    repo.write('a.txt', ['first']);
+    repo.commit('Add a');
+    const ownRegistry = new RepositoryRegistry();
+    try {
+      const { repo: opened } = await ownRegistry.forDirectory(repo.root);
+      rmSync(repo.root, { recursive: true, force: true });
+      await expect(opened.requireHead()).rejects.toMatchObject({
+        code: 'repository-gone',
+        message: `the repository at ${repo.root} no longer exists (deleted or moved)`,
+      });
+      expect(execFileSync('git', ['--version'], { encoding: 'utf8' })).toMatch(/^git version/); // git is still there
+    } finally {
+      await ownRegistry.dispose();
+      repo.cleanup();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -181,6 +181,37 @@ describe('dist/server.js --stdio', () => {
       message: 'range ends (line 3) before it starts (line 6)',
     });
     await expect(refuse({ textDocument: { uri: pathToFileURL(repo.path('missing.ts')).href } })).rejects.toMatchObject({ message: 'missing.ts does not exist' });
+  });
+});
+
+/** A repository deleted under a running server, then made anew at the same path. */
+describe('a repository deleted under the server', () => {
+  it('says it no longer exists, not that it has no commits or that git is missing, and answers again once it is back', async () => {
+    const repo = Fixture.create('ail-lsp-deleted-');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-lsp-data-'));
+    repo.write('a.ts', ['export const a = 1;']);
+    repo.commit('Add a constant');
+    const client = await TestClient.start(repo.root, { AIL_DATA_DIR: dataDir, AIL_ALLOW_MODEL_DOWNLOAD: 'false', AIL_COMMIT_GRAPH: 'false', AIL_INDEX_ENABLED: 'false' });
+    const uri = pathToFileURL(repo.path('a.ts')).href;
+    try {
+      expect((await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri } })).evidence[0]!.commit.subject).toBe('Add a constant');
+      rmSync(repo.root, { recursive: true, force: true });
+      const gone = `the repository at ${repo.root} no longer exists (deleted or moved)`;
+      await expect(client.connection.sendRequest(ContextRequest.type, { textDocument: { uri } })).rejects.toMatchObject({ code: -32602, message: gone });
+      expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: false, reasons: [gone] });
+
+      mkdirSync(repo.root);
+      const again = Fixture.at(repo.root);
+      again.git('init', '-q', '-b', 'main');
+      again.write('a.ts', ['export const a = 2;']);
+      again.commit('Add a constant again');
+      expect((await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri } })).evidence[0]!.commit.subject).toBe('Add a constant again');
+      expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: true, reasons: [] });
+    } finally {
+      await client.stop();
+      repo.cleanup();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

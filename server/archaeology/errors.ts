@@ -10,6 +10,7 @@ import { visible } from '../../shared/visible';
 export type AilErrorCode =
   | 'not-a-repository'
   | 'unsafe-repository'
+  | 'repository-gone'
   | 'empty-repository'
   | 'git-not-found'
   | 'file-missing'

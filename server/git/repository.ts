@@ -44,6 +44,8 @@ export class Repository {
   private packedRefs?: { stamp: string; refs: Map<string, string> };
   private commitGraphChild: ChildProcess | undefined;
   private commitGraphWrite: Promise<'present' | 'written' | 'failed'> | undefined;
+  /** The work tree's and the git directory's inodes when opened: a repository deleted, moved away or made anew at this path has others. */
+  private readonly identity: string | undefined;
 
   private constructor(
     readonly root: string,
@@ -54,6 +56,7 @@ export class Repository {
   ) {
     this.git = new GitRunner(root, options);
     this.objects = new CatFileBatch(this.git);
+    this.identity = identityOf(root, gitDir);
   }
 
   /** Opens the work tree that contains `start` (a directory or a file). */
@@ -92,8 +95,17 @@ export class Repository {
 
   async requireHead(): Promise<string> {
     const head = await this.head();
-    if (!head) throw new AilError('empty-repository', `the repository at ${this.root} has no commits yet`);
-    return head;
+    if (head) return head;
+    if (!this.isStillThere()) throw repositoryGone(this.root);
+    throw new AilError('empty-repository', `the repository at ${this.root} has no commits yet`);
+  }
+
+  /**
+   * Whether the work tree and git directory opened are still at their paths: false once the repository
+   * was deleted or moved away, or another one was made at the same path. Two stat calls.
+   */
+  isStillThere(): boolean {
+    return this.identity !== undefined && identityOf(this.root, this.gitDir) === this.identity;
   }
 
   private headFromFiles(): string | undefined {
@@ -317,6 +329,11 @@ export class Repository {
   }
 }
 
+/** The error for a repository that was deleted or moved away while AIL had it open. */
+export function repositoryGone(root: string): AilError {
+  return new AilError('repository-gone', `the repository at ${root} no longer exists (deleted or moved)`);
+}
+
 /**
  * git's refusal of a repository owned by another user (`safe.directory`, git 2.35.2 and later), as one
  * sentence that says what git said and how to allow it; undefined for any other failure. AIL never
@@ -335,6 +352,17 @@ export function dubiousOwnership(stderr: string): AilError | undefined {
 /** A word as a POSIX shell reads it back: as is when plain, else in single quotes. */
 function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The inodes of the work tree and the git directory, or undefined when either is gone. */
+function identityOf(root: string, gitDir: string): string | undefined {
+  try {
+    const tree = statSync(root);
+    const git = statSync(gitDir);
+    return `${tree.dev}:${tree.ino}:${git.dev}:${git.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** git's own test: a NUL byte in the first 8000 bytes. */

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { ErrorCodes, LSPErrorCodes, MessageType, ResponseError, ShowMessageNotification, type CancellationToken, type ExecuteCommandParams } from 'vscode-languageserver/node';
 import type { Health } from '../../shared/protocol';
 import type { ArchaeologyContext, ContextParams, Range } from '../../shared/types';
@@ -55,7 +56,8 @@ export function checkParams(params: ContextParams | undefined): string | undefin
 /** `ail/health`: live when it answers; ready when git runs, the workspace's repository is open and the engine is built. */
 export async function health(session: Session, workspaceRoot: string | undefined): Promise<Health> {
   const reasons: string[] = [];
-  const git = await new GitRunner(workspaceRoot ?? process.cwd()).run(['--version'], { timeoutMs: 5000 });
+  // Run where a process can surely start: in a deleted workspace, git would fail as if it were missing.
+  const git = await new GitRunner(tmpdir()).run(['--version'], { timeoutMs: 5000 });
   if (git.kind !== 'ok') reasons.push('git was not found or does not run');
   if (workspaceRoot) {
     try {
