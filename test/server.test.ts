@@ -17,8 +17,10 @@ import {
   type MarkupContent,
 } from 'vscode-languageserver-protocol/node';
 import { ClearCacheRequest, ContextRequest, HealthRequest, ReindexRequest, StatsRequest } from '../shared/protocol';
+import { relativeTime } from '../server/archaeology/summary';
 import { generateRepository } from '../server/bench/generate';
-import { ALICE, BOB, Fixture } from './helpers/fixture';
+import { ALICE, BOB, Fixture, lines } from './helpers/fixture';
+import { HOSTILE_MESSAGE, MALLORY, RAW_CONTROLS, SHOWN_NAME, SHOWN_SUBJECT } from './helpers/hostile';
 import { CLI } from './helpers/cli';
 import { TestClient } from './helpers/lsp';
 import { QUEUE_SOURCE } from './helpers/queue';
@@ -181,6 +183,60 @@ describe('dist/server.js --stdio', () => {
       message: 'range ends (line 3) before it starts (line 6)',
     });
     await expect(refuse({ textDocument: { uri: pathToFileURL(repo.path('missing.ts')).href } })).rejects.toMatchObject({ message: 'missing.ts does not exist' });
+  });
+});
+
+/** A repository is untrusted input: its text reaches an editor with control characters made visible and markdown escaped. */
+describe('a hostile history in the editor', () => {
+  const repo = Fixture.create('ail-lsp-hostile-');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-lsp-data-'));
+  let client: TestClient;
+  let sha = '';
+  let uri = '';
+  beforeAll(async () => {
+    repo.write('app.ts', lines(3));
+    sha = repo.commit(HOSTILE_MESSAGE, MALLORY);
+    uri = pathToFileURL(repo.path('app.ts')).href;
+    client = await TestClient.start(repo.root, { AIL_DATA_DIR: dataDir, AIL_ALLOW_MODEL_DOWNLOAD: 'false', AIL_COMMIT_GRAPH: 'false', AIL_INDEX_ENABLED: 'false' });
+  });
+  afterAll(async () => {
+    await client.stop();
+    repo.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const age = () => relativeTime('2021-01-02T12:00:00Z', Date.now());
+  const short = () => sha.slice(0, 7);
+
+  it('hovers with control characters visible and markdown escaped: no escape sequence, link, image or HTML from the commit', async () => {
+    const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 0, character: 0 } });
+    const value = (hover!.contents as MarkupContent).value;
+    expect(value).not.toMatch(RAW_CONTROLS);
+    const name = String.raw`Mallory\\x1b\]0;PWNED\\x07 \\x1b\[2J\\x1b\[6n\\u202eliveD`;
+    const subject = String.raw`Fix \\x1b\]0;PWNED\\x07 the \[queue\](https://evil.example) !\[x\](https://evil.example/t.png) \<img src=x\> \\x1b\[2J\\x1b\[6n`;
+    expect(value.split('\n')).toEqual([
+      `**AIL** · \`${short()}\` · ${name} · ${age()}`,
+      '',
+      `**${subject}**`,
+      '',
+      `Line 1 comes from \`${short()}\` “${subject}” by ${name}, ${age()}. The commit says: “Because \\\\u202eexe.txt is \\*fine\\*.\\\\x1b\\[31m”`,
+      '',
+      expect.stringMatching(/^_confidence 0\.\d\d \(\w+\)_$/),
+    ]);
+  });
+
+  it('titles code lenses and shows askWhy with control characters visible', async () => {
+    const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) as CodeLens[];
+    const file = await client.connection.sendRequest(CodeLensResolveRequest.type, lenses[0]!);
+    expect(file.command!.title).toBe(`1 commit · 1 author · last change ${age()} by ${SHOWN_NAME}`);
+    await client.connection.sendRequest(ExecuteCommandRequest.type, { command: 'ail.askWhy', arguments: [uri, { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }] });
+    const message = await client.message(/^AIL: Line 1 comes from/);
+    expect(message).not.toMatch(RAW_CONTROLS);
+    expect(message).toBe(`AIL: Line 1 comes from ${short()} “${SHOWN_SUBJECT}” by ${SHOWN_NAME}, ${age()}. The commit says: “Because \\u202eexe.txt is *fine*.\\x1b[31m”`);
+  });
+
+  it('answers ail/context with the raw data: escaping is for the surfaces that show it', async () => {
+    const context = await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri } });
+    expect(context.evidence[0]!.commit).toMatchObject({ sha, author: MALLORY.name, body: 'Because \u202eexe.txt is *fine*.\x1b[31m' });
   });
 });
 

@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { ErrorCodes, LSPErrorCodes, MessageType, ResponseError, ShowMessageNotification, type CancellationToken, type ExecuteCommandParams } from 'vscode-languageserver/node';
 import type { Health } from '../../shared/protocol';
 import type { ArchaeologyContext, ContextParams, Range } from '../../shared/types';
+import { visible, visibleLines } from '../../shared/visible';
 import { isAilError } from '../archaeology/errors';
 import { GitRunner } from '../git/runner';
 import { isCancelled } from '../util/flight';
@@ -20,8 +21,10 @@ export async function askWhy(session: Session, params: ExecuteCommandParams, tok
   const [uri, range] = (params.arguments ?? []) as [unknown, Range | undefined];
   if (typeof uri !== 'string' || !uri.startsWith('file:')) throw new ResponseError(ErrorCodes.InvalidParams, 'ail.askWhy takes a file: URI and an optional range');
   const answer = await answerOrError(session, uri, range, undefined, undefined, token);
-  // A notification, not window/showMessageRequest: nothing to answer, and every editor shows it.
-  session.connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: `AIL: ${answer.summary.replace(/`/g, '')}` }).catch(() => undefined);
+  // A notification, not window/showMessageRequest: nothing to answer, and every editor shows it. Plain
+  // text, so the summary loses its code marks, and a commit message's control characters are made visible.
+  const message = `AIL: ${visible(answer.summary.replace(/`/g, ''))}`;
+  session.connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message }).catch(() => undefined);
   return answer;
 }
 
@@ -32,8 +35,8 @@ async function answerOrError(session: Session, uri: string, range: Range | undef
   } catch (error) {
     if (isCancelled(error)) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
     if (isAilError(error)) throw new ResponseError(ErrorCodes.InvalidParams, error.message);
-    session.connection.console.error(`ail/context ${uri} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-    throw new ResponseError(ErrorCodes.InternalError, `ail/context failed: ${error instanceof Error ? error.message : String(error)}`);
+    session.connection.console.error(visibleLines(`ail/context ${uri} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+    throw new ResponseError(ErrorCodes.InternalError, visible(`ail/context failed: ${error instanceof Error ? error.message : String(error)}`));
   }
 }
 
@@ -64,7 +67,7 @@ export async function health(session: Session, workspaceRoot: string | undefined
       const { repo } = await session.engine.registry.forDirectory(workspaceRoot);
       await repo.requireHead();
     } catch (error) {
-      reasons.push(isAilError(error) ? error.message : `the repository at ${workspaceRoot} could not be opened`);
+      reasons.push(isAilError(error) ? error.message : visible(`the repository at ${workspaceRoot} could not be opened`));
     }
   } else {
     reasons.push('no workspace folder or AIL_REPO_PATH: open a folder inside a git repository');
@@ -80,12 +83,12 @@ export async function reindex(session: Session, workspaceRoot: string | undefine
   try {
     repoRoot = (await session.engine.registry.forDirectory(workspaceRoot)).repo.root;
   } catch (error) {
-    throw new ResponseError(ErrorCodes.InvalidRequest, isAilError(error) ? error.message : String(error));
+    throw new ResponseError(ErrorCodes.InvalidRequest, isAilError(error) ? error.message : visible(String(error)));
   }
   const { repo } = await session.engine.registry.forDirectory(repoRoot);
   const index = await session.engine.semantic.reindex(repo, toAbortSignal(token));
   session.status.changed();
   if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'reindex cancelled');
-  if (!index || index.state !== 'ready') throw new ResponseError(ErrorCodes.InternalError, `indexing failed: ${index?.reason ?? 'the semantic index is off (AIL_INDEX_ENABLED)'}`);
+  if (!index || index.state !== 'ready') throw new ResponseError(ErrorCodes.InternalError, visible(`indexing failed: ${index?.reason ?? 'the semantic index is off (AIL_INDEX_ENABLED)'}`));
   return { commits: index.count, embedder: index.embedderId, seconds: Math.round((performance.now() - started) / 10) / 100 };
 }

@@ -3,6 +3,7 @@ import { CodeLensRefreshRequest, DidChangeConfigurationNotification, TextDocumen
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ClearCacheRequest, ContextRequest, HealthRequest, ReindexRequest, StatsRequest, ASK_WHY_COMMAND } from '../../shared/protocol';
 import type { Settings } from '../../shared/settings';
+import { visibleLines } from '../../shared/visible';
 import { createEngine, type Engine } from '../compose';
 import { clientSupport, serverCapabilities, type ClientSupport } from './capabilities';
 import { codeLenses, resolveCodeLens } from './codelens';
@@ -22,7 +23,7 @@ export function startServer(connection: Connection, env: Settings): void {
     warmFiles: true,
     buildIndexes: true,
     onProgress: (job, report) => progress.report(job, job === 'model' ? 'AIL: loading the embedding model' : 'AIL: indexing commit messages', report),
-    log: (message) => connection.console.info(message),
+    log: (message) => connection.console.info(visibleLines(message)),
   });
   const documents = new TextDocuments(TextDocument);
   const settings = new SettingsPuller(connection, env, () => support.configuration);
@@ -66,7 +67,7 @@ async function initialized(session: Session, support: ClientSupport, root: () =>
     await session.engine.semantic.ready(repo);
     session.status.changed();
   } catch (error) {
-    session.connection.console.warn(`AIL: ${error instanceof Error ? error.message : String(error)}`);
+    session.connection.console.warn(visibleLines(`AIL: ${error instanceof Error ? error.message : String(error)}`));
   }
 }
 
