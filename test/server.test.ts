@@ -22,7 +22,7 @@ import { generateRepository } from '../server/bench/generate';
 import { ALICE, BOB, Fixture, lines } from './helpers/fixture';
 import { HOSTILE_MESSAGE, MALLORY, RAW_CONTROLS, SHOWN_NAME, SHOWN_SUBJECT } from './helpers/hostile';
 import { CLI } from './helpers/cli';
-import { TestClient } from './helpers/lsp';
+import { RawClient, TestClient } from './helpers/lsp';
 import { QUEUE_SOURCE } from './helpers/queue';
 
 /** The built server over stdio, as an editor drives it. */
@@ -183,6 +183,22 @@ describe('dist/server.js --stdio', () => {
       message: 'range ends (line 3) before it starts (line 6)',
     });
     await expect(refuse({ textDocument: { uri: pathToFileURL(repo.path('missing.ts')).href } })).rejects.toMatchObject({ message: 'missing.ts does not exist' });
+    await expect(refuse({})).rejects.toMatchObject({ code: -32602, message: 'textDocument.uri must be a file: URI' });
+    await expect(refuse({ textDocument: { uri: 'file://build-host/src/queue.ts' } })).rejects.toMatchObject({
+      code: -32602,
+      message: 'textDocument.uri must be a file: URI of a path on this machine (got "file://build-host/src/queue.ts")',
+    });
+    await expect(refuse({ textDocument: { uri }, range: { start: { line: 1, character: 'x' }, end: { line: 2, character: 0 } } })).rejects.toMatchObject({
+      code: -32602,
+      message: 'range.start.character must be a whole, non-negative number (got "x")',
+    });
+    await expect(refuse({ textDocument: { uri }, question: 42 })).rejects.toMatchObject({ code: -32602, message: 'question must be a string (got 42)' });
+    await expect(refuse({ textDocument: { uri: pathToFileURL(repo.root).href } })).rejects.toMatchObject({
+      code: -32602,
+      message: `. is the repository's root (${repo.root}), a directory, not a file`,
+    });
+    const askWhy = (args: unknown[]) => client.connection.sendRequest(ExecuteCommandRequest.type, { command: 'ail.askWhy', arguments: args });
+    await expect(askWhy([uri, { start: null }])).rejects.toMatchObject({ code: -32602, message: 'range must have start and end positions with whole, non-negative line numbers' });
   });
 });
 
@@ -237,6 +253,49 @@ describe('a hostile history in the editor', () => {
   it('answers ail/context with the raw data: escaping is for the surfaces that show it', async () => {
     const context = await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri } });
     expect(context.evidence[0]!.commit).toMatchObject({ sha, author: MALLORY.name, body: 'Because \u202eexe.txt is *fine*.\x1b[31m' });
+  });
+});
+
+/** Params as any client may send them, including `null`, which vscode-jsonrpc itself never writes. */
+describe('requests with odd params', () => {
+  const repo = Fixture.create('ail-lsp-params-');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-lsp-data-'));
+  let client: RawClient;
+  beforeAll(async () => {
+    repo.write('a.ts', ['export const a = 1;']);
+    repo.commit('Add a constant');
+    client = await RawClient.start(repo.root, { AIL_DATA_DIR: dataDir, AIL_ALLOW_MODEL_DOWNLOAD: 'false', AIL_COMMIT_GRAPH: 'false' });
+  });
+  afterAll(async () => {
+    await client.stop();
+    repo.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const cases: { method: string; params: unknown; answer: object }[] = [
+    { method: 'ail/reindex', params: null, answer: { result: { commits: 1, embedder: 'lexical-v1-384' } } },
+    { method: 'ail/reindex', params: {}, answer: { result: { commits: 1 } } },
+    { method: 'ail/reindex', params: undefined, answer: { result: { commits: 1 } } },
+    { method: 'ail/health', params: null, answer: { result: { live: true, ready: true, reasons: [] } } },
+    { method: 'ail/stats', params: [], answer: { result: { queries: 0 } } },
+    { method: 'ail/clearCache', params: null, answer: { result: { l1: 0, l2: 0 } } },
+    { method: 'ail/reindex', params: { force: true }, answer: { error: { code: -32602, message: "ail/reindex takes no params (got 'force')" } } },
+    { method: 'ail/clearCache', params: [1, 2], answer: { error: { code: -32602, message: 'ail/clearCache takes no params (got [1,2])' } } },
+    { method: 'ail/stats', params: ['all'], answer: { error: { code: -32602, message: 'ail/stats takes no params (got "all")' } } },
+    { method: 'ail/context', params: null, answer: { error: { code: -32602, message: 'ail/context takes an object with textDocument.uri (got null)' } } },
+    { method: 'ail/context', params: { textDocument: null }, answer: { error: { code: -32602, message: 'textDocument.uri must be a file: URI' } } },
+    { method: 'ail/context', params: { textDocument: { uri: 7 } }, answer: { error: { code: -32602, message: 'textDocument.uri must be a file: URI' } } },
+    {
+      method: 'ail/context',
+      params: { textDocument: { uri: 'file:///x' }, range: { start: { line: -1, character: 0 }, end: null } },
+      answer: { error: { code: -32602, message: 'range must have start and end positions with whole, non-negative line numbers' } },
+    },
+    { method: 'ail/context', params: { textDocument: { uri: 'file:///x' }, maxEvidence: '5' }, answer: { error: { code: -32602, message: 'maxEvidence must be a whole number from 1 to 50 (got "5")' } } },
+    { method: 'workspace/executeCommand', params: { command: 'ail.askWhy', arguments: null }, answer: { error: { code: -32602, message: 'ail.askWhy takes a file: URI and an optional range' } } },
+  ];
+
+  it.each(cases)('$method with $params', async ({ method, params, answer }) => {
+    expect(await client.request(method, params)).toMatchObject(answer);
   });
 });
 

@@ -7,20 +7,22 @@ import { isAilError } from '../archaeology/errors';
 import { GitRunner } from '../git/runner';
 import { isCancelled } from '../util/flight';
 import { toAbortSignal } from './cancellation';
+import { askWhyProblem, contextProblem } from './params';
 import type { Session } from './session';
 
 /** `ail/context`: the full answer for a file or a range, with the open document's unsaved text. */
 export async function context(session: Session, params: ContextParams, token: CancellationToken): Promise<ArchaeologyContext> {
-  const problem = checkParams(params);
+  const problem = contextProblem(params);
   if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
   return answerOrError(session, params.textDocument.uri, params.range, params.question, params.maxEvidence, token);
 }
 
 /** `workspace/executeCommand ail.askWhy [uri, range?]`: the code lens command, for any editor: answers and shows the summary. */
 export async function askWhy(session: Session, params: ExecuteCommandParams, token: CancellationToken): Promise<ArchaeologyContext> {
-  const [uri, range] = (params.arguments ?? []) as [unknown, Range | undefined];
-  if (typeof uri !== 'string' || !uri.startsWith('file:')) throw new ResponseError(ErrorCodes.InvalidParams, 'ail.askWhy takes a file: URI and an optional range');
-  const answer = await answerOrError(session, uri, range, undefined, undefined, token);
+  const problem = askWhyProblem(params.arguments);
+  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
+  const [uri, range] = params.arguments as [string, Range | null | undefined];
+  const answer = await answerOrError(session, uri, range ?? undefined, undefined, undefined, token);
   // A notification, not window/showMessageRequest: nothing to answer, and every editor shows it. Plain
   // text, so the summary loses its code marks, and a commit message's control characters are made visible.
   const message = `AIL: ${visible(answer.summary.replace(/`/g, ''))}`;
@@ -38,22 +40,6 @@ async function answerOrError(session: Session, uri: string, range: Range | undef
     session.connection.console.error(visibleLines(`ail/context ${uri} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
     throw new ResponseError(ErrorCodes.InternalError, visible(`ail/context failed: ${error instanceof Error ? error.message : String(error)}`));
   }
-}
-
-/** The first thing wrong with ail/context params, as a sentence, or undefined. */
-export function checkParams(params: ContextParams | undefined): string | undefined {
-  const uri = params?.textDocument?.uri;
-  if (typeof uri !== 'string' || !uri.startsWith('file:')) return 'textDocument.uri must be a file: URI';
-  const line = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 0;
-  if (params!.range !== undefined) {
-    const { start, end } = params!.range ?? {};
-    if (!start || !end || !line(start.line) || !line(end.line)) return 'range must have start and end positions with whole, non-negative line numbers';
-    if (end.line < start.line) return `range ends (line ${end.line + 1}) before it starts (line ${start.line + 1})`;
-  }
-  if (params!.question !== undefined && typeof params!.question !== 'string') return 'question must be a string';
-  const max = params!.maxEvidence;
-  if (max !== undefined && !(Number.isInteger(max) && max >= 1 && max <= 50)) return `maxEvidence must be a whole number from 1 to 50 (got ${JSON.stringify(max)})`;
-  return undefined;
 }
 
 /** `ail/health`: live when it answers; ready when git runs, the workspace's repository is open and the engine is built. */

@@ -9,6 +9,7 @@ import { clientSupport, serverCapabilities, type ClientSupport } from './capabil
 import { codeLenses, resolveCodeLens } from './codelens';
 import { hover } from './hover';
 import { ProgressBridge } from './progress';
+import { noParams } from './params';
 import { askWhy, context, health, reindex } from './requests';
 import { Session } from './session';
 import { SettingsPuller } from './settings';
@@ -43,10 +44,10 @@ export function startServer(connection: Connection, env: Settings): void {
   connection.onCodeLensResolve((lens, token) => resolveCodeLens(session, lens, token));
   connection.onExecuteCommand((params, token) => (params.command === ASK_WHY_COMMAND ? askWhy(session, params, token) : undefined));
   connection.onRequest(ContextRequest.type, (params, token) => context(session, params, token));
-  connection.onRequest(StatsRequest.type, () => engine.answers.cacheStats());
-  connection.onRequest(ClearCacheRequest.type, () => cleared(session));
-  connection.onRequest(HealthRequest.type, () => health(session, workspaceRoot));
-  connection.onRequest(ReindexRequest.type, (token) => reindex(session, workspaceRoot, token));
+  connection.onRequest(StatsRequest.type, noParams(StatsRequest.method, () => engine.answers.cacheStats()));
+  connection.onRequest(ClearCacheRequest.type, noParams(ClearCacheRequest.method, () => cleared(session)));
+  connection.onRequest(HealthRequest.type, noParams(HealthRequest.method, () => health(session, workspaceRoot)));
+  connection.onRequest(ReindexRequest.type, noParams(ReindexRequest.method, (token) => reindex(session, workspaceRoot, token)));
   documents.onDidOpen(({ document }) => void warm(session, document.uri));
   connection.onShutdown(async () => {
     status.dispose();
