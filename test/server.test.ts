@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +23,7 @@ import { relativeTime } from '../server/archaeology/summary';
 import { generateRepository } from '../server/bench/generate';
 import { ALICE, BOB, Fixture, lines } from './helpers/fixture';
 import { HOSTILE_MESSAGE, MALLORY, RAW_CONTROLS, SHOWN_NAME, SHOWN_SUBJECT } from './helpers/hostile';
+import { childProcesses } from './helpers/processes';
 import { CLI } from './helpers/cli';
 import { RawClient, TestClient } from './helpers/lsp';
 import { QUEUE_SOURCE } from './helpers/queue';
@@ -327,6 +330,67 @@ describe('a repository deleted under the server', () => {
       repo.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+/**
+ * A request the client cancels stops its work: answered RequestCancelled, never with a result, and its
+ * git processes killed. git blame and git log read `.mailmap` as they start; made a named pipe that
+ * the test opens and never writes, it holds every one of them there, so no request can finish before
+ * it is cancelled and the test knows (its open returns) when git is running.
+ */
+describe('cancelled requests', () => {
+  const repo = Fixture.create('ail-lsp-cancelled-');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-lsp-data-'));
+  let client: TestClient;
+  beforeAll(async () => {
+    repo.write('src/queue.ts', lines(40));
+    repo.commit('Add the queue');
+    repo.write('src/queue.ts', lines(40, 'row'));
+    repo.commit('Call them rows', BOB);
+    client = await TestClient.start(repo.root, {
+      AIL_DATA_DIR: dataDir,
+      AIL_ALLOW_MODEL_DOWNLOAD: 'false',
+      AIL_COMMIT_GRAPH: 'false',
+      AIL_INDEX_ENABLED: 'false',
+      AIL_MAX_QUERY_TIME_S: '120',
+    });
+  });
+  afterAll(async () => {
+    await client.stop();
+    repo.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers each RequestCancelled, never a result, and kills the git processes it started', async () => {
+    const uri = pathToFileURL(repo.path('src/queue.ts')).href;
+    const mailmap = repo.path('.mailmap');
+    execFileSync('mkfifo', [mailmap]);
+    const holding = open(mailmap, 'w'); // returns once a git process opens it to read
+    const sources: CancellationTokenSource[] = [];
+    const answers: Promise<unknown>[] = [];
+    for (let line = 0; line < 16; line++) {
+      const source = new CancellationTokenSource();
+      sources.push(source);
+      const request =
+        line % 2
+          ? client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character: 0 } }, source.token)
+          : client.connection.sendRequest(ContextRequest.type, { textDocument: { uri }, range: { start: { line, character: 0 }, end: { line: line + 1, character: 0 } } }, source.token);
+      answers.push(request.then((result) => ({ result }), (error: { code?: number }) => ({ code: error.code })));
+    }
+    const held = await holding;
+    try {
+      const questionWork = () => childProcesses(client.server.pid!).filter((child) => child.running && child.argv.some((arg) => arg.startsWith('-L')));
+      expect(questionWork().length).toBeGreaterThan(0);
+      for (const source of sources) source.cancel();
+      expect(await Promise.all(answers)).toEqual(answers.map(() => ({ code: -32800 })));
+      expect(questionWork().map((child) => child.argv.slice(-4).join(' '))).toEqual([]);
+    } finally {
+      await held.close();
+      rmSync(mailmap);
+    }
+    const after = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 3, character: 0 } });
+    expect((after!.contents as MarkupContent).value).toContain('**Call them rows**');
   });
 });
 

@@ -1,11 +1,12 @@
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { SettingError, settingsFromEnv } from '../../shared/settings';
 import { visible, visibleLines } from '../../shared/visible';
+import { cancelQueuedRequests } from './cancellation';
 import { startServer } from './server';
 
 /** `node dist/server.js --stdio` (or --node-ipc from VS Code), and `ail serve --stdio`: the connection, then the wiring. */
 export function runLanguageServer(): void {
-  const connection = createConnection(ProposedFeatures.all);
+  const connection = createConnection(ProposedFeatures.all, cancelQueuedRequests);
   try {
     startServer(connection, settingsFromEnv(process.env));
   } catch (error) {

@@ -1,12 +1,12 @@
 import { tmpdir } from 'node:os';
-import { ErrorCodes, LSPErrorCodes, MessageType, ResponseError, ShowMessageNotification, type CancellationToken, type ExecuteCommandParams } from 'vscode-languageserver/node';
+import { ErrorCodes, MessageType, ResponseError, ShowMessageNotification, type CancellationToken, type ExecuteCommandParams } from 'vscode-languageserver/node';
 import type { Health } from '../../shared/protocol';
 import type { ArchaeologyContext, ContextParams, Range } from '../../shared/types';
 import { visible, visibleLines } from '../../shared/visible';
 import { isAilError } from '../archaeology/errors';
 import { GitRunner } from '../git/runner';
 import { isCancelled } from '../util/flight';
-import { toAbortSignal } from './cancellation';
+import { requestCancelled, toAbortSignal } from './cancellation';
 import { askWhyProblem, contextProblem } from './params';
 import type { Session } from './session';
 
@@ -35,7 +35,7 @@ async function answerOrError(session: Session, uri: string, range: Range | undef
   try {
     return await session.ask({ uri, lines, question, maxEvidence, depth: 'full', signal: toAbortSignal(token) });
   } catch (error) {
-    if (isCancelled(error)) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
+    if (isCancelled(error)) throw requestCancelled();
     if (isAilError(error)) throw new ResponseError(ErrorCodes.InvalidParams, error.message);
     session.connection.console.error(visibleLines(`ail/context ${uri} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
     throw new ResponseError(ErrorCodes.InternalError, visible(`ail/context failed: ${error instanceof Error ? error.message : String(error)}`));
@@ -74,7 +74,7 @@ export async function reindex(session: Session, workspaceRoot: string | undefine
   const { repo } = await session.engine.registry.forDirectory(repoRoot);
   const index = await session.engine.semantic.reindex(repo, toAbortSignal(token));
   session.status.changed();
-  if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'reindex cancelled');
+  if (token.isCancellationRequested) throw requestCancelled();
   if (!index || index.state !== 'ready') throw new ResponseError(ErrorCodes.InternalError, visible(`indexing failed: ${index?.reason ?? 'the semantic index is off (AIL_INDEX_ENABLED)'}`));
   return { commits: index.count, embedder: index.embedderId, seconds: Math.round((performance.now() - started) / 10) / 100 };
 }
