@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relativeTime } from '../server/archaeology/summary';
 import { startFastImport } from '../server/bench/fast-import';
 import type { ArchaeologyContext } from '../shared/types';
 import { runCli } from './helpers/cli';
 import { BOB, Fixture, lines } from './helpers/fixture';
+import { HOSTILE_MESSAGE, HOSTILE_SUBJECT, MALLORY, NEWLINE_FILE, RAW_CONTROLS, SHOWN_NAME, SHOWN_SUBJECT } from './helpers/hostile';
 
 describe('ail ask', () => {
   const repo = Fixture.create();
@@ -71,6 +73,9 @@ describe('ail ask', () => {
     { args: ['ask', 'src/retry.ts:9-3'], message: "ail: malformed range '9-3': it starts after it ends\n" },
     { args: ['ask', '../../etc/passwd'], message: `ail: ../../etc/passwd is outside the repository (${'ROOT'})\n` },
     { args: ['ask', 'src/missing.ts:1'], message: 'ail: src/missing.ts does not exist\n' },
+    { args: ['ask', '.'], message: "ail: . is the repository's root (ROOT), a directory, not a file\n" },
+    { args: ['ask', 'src'], message: 'ail: src is a directory, not a file\n' },
+    { args: ['ask', 'src/no\nsuch.ts'], message: 'ail: src/no\\nsuch.ts does not exist\n' },
     { args: ['ask', 'README.md', '--frobnicate'], message: 'ail: unknown option --frobnicate (ail ask takes --repo DIR and --json)\n' },
     { args: ['ask'], message: 'ail: ail ask needs a file: ail ask <path>[:<line>[-<line>]] [question...]\n' },
     { args: ['ask', 'loose.txt'], cwd: () => elsewhere, message: 'ail: loose.txt is not in a git repository\n' },
@@ -81,6 +86,12 @@ describe('ail ask', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(message.replace('ROOT', repo.root).replace('ELSEWHERE', elsewhere));
+  });
+
+  it('shows an unknown command with its control characters visible', async () => {
+    const result = await runCli(['x\x1b[2J'], { cwd: repo.root });
+    expect(result.code).toBe(2);
+    expect(result.stderr.split('\n')[0]).toBe("ail: unknown command 'x\\x1b[2J'");
   });
 
   it('says git was not found when it is not on PATH', async () => {
@@ -127,5 +138,73 @@ describe('ail ask on a line with a long history', () => {
     expect(context.warnings).not.toContain('line-history-incomplete');
     expect(context.evidence[0]!.commit.subject).toBe('Raise the limit to 32: load test 32 passed');
     expect(context.evidence.filter((item) => item.reasons.includes('line-history'))).toHaveLength(5);
+  });
+});
+
+/** A repository is untrusted input: its text reaches the terminal only with control characters made visible. */
+describe('ail ask on a hostile history', () => {
+  const repo = Fixture.create('ail-hostile-');
+  let sha = '';
+  beforeAll(() => {
+    repo.write('app.ts', lines(3));
+    repo.write(NEWLINE_FILE, lines(3));
+    sha = repo.commit(HOSTILE_MESSAGE, MALLORY);
+  });
+  afterAll(() => repo.cleanup());
+  const age = () => relativeTime('2021-01-02T12:00:00Z', Date.now());
+
+  it('writes no escape sequence to the terminal: every control character of the history and the question shows as its escape', async () => {
+    const result = await runCli(['ask', 'app.ts:1', 'why\x1b]0;Q\x07?'], { cwd: repo.root });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).not.toMatch(RAW_CONTROLS);
+    const out = result.stdout.split('\n');
+    expect(out[0]).toBe('app.ts:1  why\\x1b]0;Q\\x07?');
+    expect(out[2]).toBe(
+      `Line 1 comes from ${sha.slice(0, 7)} “${SHOWN_SUBJECT}” by ${SHOWN_NAME}, ${age()}. The commit says: “Because \\u202eexe.txt is *fine*.\\x1b[31m”`,
+    );
+    expect(out).toContain(` 1. ${sha.slice(0, 7)}  2021-01-02  ${SHOWN_NAME}  ${SHOWN_SUBJECT}`);
+    expect(out).toContain(`Authors: ${SHOWN_NAME} (1 line)`);
+  });
+
+  it('prints the raw data with --json, every control character escaped by JSON', async () => {
+    const result = await runCli(['ask', 'app.ts:1', 'why\x1b]0;Q\x07?', '--json'], { cwd: repo.root });
+    expect(result.stdout).not.toMatch(RAW_CONTROLS);
+    expect(result.stdout).toContain('"author": "Mallory\\u001b]0;PWNED\\u0007 \\u001b[2J\\u001b[6n\\u202eliveD"');
+    const context = JSON.parse(result.stdout) as ArchaeologyContext;
+    expect(context.question).toBe('why\x1b]0;Q\x07?');
+    expect(context.evidence[0]!.commit).toMatchObject({ sha, author: MALLORY.name, subject: HOSTILE_SUBJECT });
+  });
+
+  it('answers about a file with a newline in its name, and names it on one line', async () => {
+    const result = await runCli(['ask', `${NEWLINE_FILE}:2`], { cwd: repo.root });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.split('\n')[0]).toBe('we\\nird.txt:2  Why does this code exist?');
+    expect(result.stdout).toContain(`Line 2 comes from ${sha.slice(0, 7)}`);
+    const refused = await runCli(['ask', `${NEWLINE_FILE}.bak`], { cwd: repo.root });
+    expect(refused.stderr).toBe('ail: we\\nird.txt.bak does not exist\n');
+  });
+});
+
+describe('ail ask in a repository owned by another user', () => {
+  // Only root can give a directory away; git refuses it to root as to anyone else.
+  it.skipIf(process.getuid?.() !== 0)("says what git says, and how to allow it, without allowing it itself", async () => {
+    const repo = Fixture.create('ail-foreign-');
+    const home = realpathSync(mkdtempSync(path.join(tmpdir(), 'ail-home-')));
+    try {
+      repo.write('a.txt', ['a']);
+      repo.commit('Add a');
+      execFileSync('chown', ['-R', '65534:65534', repo.root]);
+      const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') };
+      const result = await runCli(['ask', 'a.txt'], { cwd: repo.root, env });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        `ail: git refuses the repository at ${repo.root}: detected dubious ownership (it belongs to another user); if you trust it, run git config --global --add safe.directory ${repo.root}\n`,
+      );
+      expect(existsSync(path.join(home, '.gitconfig'))).toBe(false); // trusting it is the user's decision
+    } finally {
+      repo.cleanup();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

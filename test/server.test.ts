@@ -1,4 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,10 +19,13 @@ import {
   type MarkupContent,
 } from 'vscode-languageserver-protocol/node';
 import { ClearCacheRequest, ContextRequest, HealthRequest, ReindexRequest, StatsRequest } from '../shared/protocol';
+import { relativeTime } from '../server/archaeology/summary';
 import { generateRepository } from '../server/bench/generate';
-import { ALICE, BOB, Fixture } from './helpers/fixture';
+import { ALICE, BOB, Fixture, lines } from './helpers/fixture';
+import { HOSTILE_MESSAGE, MALLORY, RAW_CONTROLS, SHOWN_NAME, SHOWN_SUBJECT } from './helpers/hostile';
+import { childProcesses } from './helpers/processes';
 import { CLI } from './helpers/cli';
-import { TestClient } from './helpers/lsp';
+import { RawClient, TestClient } from './helpers/lsp';
 import { QUEUE_SOURCE } from './helpers/queue';
 
 /** The built server over stdio, as an editor drives it. */
@@ -181,6 +186,211 @@ describe('dist/server.js --stdio', () => {
       message: 'range ends (line 3) before it starts (line 6)',
     });
     await expect(refuse({ textDocument: { uri: pathToFileURL(repo.path('missing.ts')).href } })).rejects.toMatchObject({ message: 'missing.ts does not exist' });
+    await expect(refuse({})).rejects.toMatchObject({ code: -32602, message: 'textDocument.uri must be a file: URI' });
+    await expect(refuse({ textDocument: { uri: 'file://build-host/src/queue.ts' } })).rejects.toMatchObject({
+      code: -32602,
+      message: 'textDocument.uri must be a file: URI of a path on this machine (got "file://build-host/src/queue.ts")',
+    });
+    await expect(refuse({ textDocument: { uri }, range: { start: { line: 1, character: 'x' }, end: { line: 2, character: 0 } } })).rejects.toMatchObject({
+      code: -32602,
+      message: 'range.start.character must be a whole, non-negative number (got "x")',
+    });
+    await expect(refuse({ textDocument: { uri }, question: 42 })).rejects.toMatchObject({ code: -32602, message: 'question must be a string (got 42)' });
+    await expect(refuse({ textDocument: { uri: pathToFileURL(repo.root).href } })).rejects.toMatchObject({
+      code: -32602,
+      message: `. is the repository's root (${repo.root}), a directory, not a file`,
+    });
+    const askWhy = (args: unknown[]) => client.connection.sendRequest(ExecuteCommandRequest.type, { command: 'ail.askWhy', arguments: args });
+    await expect(askWhy([uri, { start: null }])).rejects.toMatchObject({ code: -32602, message: 'range must have start and end positions with whole, non-negative line numbers' });
+  });
+});
+
+/** A repository is untrusted input: its text reaches an editor with control characters made visible and markdown escaped. */
+describe('a hostile history in the editor', () => {
+  const repo = Fixture.create('ail-lsp-hostile-');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-lsp-data-'));
+  let client: TestClient;
+  let sha = '';
+  let uri = '';
+  beforeAll(async () => {
+    repo.write('app.ts', lines(3));
+    sha = repo.commit(HOSTILE_MESSAGE, MALLORY);
+    uri = pathToFileURL(repo.path('app.ts')).href;
+    client = await TestClient.start(repo.root, { AIL_DATA_DIR: dataDir, AIL_ALLOW_MODEL_DOWNLOAD: 'false', AIL_COMMIT_GRAPH: 'false', AIL_INDEX_ENABLED: 'false' });
+  });
+  afterAll(async () => {
+    await client.stop();
+    repo.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const age = () => relativeTime('2021-01-02T12:00:00Z', Date.now());
+  const short = () => sha.slice(0, 7);
+
+  it('hovers with control characters visible and markdown escaped: no escape sequence, link, image or HTML from the commit', async () => {
+    const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 0, character: 0 } });
+    const value = (hover!.contents as MarkupContent).value;
+    expect(value).not.toMatch(RAW_CONTROLS);
+    const name = String.raw`Mallory\\x1b\]0;PWNED\\x07 \\x1b\[2J\\x1b\[6n\\u202eliveD`;
+    const subject = String.raw`Fix \\x1b\]0;PWNED\\x07 the \[queue\](https://evil.example) !\[x\](https://evil.example/t.png) \<img src=x\> \\x1b\[2J\\x1b\[6n`;
+    expect(value.split('\n')).toEqual([
+      `**AIL** · \`${short()}\` · ${name} · ${age()}`,
+      '',
+      `**${subject}**`,
+      '',
+      `Line 1 comes from \`${short()}\` “${subject}” by ${name}, ${age()}. The commit says: “Because \\\\u202eexe.txt is \\*fine\\*.\\\\x1b\\[31m”`,
+      '',
+      expect.stringMatching(/^_confidence 0\.\d\d \(\w+\)_$/),
+    ]);
+  });
+
+  it('titles code lenses and shows askWhy with control characters visible', async () => {
+    const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) as CodeLens[];
+    const file = await client.connection.sendRequest(CodeLensResolveRequest.type, lenses[0]!);
+    expect(file.command!.title).toBe(`1 commit · 1 author · last change ${age()} by ${SHOWN_NAME}`);
+    await client.connection.sendRequest(ExecuteCommandRequest.type, { command: 'ail.askWhy', arguments: [uri, { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }] });
+    const message = await client.message(/^AIL: Line 1 comes from/);
+    expect(message).not.toMatch(RAW_CONTROLS);
+    expect(message).toBe(`AIL: Line 1 comes from ${short()} “${SHOWN_SUBJECT}” by ${SHOWN_NAME}, ${age()}. The commit says: “Because \\u202eexe.txt is *fine*.\\x1b[31m”`);
+  });
+
+  it('answers ail/context with the raw data: escaping is for the surfaces that show it', async () => {
+    const context = await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri } });
+    expect(context.evidence[0]!.commit).toMatchObject({ sha, author: MALLORY.name, body: 'Because \u202eexe.txt is *fine*.\x1b[31m' });
+  });
+});
+
+/** Params as any client may send them, including `null`, which vscode-jsonrpc itself never writes. */
+describe('requests with odd params', () => {
+  const repo = Fixture.create('ail-lsp-params-');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-lsp-data-'));
+  let client: RawClient;
+  beforeAll(async () => {
+    repo.write('a.ts', ['export const a = 1;']);
+    repo.commit('Add a constant');
+    client = await RawClient.start(repo.root, { AIL_DATA_DIR: dataDir, AIL_ALLOW_MODEL_DOWNLOAD: 'false', AIL_COMMIT_GRAPH: 'false' });
+  });
+  afterAll(async () => {
+    await client.stop();
+    repo.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const cases: { method: string; params: unknown; answer: object }[] = [
+    { method: 'ail/reindex', params: null, answer: { result: { commits: 1, embedder: 'lexical-v1-384' } } },
+    { method: 'ail/reindex', params: {}, answer: { result: { commits: 1 } } },
+    { method: 'ail/reindex', params: undefined, answer: { result: { commits: 1 } } },
+    { method: 'ail/health', params: null, answer: { result: { live: true, ready: true, reasons: [] } } },
+    { method: 'ail/stats', params: [], answer: { result: { queries: 0 } } },
+    { method: 'ail/clearCache', params: null, answer: { result: { l1: 0, l2: 0 } } },
+    { method: 'ail/reindex', params: { force: true }, answer: { error: { code: -32602, message: "ail/reindex takes no params (got 'force')" } } },
+    { method: 'ail/clearCache', params: [1, 2], answer: { error: { code: -32602, message: 'ail/clearCache takes no params (got [1,2])' } } },
+    { method: 'ail/stats', params: ['all'], answer: { error: { code: -32602, message: 'ail/stats takes no params (got "all")' } } },
+    { method: 'ail/context', params: null, answer: { error: { code: -32602, message: 'ail/context takes an object with textDocument.uri (got null)' } } },
+    { method: 'ail/context', params: { textDocument: null }, answer: { error: { code: -32602, message: 'textDocument.uri must be a file: URI' } } },
+    { method: 'ail/context', params: { textDocument: { uri: 7 } }, answer: { error: { code: -32602, message: 'textDocument.uri must be a file: URI' } } },
+    {
+      method: 'ail/context',
+      params: { textDocument: { uri: 'file:///x' }, range: { start: { line: -1, character: 0 }, end: null } },
+      answer: { error: { code: -32602, message: 'range must have start and end positions with whole, non-negative line numbers' } },
+    },
+    { method: 'ail/context', params: { textDocument: { uri: 'file:///x' }, maxEvidence: '5' }, answer: { error: { code: -32602, message: 'maxEvidence must be a whole number from 1 to 50 (got "5")' } } },
+    { method: 'workspace/executeCommand', params: { command: 'ail.askWhy', arguments: null }, answer: { error: { code: -32602, message: 'ail.askWhy takes a file: URI and an optional range' } } },
+  ];
+
+  it.each(cases)('$method with $params', async ({ method, params, answer }) => {
+    expect(await client.request(method, params)).toMatchObject(answer);
+  });
+});
+
+/** A repository deleted under a running server, then made anew at the same path. */
+describe('a repository deleted under the server', () => {
+  it('says it no longer exists, not that it has no commits or that git is missing, and answers again once it is back', async () => {
+    const repo = Fixture.create('ail-lsp-deleted-');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-lsp-data-'));
+    repo.write('a.ts', ['export const a = 1;']);
+    repo.commit('Add a constant');
+    const client = await TestClient.start(repo.root, { AIL_DATA_DIR: dataDir, AIL_ALLOW_MODEL_DOWNLOAD: 'false', AIL_COMMIT_GRAPH: 'false', AIL_INDEX_ENABLED: 'false' });
+    const uri = pathToFileURL(repo.path('a.ts')).href;
+    try {
+      expect((await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri } })).evidence[0]!.commit.subject).toBe('Add a constant');
+      rmSync(repo.root, { recursive: true, force: true });
+      const gone = `the repository at ${repo.root} no longer exists (deleted or moved)`;
+      await expect(client.connection.sendRequest(ContextRequest.type, { textDocument: { uri } })).rejects.toMatchObject({ code: -32602, message: gone });
+      expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: false, reasons: [gone] });
+
+      mkdirSync(repo.root);
+      const again = Fixture.at(repo.root);
+      again.git('init', '-q', '-b', 'main');
+      again.write('a.ts', ['export const a = 2;']);
+      again.commit('Add a constant again');
+      expect((await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri } })).evidence[0]!.commit.subject).toBe('Add a constant again');
+      expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: true, reasons: [] });
+    } finally {
+      await client.stop();
+      repo.cleanup();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+/**
+ * A request the client cancels stops its work: answered RequestCancelled, never with a result, and its
+ * git processes killed. git blame and git log read `.mailmap` as they start; made a named pipe that
+ * the test opens and never writes, it holds every one of them there, so no request can finish before
+ * it is cancelled and the test knows (its open returns) when git is running.
+ */
+describe('cancelled requests', () => {
+  const repo = Fixture.create('ail-lsp-cancelled-');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-lsp-data-'));
+  let client: TestClient;
+  beforeAll(async () => {
+    repo.write('src/queue.ts', lines(40));
+    repo.commit('Add the queue');
+    repo.write('src/queue.ts', lines(40, 'row'));
+    repo.commit('Call them rows', BOB);
+    client = await TestClient.start(repo.root, {
+      AIL_DATA_DIR: dataDir,
+      AIL_ALLOW_MODEL_DOWNLOAD: 'false',
+      AIL_COMMIT_GRAPH: 'false',
+      AIL_INDEX_ENABLED: 'false',
+      AIL_MAX_QUERY_TIME_S: '120',
+    });
+  });
+  afterAll(async () => {
+    await client.stop();
+    repo.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers each RequestCancelled, never a result, and kills the git processes it started', async () => {
+    const uri = pathToFileURL(repo.path('src/queue.ts')).href;
+    const mailmap = repo.path('.mailmap');
+    execFileSync('mkfifo', [mailmap]);
+    const holding = open(mailmap, 'w'); // returns once a git process opens it to read
+    const sources: CancellationTokenSource[] = [];
+    const answers: Promise<unknown>[] = [];
+    for (let line = 0; line < 16; line++) {
+      const source = new CancellationTokenSource();
+      sources.push(source);
+      const request =
+        line % 2
+          ? client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character: 0 } }, source.token)
+          : client.connection.sendRequest(ContextRequest.type, { textDocument: { uri }, range: { start: { line, character: 0 }, end: { line: line + 1, character: 0 } } }, source.token);
+      answers.push(request.then((result) => ({ result }), (error: { code?: number }) => ({ code: error.code })));
+    }
+    const held = await holding;
+    try {
+      const questionWork = () => childProcesses(client.server.pid!).filter((child) => child.running && child.argv.some((arg) => arg.startsWith('-L')));
+      expect(questionWork().length).toBeGreaterThan(0);
+      for (const source of sources) source.cancel();
+      expect(await Promise.all(answers)).toEqual(answers.map(() => ({ code: -32800 })));
+      expect(questionWork().map((child) => child.argv.slice(-4).join(' '))).toEqual([]);
+    } finally {
+      await held.close();
+      rmSync(mailmap);
+    }
+    const after = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 3, character: 0 } });
+    expect((after!.contents as MarkupContent).value).toContain('**Call them rows**');
   });
 });
 

@@ -1,12 +1,16 @@
 import * as path from 'node:path';
+import { visible } from '../../shared/visible';
 
 /**
  * Errors a user should read: bad input, a path that is not in a repository, a line past the end.
- * The message is one sentence that names the problem; the code is stable for programs.
+ * The message is one sentence that names the problem; the code is stable for programs. It is one line
+ * whatever a path or an argument in it holds: control characters are made visible (see visible.ts).
  * Anything else that goes wrong is a bug or an environment failure and is reported as such.
  */
 export type AilErrorCode =
   | 'not-a-repository'
+  | 'unsafe-repository'
+  | 'repository-gone'
   | 'empty-repository'
   | 'git-not-found'
   | 'file-missing'
@@ -19,7 +23,7 @@ export type AilErrorCode =
 
 export class AilError extends Error {
   constructor(readonly code: AilErrorCode, message: string) {
-    super(message);
+    super(visible(message));
     this.name = 'AilError';
   }
 }

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { ArchaeologyContext, CacheStats } from '../../shared/types';
 import type { ArchaeologyProvider, AskInput, ResolvedQuestion } from '../archaeology/provider';
 import type { Embedder } from '../semantic/embedder';
-import { SingleFlight } from '../util/flight';
+import { CancelledError, SingleFlight } from '../util/flight';
 import { answerKey, rolloutBucket, textIdentity } from './key';
 import { SemanticCache, type AnswerScope } from './semantic-cache';
 import { QueryStats } from './stats';
@@ -65,6 +65,8 @@ export class AnswerService {
   async ask(input: AskInput): Promise<ArchaeologyContext> {
     const started = performance.now();
     const target = await this.parts.provider.resolve(input);
+    // A caller that has gone while the file was found gets no answer, not even a cached one.
+    if (input.signal?.aborted) throw new CancelledError();
     const key = answerKey(target, input.maxEvidence);
     const cached = this.l1.get(key);
     if (cached) return this.finish({ ...cached, question: target.question, source: 'l1' }, started);

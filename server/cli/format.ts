@@ -1,4 +1,5 @@
 import type { ArchaeologyContext } from '../../shared/types';
+import { visibleStrings } from '../../shared/visible';
 import { bandOf } from '../archaeology/rank';
 
 export interface Style {
@@ -19,8 +20,14 @@ export function styleFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): St
   return { bold: wrap(1, 22), dim: wrap(2, 22), yellow: wrap(33, 39), cyan: wrap(36, 39), green: wrap(32, 39), red: wrap(31, 39) };
 }
 
-/** The answer as a person reads it in a terminal. */
-export function formatContext(context: ArchaeologyContext, style: Style): string {
+/**
+ * The answer as a person reads it in a terminal. Every string in it came from the repository or the
+ * user (the question, the file, subjects, authors, references): their control characters are made
+ * visible before anything is laid out, so no commit can send the terminal an escape sequence or forge
+ * a line of this output. The only escapes written are the style's own colours.
+ */
+export function formatContext(answer: ArchaeologyContext, style: Style): string {
+  const context = visibleStrings(answer);
   const out: string[] = [];
   const where = context.range
     ? context.range.end.line - 1 === context.range.start.line

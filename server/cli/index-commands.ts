@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { settingsFromEnv } from '../../shared/settings';
 import type { CacheStats } from '../../shared/types';
+import { safeJson, visible } from '../../shared/visible';
 import { createEngine, type Engine } from '../compose';
 import { storedEmbedderId } from '../semantic/layer';
 import { parseRepoOptions } from './options';
@@ -17,13 +18,13 @@ export async function runIndex(argv: readonly string[], out: NodeJS.WriteStream,
     const { repo } = await engine.registry.forDirectory(path.resolve(options.repo));
     await repo.requireHead();
     const embedder = await engine.semantic.start();
-    if (embedder.kind === 'ready' && embedder.fallback) err.write(`ail: using ${embedder.embedder.id}: ${embedder.fallback}\n`);
+    if (embedder.kind === 'ready' && embedder.fallback) err.write(`ail: using ${embedder.embedder.id}: ${visible(embedder.fallback)}\n`);
     const index = await engine.semantic.ready(repo);
     if (!index || index.state !== 'ready') {
-      err.write(`ail: indexing failed: ${index?.reason ?? 'the semantic layer is off'}\n`);
+      err.write(`ail: indexing failed: ${visible(index?.reason ?? 'the semantic layer is off')}\n`);
       return 1;
     }
-    for (const warning of index.warnings) err.write(`ail: ${warning}\n`);
+    for (const warning of index.warnings) err.write(`ail: ${visible(warning)}\n`);
     const run = index.lastRun;
     const summary = {
       repository: repo.root,
@@ -37,8 +38,8 @@ export async function runIndex(argv: readonly string[], out: NodeJS.WriteStream,
     };
     out.write(
       options.json
-        ? `${JSON.stringify(summary, null, 2)}\n`
-        : `${summary.run} the commit index of ${summary.repository}: ${summary.commits} commits (${summary.embedded} embedded now) with ${summary.embedder} in ${summary.seconds} s\n  ${summary.directory}\n`,
+        ? `${safeJson(summary)}\n`
+        : `${summary.run} the commit index of ${visible(summary.repository)}: ${summary.commits} commits (${summary.embedded} embedded now) with ${summary.embedder} in ${summary.seconds} s\n  ${visible(summary.directory)}\n`,
     );
     return 0;
   } finally {
@@ -53,7 +54,7 @@ export async function runStats(argv: readonly string[], out: NodeJS.WriteStream)
   try {
     await openStoredIndex(engine, path.resolve(options.repo));
     const stats = engine.answers.cacheStats();
-    out.write(options.json ? `${JSON.stringify(stats, null, 2)}\n` : `${formatStats(stats)}\n`);
+    out.write(options.json ? `${safeJson(stats)}\n` : `${formatStats(stats)}\n`);
     return 0;
   } finally {
     await engine.dispose();

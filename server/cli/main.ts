@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { settingsFromEnv, SettingError } from '../../shared/settings';
+import { safeJson, visible } from '../../shared/visible';
 import { AilError, isAilError } from '../archaeology/errors';
 import { createEngine, type Engine } from '../compose';
 import { parseAskArgs } from './args';
@@ -45,15 +46,16 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`);
         return command === undefined ? 2 : 0;
       default:
-        process.stderr.write(`ail: unknown command '${command}'\n\n${USAGE}\n`);
+        process.stderr.write(`ail: unknown command '${visible(command)}'\n\n${USAGE}\n`);
         return 2;
     }
   } catch (error) {
+    // One line whatever the message holds: paths, arguments and git's own words are shown with control characters visible.
     if (isAilError(error) || error instanceof SettingError) {
-      process.stderr.write(`ail: ${error.message}\n`);
+      process.stderr.write(`ail: ${visible(error.message)}\n`);
       return 2;
     }
-    process.stderr.write(`ail: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`ail: ${visible(error instanceof Error ? error.message : String(error))}\n`);
     return 1;
   }
 }
@@ -74,7 +76,7 @@ async function ask(argv: readonly string[]): Promise<number> {
       question: args.question,
       timeLimitMs: settings.maxQueryTimeS * 1000,
     });
-    process.stdout.write(args.json ? `${JSON.stringify(context, null, 2)}\n` : `${formatContext(context, styleFor(process.stdout, process.env))}\n`);
+    process.stdout.write(args.json ? `${safeJson(context)}\n` : `${formatContext(context, styleFor(process.stdout, process.env))}\n`);
     return 0;
   } finally {
     await engine.dispose();
@@ -119,7 +121,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`ail: ${String(error)}\n`);
+      process.stderr.write(`ail: ${visible(String(error))}\n`);
       process.exitCode = 1;
     },
   );

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { settingsFromEnv } from '../../shared/settings';
+import { safeJson, visible } from '../../shared/visible';
 import { createEngine } from '../compose';
 import { processStarter } from '../git/process';
 import { GitRunner } from '../git/runner';
@@ -106,7 +107,7 @@ export async function runValidate(argv: readonly string[], out: NodeJS.WriteStre
         result = { name: check.name, ok: false, detail: error instanceof Error ? error.message : String(error) };
       }
       results.push(result);
-      if (!options.json) out.write(`${result.ok ? 'ok  ' : 'FAIL'} ${result.name.padEnd(10)} ${result.detail}\n`);
+      if (!options.json) out.write(`${result.ok ? 'ok  ' : 'FAIL'} ${result.name.padEnd(10)} ${visible(result.detail)}\n`);
       if (!result.ok && (check.name === 'git' || check.name === 'repository')) break; // nothing after these can run
     }
   } finally {
@@ -114,7 +115,7 @@ export async function runValidate(argv: readonly string[], out: NodeJS.WriteStre
   }
   const failed = results.filter((result) => !result.ok).length;
   const skipped = checks.length - results.length;
-  if (options.json) out.write(`${JSON.stringify({ passed: results.length - failed, failed, skipped, checks: results }, null, 2)}\n`);
+  if (options.json) out.write(`${safeJson({ passed: results.length - failed, failed, skipped, checks: results })}\n`);
   else out.write(`${results.length - failed} checks passed, ${failed} failed${skipped ? `, ${skipped} not run` : ''}\n`);
   return failed > 0 || skipped > 0 ? 1 : 0;
 }

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { AilError, displayPath, isAilError } from '../archaeology/errors';
 import { Blamer } from './blamer';
-import { Repository, type RepositoryOptions } from './repository';
+import { Repository, repositoryGone, type RepositoryOptions } from './repository';
 import { BackgroundWork } from '../util/background';
 
 /** A repository and the per-repository services built on it. */
@@ -16,23 +16,33 @@ export interface RegistryOptions extends RepositoryOptions {
   background?: BackgroundWork;
 }
 
-/** Opens each work tree once and hands out its context for any path inside it. */
+/**
+ * Opens each work tree once and hands out its context for any path inside it. A work tree deleted or
+ * replaced while open is forgotten the next time it is asked for: a deleted one is named as such, a
+ * new repository made at the same path is opened afresh.
+ */
 export class RepositoryRegistry {
   private readonly byRoot = new Map<string, Promise<RepositoryContext>>();
   private readonly byDirectory = new Map<string, string>();
+  /** Roots forgotten because they were deleted, so a later question there still hears why. */
+  private readonly gone = new Set<string>();
   readonly background: BackgroundWork;
 
   constructor(private readonly options: RegistryOptions = {}) {
     this.background = options.background ?? new BackgroundWork();
   }
 
-  /** The context for the work tree containing the file `target`. */
+  /**
+   * The context for the work tree containing the file `target`. A directory given as the file (the
+   * repository's root, say) is looked up as itself, so that the answer can say what it is.
+   */
   async forFile(target: string): Promise<RepositoryContext> {
+    const absolute = path.resolve(target);
     try {
-      return await this.forDirectory(path.dirname(path.resolve(target)));
+      return await this.forDirectory(isDirectory(absolute) ? absolute : path.dirname(absolute));
     } catch (error) {
       if (isAilError(error) && error.code === 'not-a-repository') {
-        throw new AilError('not-a-repository', `${displayPath(path.resolve(target))} is not in a git repository`);
+        throw new AilError('not-a-repository', `${displayPath(absolute)} is not in a git repository`);
       }
       throw error;
     }
@@ -42,11 +52,28 @@ export class RepositoryRegistry {
   async forDirectory(directory: string): Promise<RepositoryContext> {
     directory = path.resolve(directory);
     const knownRoot = this.byDirectory.get(directory) ?? this.enclosingRoot(directory);
-    if (knownRoot) {
-      this.byDirectory.set(directory, knownRoot);
-      return this.byRoot.get(knownRoot)!;
+    const known = knownRoot === undefined ? undefined : this.byRoot.get(knownRoot);
+    if (known) {
+      const context = await known;
+      if (context.repo.isStillThere()) {
+        this.byDirectory.set(directory, knownRoot!);
+        return context;
+      }
+      this.forget(knownRoot!, known);
+      if (!existsSync(knownRoot!)) {
+        this.gone.add(knownRoot!);
+        throw repositoryGone(knownRoot!);
+      }
+      // Another repository at the same path: opened afresh below.
     }
-    const repo = await Repository.open(directory, this.options);
+    let repo: Repository;
+    try {
+      repo = await Repository.open(directory, this.options);
+    } catch (error) {
+      const goneRoot = isAilError(error) && error.code === 'not-a-repository' ? this.goneRootOf(directory) : undefined;
+      throw goneRoot ? repositoryGone(goneRoot) : error;
+    }
+    this.gone.delete(repo.root);
     this.byDirectory.set(directory, repo.root);
     let context = this.byRoot.get(repo.root);
     if (!context) {
@@ -74,6 +101,23 @@ export class RepositoryRegistry {
     return undefined;
   }
 
+  /** Drops a work tree that is no longer there, and stops its processes (once, however many callers noticed). */
+  private forget(root: string, context: Promise<RepositoryContext>): void {
+    if (this.byRoot.get(root) !== context) return;
+    this.byRoot.delete(root);
+    for (const [directory, known] of this.byDirectory) if (known === root) this.byDirectory.delete(directory);
+    void context.then(({ repo }) => repo.dispose());
+  }
+
+  /** The deleted work tree `directory` was in, if it was in one. */
+  private goneRootOf(directory: string): string | undefined {
+    for (const root of this.gone) {
+      const relative = path.relative(root, directory);
+      if (!relative.startsWith('..') && !path.isAbsolute(relative)) return root;
+    }
+    return undefined;
+  }
+
   async contexts(): Promise<RepositoryContext[]> {
     return Promise.all(this.byRoot.values());
   }
@@ -82,5 +126,13 @@ export class RepositoryRegistry {
     for (const context of await this.contexts()) context.repo.dispose();
     this.byRoot.clear();
     this.byDirectory.clear();
+  }
+}
+
+function isDirectory(target: string): boolean {
+  try {
+    return statSync(target, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
   }
 }

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AilError, displayPath } from '../archaeology/errors';
 import { CommitGraph } from './commit-graph';
-import { CatFileBatch } from './catfile';
+import { CatFileBatch, type CatFileObject } from './catfile';
 import { parseCommitObject, type CommitInfo } from './commit';
 import { gitEnvironment, GitRunner, type GitRunnerOptions } from './runner';
 import { CancelledError, FlightCache } from '../util/flight';
@@ -46,6 +46,8 @@ export class Repository {
   private packedRefs?: { stamp: string; refs: Map<string, string> };
   private commitGraphChild: ChildProcess | undefined;
   private commitGraphWrite: Promise<'present' | 'written' | 'failed'> | undefined;
+  /** The work tree's and the git directory's inodes when opened: a repository deleted, moved away or made anew at this path has others. */
+  private readonly identity: string | undefined;
 
   private constructor(
     readonly root: string,
@@ -56,6 +58,7 @@ export class Repository {
   ) {
     this.git = new GitRunner(root, options);
     this.objects = new CatFileBatch(this.git);
+    this.identity = identityOf(root, gitDir);
   }
 
   /** Opens the work tree that contains `start` (a directory or a file). */
@@ -68,6 +71,10 @@ export class Repository {
     const outcome = await probe.run(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir', '--is-shallow-repository']);
     if (outcome.kind === 'failed' && outcome.exitCode === null && /ENOENT/.test(outcome.stderr)) {
       throw new AilError('git-not-found', `git was not found (tried '${probe.gitPath}'); install git or put it on PATH`);
+    }
+    if (outcome.kind === 'failed') {
+      const refused = dubiousOwnership(outcome.stderr);
+      if (refused) throw refused;
     }
     if (outcome.kind !== 'ok') {
       throw new AilError('not-a-repository', `${displayPath(absolute)} is not in a git repository`);
@@ -90,8 +97,17 @@ export class Repository {
 
   async requireHead(): Promise<string> {
     const head = await this.head();
-    if (!head) throw new AilError('empty-repository', `the repository at ${this.root} has no commits yet`);
-    return head;
+    if (head) return head;
+    if (!this.isStillThere()) throw repositoryGone(this.root);
+    throw new AilError('empty-repository', `the repository at ${this.root} has no commits yet`);
+  }
+
+  /**
+   * Whether the work tree and git directory opened are still at their paths: false once the repository
+   * was deleted or moved away, or another one was made at the same path. Two stat calls.
+   */
+  isStillThere(): boolean {
+    return this.identity !== undefined && identityOf(this.root, this.gitDir) === this.identity;
   }
 
   private headFromFiles(): string | undefined {
@@ -210,7 +226,11 @@ export class Repository {
       real = path.join(realPath(parent), path.relative(parent, absolute));
     }
     const relative = path.relative(this.root, real);
-    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+    if (relative === '') {
+      const shown = displayPath(absolute);
+      throw new AilError('bad-argument', `${shown} is the repository's root${shown === this.root ? '' : ` (${this.root})`}, a directory, not a file`);
+    }
+    if (relative.startsWith('..') || path.isAbsolute(relative)) {
       throw new AilError('outside-repository', `${displayPath(absolute)} is outside the repository (${this.root})`);
     }
     return relative.split(path.sep).join('/');
@@ -235,7 +255,7 @@ export class Repository {
     const key = `${head}:${relativePath}`;
     let known = this.paths.get(key);
     if (!known) {
-      known = this.objects.read(key).then((object) => object.kind === 'found');
+      known = this.objectAt(head, relativePath).then((object) => object.kind === 'found');
       known.catch(() => this.paths.delete(key));
       this.paths.set(key, known);
       if (this.paths.size > 1024) this.paths.delete(this.paths.keys().next().value!);
@@ -261,8 +281,19 @@ export class Repository {
     );
   }
 
+  /**
+   * The object at `path` in `head`. `cat-file --batch` reads one name a line, so a path with a newline
+   * in it is looked up with a `rev-parse` of its own, and its object read by id.
+   */
+  private async objectAt(head: string, relativePath: string): Promise<CatFileObject> {
+    const name = `${head}:${relativePath}`;
+    if (!relativePath.includes('\n')) return this.objects.read(name);
+    const oid = await this.git.run(['rev-parse', '--verify', '-q', name]);
+    return oid.kind === 'ok' && oid.stdout.trim() ? this.objects.read(oid.stdout.trim()) : { kind: 'missing', name };
+  }
+
   private async readHeadFile(relativePath: string, head: string): Promise<HeadFile> {
-    const object = await this.objects.read(`${head}:${relativePath}`);
+    const object = await this.objectAt(head, relativePath);
     if (object.kind === 'found' && object.type === 'blob') {
       if (isBinary(object.content)) throw new AilError('file-binary', `${relativePath} is a binary file; AIL explains text`);
       return { path: relativePath, blob: object.oid, text: lazyUtf8(object.content), lineCount: countLineBytes(object.content) };
@@ -319,6 +350,42 @@ export class Repository {
   dispose(): void {
     this.git.dispose();
     this.objects.dispose();
+  }
+}
+
+/** The error for a repository that was deleted or moved away while AIL had it open. */
+export function repositoryGone(root: string): AilError {
+  return new AilError('repository-gone', `the repository at ${root} no longer exists (deleted or moved)`);
+}
+
+/**
+ * git's refusal of a repository owned by another user (`safe.directory`, git 2.35.2 and later), as one
+ * sentence that says what git said and how to allow it; undefined for any other failure. AIL never
+ * adds the exception itself: trusting a repository is the user's decision.
+ */
+export function dubiousOwnership(stderr: string): AilError | undefined {
+  const at = /detected dubious ownership in repository at '(.*)'$/m.exec(stderr);
+  if (!at) return undefined;
+  const directory = /safe\.directory (.+)$/m.exec(stderr)?.[1]?.trim() || at[1]!;
+  return new AilError(
+    'unsafe-repository',
+    `git refuses the repository at ${at[1]}: detected dubious ownership (it belongs to another user); if you trust it, run git config --global --add safe.directory ${shellWord(directory)}`,
+  );
+}
+
+/** A word as a POSIX shell reads it back: as is when plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The inodes of the work tree and the git directory, or undefined when either is gone. */
+function identityOf(root: string, gitDir: string): string | undefined {
+  try {
+    const tree = statSync(root);
+    const git = statSync(gitDir);
+    return `${tree.dev}:${tree.ino}:${git.dev}:${git.ino}`;
+  } catch {
+    return undefined;
   }
 }
 

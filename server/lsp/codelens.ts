@@ -8,6 +8,7 @@ import { isCancelled } from '../util/flight';
 import { toAbortSignal } from './cancellation';
 import { fileLensTitle, symbolLensTitle } from './render';
 import type { Session } from './session';
+import { visibleLines } from '../../shared/visible';
 
 /** Everything `codeLens/resolve` needs travels in the lens: nothing is remembered between the two phases. */
 interface LensData {
@@ -49,7 +50,7 @@ export async function resolveCodeLens(session: Session, lens: CodeLens, token: C
     const title = data.kind === 'file' ? fileLensTitle(context) : symbolLensTitle(context);
     return { ...lens, command: { title, command: ASK_WHY_COMMAND, arguments: [data.uri, data.kind === 'file' ? undefined : range] } };
   } catch (error) {
-    if (!isCancelled(error) && !isAilError(error)) session.connection.console.error(`code lens ${data.uri}:${data.start + 1} failed: ${String(error)}`);
+    if (!isCancelled(error) && !isAilError(error)) session.connection.console.error(visibleLines(`code lens ${data.uri}:${data.start + 1} failed: ${String(error)}`));
     return { ...lens, command: { title: 'AIL: no history here', command: '' } };
   }
 }

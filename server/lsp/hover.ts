@@ -4,6 +4,7 @@ import { isCancelled } from '../util/flight';
 import { toAbortSignal } from './cancellation';
 import { hoverMarkdown } from './render';
 import type { Session } from './session';
+import { visibleLines } from '../../shared/visible';
 
 /**
  * A hover on any line of a tracked file: the quick answer (blame, a lookup once the file is blamed; the
@@ -24,7 +25,7 @@ export async function hover(session: Session, params: HoverParams, token: Cancel
     };
   } catch (error) {
     if (isCancelled(error) || isAilError(error)) return null; // not a git file, untracked, binary, past the end: nothing to say
-    session.connection.console.error(`hover ${uri}:${line + 1} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    session.connection.console.error(visibleLines(`hover ${uri}:${line + 1} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
     return null;
   }
 }

@@ -1,18 +1,25 @@
 import type { ArchaeologyContext, Evidence } from '../../shared/types';
+import { visibleStrings } from '../../shared/visible';
 import { bandOf } from '../archaeology/rank';
 import { relativeTime } from '../archaeology/summary';
 import { commitUrl, issueUrl, pullRequestUrl, type GitHubRepository } from '../git/remote';
 
-/** The hover card: the commit that explains the line, its PR and issues, the why, the confidence. */
-export function hoverMarkdown(context: ArchaeologyContext, github: GitHubRepository | undefined, nowMs = Date.now()): string {
+/**
+ * The hover card: the commit that explains the line, its PR and issues, the why, the confidence. Every
+ * string of the answer came from the repository: its control characters are made visible (so each
+ * field stays on its line) and its markdown is escaped, so a commit message cannot make links, images
+ * or HTML in the card; the summary keeps its code spans, which markdown shows literally.
+ */
+export function hoverMarkdown(answer: ArchaeologyContext, github: GitHubRepository | undefined, nowMs = Date.now()): string {
+  const context = visibleStrings(answer);
   const top = context.evidence[0];
   if (!top) {
     if (context.uncommittedLines) return '**AIL** · not committed yet: this line has no history.';
-    return `**AIL** · ${escape(context.summary)}`;
+    return `**AIL** · ${markdownWithCode(context.summary)}`;
   }
   const c = top.commit;
   const sha = github ? `[\`${c.shortSha}\`](${commitUrl(github, c.sha)})` : `\`${c.shortSha}\``;
-  const lines = [`**AIL** · ${sha} · ${escape(c.author)} · ${relativeTime(c.date, nowMs)}`, '', `**${escape(c.subject)}**${links(top, github)}`, '', context.summary];
+  const lines = [`**AIL** · ${sha} · ${escape(c.author)} · ${relativeTime(c.date, nowMs)}`, '', `**${escape(c.subject)}**${links(top, github)}`, '', markdownWithCode(context.summary)];
   const notes = [`confidence ${context.confidence.toFixed(2)} (${bandOf(context.confidence)})`];
   if (context.cosmeticCommitsTraced) notes.push(`traced through ${context.cosmeticCommitsTraced} cosmetic commit${context.cosmeticCommitsTraced === 1 ? '' : 's'}`);
   if (context.source !== 'cold') notes.push(`from ${context.source.toUpperCase()}`);
@@ -24,16 +31,17 @@ export function hoverMarkdown(context: ArchaeologyContext, github: GitHubReposit
 function links(evidence: Evidence, github: GitHubRepository | undefined): string {
   const parts: string[] = [];
   const pr = evidence.pullRequest;
-  if (pr) parts.push(github ? `[#${pr.number}](${pr.url ?? pullRequestUrl(github, pr.number)})` : `#${pr.number}`);
+  if (pr) parts.push(github ? link(`#${pr.number}`, pr.url ?? pullRequestUrl(github, pr.number)) : `#${pr.number}`);
   for (const issue of evidence.issues) {
     const label = `${issue.repository ?? ''}#${issue.number}`;
-    parts.push(`closes ${github || issue.repository ? `[${label}](${issue.url ?? issueUrl(github ?? { owner: '', name: '' }, issue.number, issue.repository)})` : label}`);
+    parts.push(`closes ${github || issue.repository ? link(label, issue.url ?? issueUrl(github ?? { owner: '', name: '' }, issue.number, issue.repository)) : escape(label)}`);
   }
   return parts.length ? ` · ${parts.join(' · ')}` : '';
 }
 
-/** A symbol's lens: "last changed 3 weeks ago by Alice in #123 · 7 commits". */
-export function symbolLensTitle(context: ArchaeologyContext, nowMs = Date.now()): string {
+/** A symbol's lens: "last changed 3 weeks ago by Alice in #123 · 7 commits". Plain text, control characters visible. */
+export function symbolLensTitle(answer: ArchaeologyContext, nowMs = Date.now()): string {
+  const context = visibleStrings(answer);
   const last = context.timeline.lastChanged;
   if (!last) return context.uncommittedLines ? 'AIL: not committed yet' : 'AIL: no history';
   const pr = context.evidence.find((e) => e.commit.sha === last.sha)?.pullRequest;
@@ -41,14 +49,40 @@ export function symbolLensTitle(context: ArchaeologyContext, nowMs = Date.now())
   return `last changed ${relativeTime(last.date, nowMs)} by ${last.author}${pr ? ` in #${pr.number}` : ''} · ${count} commit${count === 1 ? '' : 's'}`;
 }
 
-/** The file's lens: "12 commits · 3 authors · last change 2 days ago by Bob". */
-export function fileLensTitle(context: ArchaeologyContext, nowMs = Date.now()): string {
+/** The file's lens: "12 commits · 3 authors · last change 2 days ago by Bob". Plain text, control characters visible. */
+export function fileLensTitle(answer: ArchaeologyContext, nowMs = Date.now()): string {
+  const context = visibleStrings(answer);
   const last = context.timeline.lastChanged;
   const count = context.timeline.commitCount;
   const authors = context.authors.length;
   return `${count} commit${count === 1 ? '' : 's'} · ${authors} author${authors === 1 ? '' : 's'}${last ? ` · last change ${relativeTime(last.date, nowMs)} by ${last.author}` : ''}`;
 }
 
+/**
+ * Text shown as itself in markdown: every character that could start markup (emphasis, code, links and
+ * images, autolinks and HTML, entities such as `&#x202e;`, strikethrough, tables, headings) backslash-escaped.
+ * The text is one line already (visible()), so nothing can start a block.
+ */
 function escape(text: string): string {
-  return text.replace(/([\\`*_{}[\]<>#|])/g, '\\$1');
+  return text.replace(/[\\`*_{}[\]<>#|~&]/g, '\\$&');
+}
+
+/** A summary's text escaped, its code spans (`abc1234`, `src/x.ts`) kept: markdown shows a code span's content literally. */
+function markdownWithCode(text: string): string {
+  return text
+    .split(/(`[^`]+`)/)
+    .map((part, i) => (i % 2 === 1 ? part : escape(part)))
+    .join('');
+}
+
+/**
+ * A link to an http(s) URL. Its text is shown as is when it is a reference of the form AIL writes
+ * (`#31`, `owner/repo#45`), escaped otherwise; its destination cannot end early (whitespace,
+ * parentheses, quotes and angle brackets percent-encoded).
+ */
+function link(label: string, url: string): string {
+  const text = /^([\w.-]+\/[\w.-]+)?#\d+$/.test(label) ? label : escape(label);
+  if (!/^https?:\/\//.test(url)) return text;
+  const destination = url.replace(/[\s()<>\\"'`]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return `[${text}](${destination})`;
 }

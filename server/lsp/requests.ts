@@ -1,26 +1,32 @@
-import { ErrorCodes, LSPErrorCodes, MessageType, ResponseError, ShowMessageNotification, type CancellationToken, type ExecuteCommandParams } from 'vscode-languageserver/node';
+import { tmpdir } from 'node:os';
+import { ErrorCodes, MessageType, ResponseError, ShowMessageNotification, type CancellationToken, type ExecuteCommandParams } from 'vscode-languageserver/node';
 import type { Health } from '../../shared/protocol';
 import type { ArchaeologyContext, ContextParams, Range } from '../../shared/types';
+import { visible, visibleLines } from '../../shared/visible';
 import { isAilError } from '../archaeology/errors';
 import { GitRunner } from '../git/runner';
 import { isCancelled } from '../util/flight';
-import { toAbortSignal } from './cancellation';
+import { requestCancelled, toAbortSignal } from './cancellation';
+import { askWhyProblem, contextProblem } from './params';
 import type { Session } from './session';
 
 /** `ail/context`: the full answer for a file or a range, with the open document's unsaved text. */
 export async function context(session: Session, params: ContextParams, token: CancellationToken): Promise<ArchaeologyContext> {
-  const problem = checkParams(params);
+  const problem = contextProblem(params);
   if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
   return answerOrError(session, params.textDocument.uri, params.range, params.question, params.maxEvidence, token);
 }
 
 /** `workspace/executeCommand ail.askWhy [uri, range?]`: the code lens command, for any editor: answers and shows the summary. */
 export async function askWhy(session: Session, params: ExecuteCommandParams, token: CancellationToken): Promise<ArchaeologyContext> {
-  const [uri, range] = (params.arguments ?? []) as [unknown, Range | undefined];
-  if (typeof uri !== 'string' || !uri.startsWith('file:')) throw new ResponseError(ErrorCodes.InvalidParams, 'ail.askWhy takes a file: URI and an optional range');
-  const answer = await answerOrError(session, uri, range, undefined, undefined, token);
-  // A notification, not window/showMessageRequest: nothing to answer, and every editor shows it.
-  session.connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: `AIL: ${answer.summary.replace(/`/g, '')}` }).catch(() => undefined);
+  const problem = askWhyProblem(params.arguments);
+  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
+  const [uri, range] = params.arguments as [string, Range | null | undefined];
+  const answer = await answerOrError(session, uri, range ?? undefined, undefined, undefined, token);
+  // A notification, not window/showMessageRequest: nothing to answer, and every editor shows it. Plain
+  // text, so the summary loses its code marks, and a commit message's control characters are made visible.
+  const message = `AIL: ${visible(answer.summary.replace(/`/g, ''))}`;
+  session.connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message }).catch(() => undefined);
   return answer;
 }
 
@@ -29,40 +35,25 @@ async function answerOrError(session: Session, uri: string, range: Range | undef
   try {
     return await session.ask({ uri, lines, question, maxEvidence, depth: 'full', signal: toAbortSignal(token) });
   } catch (error) {
-    if (isCancelled(error)) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
+    if (isCancelled(error)) throw requestCancelled();
     if (isAilError(error)) throw new ResponseError(ErrorCodes.InvalidParams, error.message);
-    session.connection.console.error(`ail/context ${uri} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-    throw new ResponseError(ErrorCodes.InternalError, `ail/context failed: ${error instanceof Error ? error.message : String(error)}`);
+    session.connection.console.error(visibleLines(`ail/context ${uri} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+    throw new ResponseError(ErrorCodes.InternalError, visible(`ail/context failed: ${error instanceof Error ? error.message : String(error)}`));
   }
-}
-
-/** The first thing wrong with ail/context params, as a sentence, or undefined. */
-export function checkParams(params: ContextParams | undefined): string | undefined {
-  const uri = params?.textDocument?.uri;
-  if (typeof uri !== 'string' || !uri.startsWith('file:')) return 'textDocument.uri must be a file: URI';
-  const line = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 0;
-  if (params!.range !== undefined) {
-    const { start, end } = params!.range ?? {};
-    if (!start || !end || !line(start.line) || !line(end.line)) return 'range must have start and end positions with whole, non-negative line numbers';
-    if (end.line < start.line) return `range ends (line ${end.line + 1}) before it starts (line ${start.line + 1})`;
-  }
-  if (params!.question !== undefined && typeof params!.question !== 'string') return 'question must be a string';
-  const max = params!.maxEvidence;
-  if (max !== undefined && !(Number.isInteger(max) && max >= 1 && max <= 50)) return `maxEvidence must be a whole number from 1 to 50 (got ${JSON.stringify(max)})`;
-  return undefined;
 }
 
 /** `ail/health`: live when it answers; ready when git runs, the workspace's repository is open and the engine is built. */
 export async function health(session: Session, workspaceRoot: string | undefined): Promise<Health> {
   const reasons: string[] = [];
-  const git = await new GitRunner(workspaceRoot ?? process.cwd()).run(['--version'], { timeoutMs: 5000 });
+  // Run where a process can surely start: in a deleted workspace, git would fail as if it were missing.
+  const git = await new GitRunner(tmpdir()).run(['--version'], { timeoutMs: 5000 });
   if (git.kind !== 'ok') reasons.push('git was not found or does not run');
   if (workspaceRoot) {
     try {
       const { repo } = await session.engine.registry.forDirectory(workspaceRoot);
       await repo.requireHead();
     } catch (error) {
-      reasons.push(isAilError(error) ? error.message : `the repository at ${workspaceRoot} could not be opened`);
+      reasons.push(isAilError(error) ? error.message : visible(`the repository at ${workspaceRoot} could not be opened`));
     }
   } else {
     reasons.push('no workspace folder or AIL_REPO_PATH: open a folder inside a git repository');
@@ -78,12 +69,12 @@ export async function reindex(session: Session, workspaceRoot: string | undefine
   try {
     repoRoot = (await session.engine.registry.forDirectory(workspaceRoot)).repo.root;
   } catch (error) {
-    throw new ResponseError(ErrorCodes.InvalidRequest, isAilError(error) ? error.message : String(error));
+    throw new ResponseError(ErrorCodes.InvalidRequest, isAilError(error) ? error.message : visible(String(error)));
   }
   const { repo } = await session.engine.registry.forDirectory(repoRoot);
   const index = await session.engine.semantic.reindex(repo, toAbortSignal(token));
   session.status.changed();
-  if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'reindex cancelled');
-  if (!index || index.state !== 'ready') throw new ResponseError(ErrorCodes.InternalError, `indexing failed: ${index?.reason ?? 'the semantic index is off (AIL_INDEX_ENABLED)'}`);
+  if (token.isCancellationRequested) throw requestCancelled();
+  if (!index || index.state !== 'ready') throw new ResponseError(ErrorCodes.InternalError, visible(`indexing failed: ${index?.reason ?? 'the semantic index is off (AIL_INDEX_ENABLED)'}`));
   return { commits: index.count, embedder: index.embedderId, seconds: Math.round((performance.now() - started) / 10) / 100 };
 }

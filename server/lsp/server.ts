@@ -1,13 +1,16 @@
 import { fileURLToPath } from 'node:url';
-import { CodeLensRefreshRequest, DidChangeConfigurationNotification, TextDocuments, type Connection, type InitializeParams, type InitializeResult } from 'vscode-languageserver/node';
+import { CodeLensRefreshRequest, DidChangeConfigurationNotification, TextDocuments, type CancellationToken, type Connection, type InitializeParams, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ClearCacheRequest, ContextRequest, HealthRequest, ReindexRequest, StatsRequest, ASK_WHY_COMMAND } from '../../shared/protocol';
 import type { Settings } from '../../shared/settings';
+import { visibleLines } from '../../shared/visible';
 import { createEngine, type Engine } from '../compose';
+import { unlessCancelled } from './cancellation';
 import { clientSupport, serverCapabilities, type ClientSupport } from './capabilities';
 import { codeLenses, resolveCodeLens } from './codelens';
 import { hover } from './hover';
 import { ProgressBridge } from './progress';
+import { noParams } from './params';
 import { askWhy, context, health, reindex } from './requests';
 import { Session } from './session';
 import { SettingsPuller } from './settings';
@@ -22,7 +25,7 @@ export function startServer(connection: Connection, env: Settings): void {
     warmFiles: true,
     buildIndexes: true,
     onProgress: (job, report) => progress.report(job, job === 'model' ? 'AIL: loading the embedding model' : 'AIL: indexing commit messages', report),
-    log: (message) => connection.console.info(message),
+    log: (message) => connection.console.info(visibleLines(message)),
   });
   const documents = new TextDocuments(TextDocument);
   const settings = new SettingsPuller(connection, env, () => support.configuration);
@@ -37,21 +40,26 @@ export function startServer(connection: Connection, env: Settings): void {
   });
   connection.onInitialized(() => void initialized(session, support, () => workspaceRoot));
   connection.onDidChangeConfiguration(() => void configurationChanged(session, support));
-  connection.onHover((params, token) => hover(session, params, token));
-  connection.onCodeLens((params) => codeLenses(session, params));
-  connection.onCodeLensResolve((lens, token) => resolveCodeLens(session, lens, token));
-  connection.onExecuteCommand((params, token) => (params.command === ASK_WHY_COMMAND ? askWhy(session, params, token) : undefined));
-  connection.onRequest(ContextRequest.type, (params, token) => context(session, params, token));
-  connection.onRequest(StatsRequest.type, () => engine.answers.cacheStats());
-  connection.onRequest(ClearCacheRequest.type, () => cleared(session));
-  connection.onRequest(HealthRequest.type, () => health(session, workspaceRoot));
-  connection.onRequest(ReindexRequest.type, (token) => reindex(session, workspaceRoot, token));
+  // Every request: a client's cancel is answered RequestCancelled, never with what was computed anyway.
+  connection.onHover(cancellable((params, token) => hover(session, params, token)));
+  connection.onCodeLens(cancellable((params) => codeLenses(session, params)));
+  connection.onCodeLensResolve(cancellable((lens, token) => resolveCodeLens(session, lens, token)));
+  connection.onExecuteCommand(cancellable((params, token) => (params.command === ASK_WHY_COMMAND ? askWhy(session, params, token) : undefined)));
+  connection.onRequest(ContextRequest.type, cancellable((params, token) => context(session, params, token)));
+  connection.onRequest(StatsRequest.type, noParams(StatsRequest.method, () => engine.answers.cacheStats()));
+  connection.onRequest(ClearCacheRequest.type, noParams(ClearCacheRequest.method, () => cleared(session)));
+  connection.onRequest(HealthRequest.type, noParams(HealthRequest.method, (token) => unlessCancelled(token, () => health(session, workspaceRoot))));
+  connection.onRequest(ReindexRequest.type, noParams(ReindexRequest.method, (token) => unlessCancelled(token, () => reindex(session, workspaceRoot, token))));
   documents.onDidOpen(({ document }) => void warm(session, document.uri));
   connection.onShutdown(async () => {
     status.dispose();
     await engine.dispose();
   });
   documents.listen(connection);
+}
+
+function cancellable<P, R>(handler: (params: P, token: CancellationToken) => R | Promise<R>): (params: P, token: CancellationToken) => Promise<R> {
+  return (params, token) => unlessCancelled(token, () => handler(params, token));
 }
 
 /** After the handshake: pull the settings, register for their changes, open the workspace's repository and its index. */
@@ -66,7 +74,7 @@ async function initialized(session: Session, support: ClientSupport, root: () =>
     await session.engine.semantic.ready(repo);
     session.status.changed();
   } catch (error) {
-    session.connection.console.warn(`AIL: ${error instanceof Error ? error.message : String(error)}`);
+    session.connection.console.warn(visibleLines(`AIL: ${error instanceof Error ? error.message : String(error)}`));
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Connection } from 'vscode-languageserver/node';
 import { settingsFromSection, type Settings } from '../../shared/settings';
+import { visibleLines } from '../../shared/visible';
 
 /**
  * Settings pulled from the client with `workspace/configuration` (section `ail`), per resource, one
@@ -24,9 +25,9 @@ export class SettingsPuller {
       settings = this.connection.workspace
         .getConfiguration(scopeUri ? { scopeUri, section: 'ail' } : { section: 'ail' })
         .then(
-          (section: unknown) => settingsFromSection(section, this.base, (message) => this.connection.console.warn(`settings: ${message}; using the default`)),
+          (section: unknown) => settingsFromSection(section, this.base, (message) => this.connection.console.warn(visibleLines(`settings: ${message}; using the default`))),
           (error: unknown) => {
-            this.connection.console.warn(`settings: workspace/configuration failed (${String(error)}); using the environment's`);
+            this.connection.console.warn(visibleLines(`settings: workspace/configuration failed (${String(error)}); using the environment's`));
             this.byScope.delete(key);
             return this.base;
           },

@@ -14,6 +14,7 @@ import {
   WorkDoneProgressCreateRequest,
   type ClientCapabilities,
   type ProtocolConnection,
+  type ResponseMessage,
 } from 'vscode-languageserver-protocol/node';
 import { StatusNotification } from '../../shared/protocol';
 import type { CacheStats } from '../../shared/types';
@@ -120,4 +121,48 @@ export function defaultCapabilities(): ClientCapabilities {
     window: { workDoneProgress: true },
     textDocument: { hover: { contentFormat: ['markdown', 'plaintext'] }, codeLens: {} },
   };
+}
+
+/**
+ * JSON-RPC as any client may write it, including what vscode-jsonrpc never sends (`params: null`): each
+ * request is written as it is given, and answered with the raw response. It declares no capabilities,
+ * so the server sends it no requests of its own.
+ */
+export class RawClient {
+  private nextId = 1;
+  private readonly waiting = new Map<number, (response: ResponseMessage) => void>();
+
+  private constructor(readonly server: ChildProcessWithoutNullStreams) {
+    new StreamMessageReader(server.stdout).listen((message) => {
+      const response = message as ResponseMessage;
+      if (typeof response.id === 'number' && !('method' in message)) this.waiting.get(response.id)?.(response);
+    });
+  }
+
+  static async start(root: string, env: NodeJS.ProcessEnv): Promise<RawClient> {
+    const client = new RawClient(spawn(process.execPath, [SERVER, '--stdio'], { cwd: root, env: { ...process.env, ...env } }));
+    await client.request('initialize', { processId: process.pid, rootUri: pathToFileURL(root).href, capabilities: {}, workspaceFolders: [{ uri: pathToFileURL(root).href, name: path.basename(root) }] });
+    client.write({ jsonrpc: '2.0', method: 'initialized', params: {} });
+    return client;
+  }
+
+  /** Sends `params` as given (`undefined`: no params member at all) and resolves with the response. */
+  request(method: string, params?: unknown): Promise<ResponseMessage> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.write({ jsonrpc: '2.0', id, method, params });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.request('shutdown');
+    this.write({ jsonrpc: '2.0', method: 'exit' });
+    this.server.kill();
+  }
+
+  private write(message: object): void {
+    const body = Buffer.from(JSON.stringify(message), 'utf8');
+    this.server.stdin.write(Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, 'ascii'), body]));
+  }
 }
