@@ -220,6 +220,7 @@ describe('a partial (blobless) clone whose config names programs for its remote'
       expect(cli.code).toBe(0);
       expect(cli.stdout).toContain(sentence('Line 7'));
       expect(cli.stdout).toMatch(/Warnings: partial-clone/);
+      expect(cli.stdout).toContain('partial: this partial clone lacks the older versions blame needs');
       const answer = await provider.ask({ path: clone.path('src/a.ts'), timeLimitMs: 10_000 });
       expect(answer.summary).toBe(sentence('`src/a.ts`'));
       expect(answer.warnings).toContain('partial-clone');

@@ -40,7 +40,7 @@ export function formatContext(answer: ArchaeologyContext, style: Style): string 
   out.push('');
   const band = bandOf(context.confidence);
   const paint = band === 'high' ? style.green : band === 'medium' ? style.yellow : style.red;
-  out.push(`Confidence: ${paint(`${context.confidence.toFixed(2)} (${band})`)}${context.partial ? style.dim('  partial: the time limit cut the digging short') : ''}`);
+  out.push(`Confidence: ${paint(`${context.confidence.toFixed(2)} (${band})`)}${context.partial ? style.dim(`  partial: ${partialBecause(context)}`) : ''}`);
   if (context.evidence.length) {
     out.push('');
     out.push(style.bold('Evidence'));
@@ -74,4 +74,9 @@ export function formatContext(answer: ArchaeologyContext, style: Style): string 
   if (context.warnings.length) out.push(style.yellow(`Warnings: ${context.warnings.join(', ')}`));
   out.push(style.dim(`${context.source} answer in ${context.queryTimeMs.toFixed(0)} ms at ${context.headSha.slice(0, 7)}`));
   return out.join('\n');
+}
+
+/** Why an answer is partial, as its warnings tell. */
+function partialBecause(context: ArchaeologyContext): string {
+  return context.warnings.includes('partial-clone') ? 'this partial clone lacks the older versions blame needs' : 'the time limit cut the digging short';
 }
