@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,21 +7,7 @@ import { DidOpenTextDocumentNotification, HoverRequest } from 'vscode-languagese
 import { runCli } from './helpers/cli';
 import { Fixture, lines } from './helpers/fixture';
 import { TestClient } from './helpers/lsp';
-
-/** Processes (other than this one) whose working directory is inside `root`: git left running. */
-export function processesIn(root: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
-    try {
-      const cwd = readlinkSync(`/proc/${pid}/cwd`);
-      if (cwd === root || cwd.startsWith(`${root}/`)) found.push(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((arg) => !arg.includes("=")).join(" ").trim());
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
-}
+import { processesIn } from './helpers/processes';
 
 /** Faults from outside: a git process killed under AIL, lock files left by another git. */
 describe('faults', () => {

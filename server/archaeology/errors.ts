@@ -9,6 +9,7 @@ import { visible } from '../../shared/visible';
  */
 export type AilErrorCode =
   | 'not-a-repository'
+  | 'not-a-work-tree'
   | 'unsafe-repository'
   | 'repository-gone'
   | 'empty-repository'
@@ -32,8 +33,8 @@ export class AilError extends Error {
 export function displayPath(absolute: string): string {
   const relative = path.relative(process.cwd(), absolute);
   if (!relative) return '.';
-  const ups = relative.split(path.sep).filter((part) => part === '..').length;
-  return path.isAbsolute(relative) || ups > 3 ? absolute : relative;
+  // Outside the current directory, '../../../etc/passwd' reads worse than the path itself.
+  return path.isAbsolute(relative) || relative === '..' || relative.startsWith(`..${path.sep}`) ? absolute : relative;
 }
 
 export function isAilError(error: unknown): error is AilError {

@@ -101,7 +101,7 @@ async function isInsideWorkTree(engine: Engine, directory: string): Promise<bool
     await engine.registry.forDirectory(directory);
     return true;
   } catch (error) {
-    if (error instanceof AilError && error.code === 'not-a-repository') return false;
+    if (error instanceof AilError && (error.code === 'not-a-repository' || error.code === 'not-a-work-tree')) return false;
     throw error;
   }
 }

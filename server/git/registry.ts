@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { AilError, displayPath, isAilError } from '../archaeology/errors';
 import { Blamer } from './blamer';
-import { Repository, repositoryGone, type RepositoryOptions } from './repository';
+import { notAWorkTree, Repository, repositoryGone, type RepositoryOptions } from './repository';
 import { BackgroundWork } from '../util/background';
 
 /** A repository and the per-repository services built on it. */
@@ -44,6 +44,7 @@ export class RepositoryRegistry {
       if (isAilError(error) && error.code === 'not-a-repository') {
         throw new AilError('not-a-repository', `${displayPath(absolute)} is not in a git repository`);
       }
+      if (isAilError(error) && error.code === 'not-a-work-tree') throw new AilError('not-a-work-tree', notAWorkTree(absolute));
       throw error;
     }
   }

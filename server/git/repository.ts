@@ -76,11 +76,14 @@ export class Repository {
       const refused = dubiousOwnership(outcome.stderr);
       if (refused) throw refused;
     }
+    if (outcome.kind === 'failed' && outcome.stderr.includes('must be run in a work tree')) {
+      throw new AilError('not-a-work-tree', notAWorkTree(absolute));
+    }
     if (outcome.kind !== 'ok') {
       throw new AilError('not-a-repository', `${displayPath(absolute)} is not in a git repository`);
     }
     const [root, gitDir, commonDirRaw, shallow] = outcome.stdout.split('\n');
-    if (!root) throw new AilError('not-a-repository', `${displayPath(absolute)} is not in a git work tree (a bare repository has no files to ask about)`);
+    if (!root) throw new AilError('not-a-work-tree', notAWorkTree(absolute));
     const commonDir = path.resolve(directory, commonDirRaw ?? gitDir!);
     const repo = new Repository(realPath(root), gitDir!, commonDir, shallow === 'true', options);
     void repo.config().catch(() => undefined); // read again, and the failure seen, by the first question that needs it
@@ -387,6 +390,11 @@ function identityOf(root: string, gitDir: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A path in a bare repository, or inside a `.git` directory. */
+export function notAWorkTree(absolute: string): string {
+  return `${displayPath(absolute)} is in a git directory, not a work tree (a bare repository has no files to ask about)`;
 }
 
 /** git's own test: a NUL byte in the first 8000 bytes. */

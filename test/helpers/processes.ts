@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ChildProcessInfo {
   pid: number;
@@ -35,4 +35,20 @@ export function childProcesses(parent: number): ChildProcessInfo[] {
     }
   }
   return children;
+}
+
+/** Processes (other than this one) whose working directory is inside `root`: git left running. */
+export function processesIn(root: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      // The command line without git's -c overrides, enough to tell which process it is.
+      if (cwd === root || cwd.startsWith(`${root}/`)) found.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg && !arg.includes('=')).join(' '));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
 }
