@@ -4,6 +4,7 @@ import type { GitOutcome } from '../git/runner';
 import { CancelledError, isCancelled } from '../util/flight';
 import { yieldToEventLoop } from '../util/slices';
 import type { Embedder, ProgressReporter } from './embedder';
+import { maxCapacity } from './hnsw-file';
 import { loadIndex, removeIndex, saveIndex } from './index-store';
 
 export type CommitIndexState = 'off' | 'building' | 'ready' | 'failed';
@@ -181,13 +182,13 @@ export class CommitIndex {
       this.state = 'building';
       const stored = await loadIndex(this.options.dir, { embedder: this.embedder.id, dimension: this.embedder.dimension });
       if (stored.kind === 'ok') {
-        this.live = { index: stored.index, shas: stored.shas, labels: labelsOf(stored.shas), head: stored.manifest.head };
+        this.live = { index: stored.index, shas: stored.shas, labels: stored.labels, head: stored.manifest.head };
         this.state = 'ready';
         loaded = true;
         this.log(`loaded ${stored.shas.length} commits (indexed at ${stored.manifest.head.slice(0, 12)})`);
       } else if (stored.kind === 'invalid') {
-        await removeIndex(this.options.dir);
         this.warn(`index-rebuilt: ${stored.reason}`);
+        await this.removeStored();
       }
     }
     const live = this.live;
@@ -211,6 +212,15 @@ export class CommitIndex {
     this.finish('built', embedded, started);
   }
 
+  /** Removes a stored index that cannot be used; when that fails, the build goes on and its save says why. */
+  private async removeStored(): Promise<void> {
+    try {
+      await removeIndex(this.options.dir);
+    } catch (error) {
+      this.warn(`index-not-removed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   /** A new index of every commit reachable from `head`; the previous one answers searches until it is done. */
   private async build(head: string, signal: AbortSignal): Promise<number> {
     if (!this.live?.head) this.state = 'building';
@@ -231,7 +241,7 @@ export class CommitIndex {
     // Commits already present were added by an update that was cancelled before it could persist.
     const shas = (await this.revList([head, `^${live.head!}`], signal)).filter((sha) => !live.labels.has(sha));
     const needed = live.shas.length + shas.length;
-    if (needed > live.index.getMaxElements()) live.index.resizeIndex(needed + Math.max(256, Math.ceil(needed / 10)));
+    if (needed > live.index.getMaxElements()) live.index.resizeIndex(needed + growth(needed));
     const embedded = await this.indexCommits(live, shas, signal, 'indexing new commits');
     if (signal.aborted) throw new CancelledError();
     live.head = head;
@@ -306,6 +316,10 @@ export class CommitIndex {
 
   private async persist(live: LiveIndex): Promise<void> {
     try {
+      // Capacity an update reserved and a cancelled one left unused is trimmed: a file whose capacity
+      // is out of proportion to its count is refused as damaged (hnswlib allocates all of it on load).
+      const count = live.shas.length;
+      if (live.index.getMaxElements() > maxCapacity(count)) live.index.resizeIndex(count + growth(count));
       await saveIndex(this.options.dir, live.index, live.shas, {
         embedder: this.embedder.id,
         dimension: this.embedder.dimension,
@@ -368,16 +382,15 @@ function toHits(live: LiveIndex, distances: number[], neighbors: number[]): Comm
   return hits;
 }
 
+/** Room for the next updates when the index grows: a tenth, at least 256. */
+function growth(count: number): number {
+  return Math.max(256, Math.ceil(count / 10));
+}
+
 function emptyIndex(dimension: number): LiveIndex {
   const index = new HierarchicalNSW('cosine', dimension);
   index.initIndex(1, M, EF_CONSTRUCTION, RANDOM_SEED);
   return { index, shas: [], labels: new Map(), head: undefined };
-}
-
-function labelsOf(shas: readonly string[]): Map<string, number> {
-  const labels = new Map<string, number>();
-  shas.forEach((sha, label) => labels.set(sha, label));
-  return labels;
 }
 
 function gitOutput(outcome: GitOutcome, what: string): string {
