@@ -174,7 +174,7 @@ describe('CommitIndex: incremental update', () => {
       fixture.git('reset', '-q', '--hard', 'HEAD~2');
       const rewritten = fixture.write('notes.txt', 'other\n').commit('Switch the build to esbuild');
       expect(await index.update()).toBe('ready');
-      expect(index.lastRun).toMatchObject({ kind: 'built', embedded: 3, count: 3 });
+      expect(index.lastRun).toMatchObject({ kind: 'rebuilt', reason: expect.stringMatching(/^HEAD .* does not contain the indexed commit/), embedded: 3, count: 3 });
       expect(index.head).toBe(rewritten);
       expect(index.warnings).toEqual([expect.stringMatching(/^index-rebuilt: HEAD .* does not contain the indexed commit/)]);
     } finally {
@@ -276,7 +276,8 @@ describe('CommitIndex: recovery from a damaged index', () => {
     expect(index.warnings).toHaveLength(1);
     expect(index.warnings[0]).toMatch(/^index-rebuilt: /);
     expect(index.warnings[0]!.slice('index-rebuilt: '.length)).toMatch(reason);
-    expect(index.lastRun).toMatchObject({ kind: 'built', embedded: MESSAGES.length, count: MESSAGES.length });
+    expect(index.lastRun).toMatchObject({ kind: 'rebuilt', embedded: MESSAGES.length, count: MESSAGES.length });
+    expect(index.lastRun!.reason).toMatch(reason);
     expect(progress.at(-1)).toBe(MESSAGES.length);
 
     // The rebuilt set replaced the damaged one and is whole.

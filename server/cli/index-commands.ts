@@ -24,8 +24,9 @@ export async function runIndex(argv: readonly string[], out: NodeJS.WriteStream,
       err.write(`ail: indexing failed: ${visible(index?.reason ?? 'the semantic layer is off')}\n`);
       return 1;
     }
-    for (const warning of index.warnings) err.write(`ail: ${visible(warning)}\n`);
     const run = index.lastRun;
+    if (run?.reason) err.write(`ail: ${visible(rebuiltSentence(run.reason))}\n`);
+    for (const warning of index.warnings) if (!warning.startsWith(REBUILT)) err.write(`ail: ${visible(warning)}\n`);
     const summary = {
       repository: repo.root,
       directory: engine.semantic.indexDir(repo),
@@ -33,6 +34,7 @@ export async function runIndex(argv: readonly string[], out: NodeJS.WriteStream,
       commits: index.count,
       head: index.head,
       run: run?.kind,
+      ...(run?.reason ? { reason: run.reason } : {}),
       embedded: run?.embedded ?? 0,
       seconds: Math.round((performance.now() - started) / 10) / 100,
     };
@@ -45,6 +47,13 @@ export async function runIndex(argv: readonly string[], out: NodeJS.WriteStream,
   } finally {
     await engine.dispose();
   }
+}
+
+const REBUILT = 'index-rebuilt: ';
+
+/** What `ail index` and `ail validate` say when a stored index was thrown away. */
+export function rebuiltSentence(reason: string): string {
+  return `the stored index could not be used (${reason}), so it was rebuilt`;
 }
 
 /** `ail stats`: the cache and index figures of this process, with the repository's stored index loaded. */

@@ -4,6 +4,7 @@ import { safeJson, visible } from '../../shared/visible';
 import { createEngine } from '../compose';
 import { processStarter } from '../git/process';
 import { GitRunner } from '../git/runner';
+import { rebuiltSentence } from './index-commands';
 import { parseRepoOptions } from './options';
 import { progressPrinter } from './progress';
 
@@ -82,7 +83,9 @@ export async function runValidate(argv: readonly string[], out: NodeJS.WriteStre
         if (!index || index.state !== 'ready') throw new Error(index?.reason ?? 'no index');
         const total = Number((await repo.git.output(['rev-list', '--count', context.head!])).trim());
         if (index.count !== total) throw new Error(`${index.count} commits indexed, ${total} in history`);
-        return `${index.count} commits, ${index.lastRun?.kind ?? 'ready'}, in ${engine.semantic.indexDir(repo)}`;
+        const run = index.lastRun;
+        if (run?.reason) return `${index.count} commits in ${engine.semantic.indexDir(repo)}; ${rebuiltSentence(run.reason)}`;
+        return `${index.count} commits, ${run?.kind ?? 'ready'}, in ${engine.semantic.indexDir(repo)}`;
       },
     },
     {

@@ -1,9 +1,11 @@
 import { HierarchicalNSW } from 'hnswlib-node';
 import type { Repository } from '../git/repository';
-import type { GitOutcome } from '../git/runner';
 import { CancelledError, isCancelled } from '../util/flight';
 import { yieldToEventLoop } from '../util/slices';
+import { GIT_TIMEOUT_MS, gitOutput, readCommitMessages } from './commit-messages';
 import type { Embedder, ProgressReporter } from './embedder';
+import { maxCapacity } from './hnsw-file';
+import { probeIndex } from './index-probe';
 import { loadIndex, removeIndex, saveIndex } from './index-store';
 
 export type CommitIndexState = 'off' | 'building' | 'ready' | 'failed';
@@ -23,9 +25,14 @@ export interface CommitIndexOptions {
   log?: (message: string) => void;
 }
 
-/** What the last open or update did: how it got its index and how many messages it embedded. */
+/**
+ * What the last open or update did: how it got its index and how many messages it embedded. 'rebuilt'
+ * is a build that replaced an index which could not be used or brought forward, and says why.
+ */
 export interface CommitIndexRun {
-  kind: 'loaded' | 'built' | 'updated' | 'unchanged';
+  kind: 'loaded' | 'built' | 'rebuilt' | 'updated' | 'unchanged';
+  /** Why a stored or live index was thrown away, when `kind` is 'rebuilt'. */
+  reason?: string;
   embedded: number;
   count: number;
   ms: number;
@@ -51,9 +58,6 @@ const EXACT_FRACTION = 0.01;
 const EXACT_MIN = 64;
 /** Commits whose messages one git call reads. */
 const PAGE = 2000;
-/** Longer messages are cut: embedders truncate anyway, and a pasted log should not cost seconds. */
-const MAX_MESSAGE_CHARS = 4000;
-const GIT_TIMEOUT_MS = 300_000;
 
 /** The index searches are answered from. Mutated only by the one running job, between awaits. */
 interface LiveIndex {
@@ -177,17 +181,19 @@ export class CommitIndex {
     const started = performance.now();
     const head = await this.repo.head();
     let loaded = false;
+    let discarded: string | undefined;
     if (!this.live) {
       this.state = 'building';
-      const stored = await loadIndex(this.options.dir, { embedder: this.embedder.id, dimension: this.embedder.dimension });
+      const stored = await this.loadStored(signal);
       if (stored.kind === 'ok') {
-        this.live = { index: stored.index, shas: stored.shas, labels: labelsOf(stored.shas), head: stored.manifest.head };
+        this.live = stored.live;
         this.state = 'ready';
         loaded = true;
-        this.log(`loaded ${stored.shas.length} commits (indexed at ${stored.manifest.head.slice(0, 12)})`);
+        this.log(`loaded ${stored.live.shas.length} commits (indexed at ${stored.live.head!.slice(0, 12)})`);
       } else if (stored.kind === 'invalid') {
-        await removeIndex(this.options.dir);
+        discarded = stored.reason;
         this.warn(`index-rebuilt: ${stored.reason}`);
+        await this.removeStored();
       }
     }
     const live = this.live;
@@ -206,9 +212,40 @@ export class CommitIndex {
       this.finish('updated', added, started);
       return;
     }
-    if (live?.head) this.warn(`index-rebuilt: HEAD ${head.slice(0, 12)} does not contain the indexed commit ${live.head.slice(0, 12)}`);
+    if (live?.head) {
+      discarded = `HEAD ${head.slice(0, 12)} does not contain the indexed commit ${live.head.slice(0, 12)}`;
+      this.warn(`index-rebuilt: ${discarded}`);
+    }
     const embedded = await this.build(head, signal);
-    this.finish('built', embedded, started);
+    this.finish(discarded ? 'rebuilt' : 'built', embedded, started, discarded);
+  }
+
+  /**
+   * The stored index, verified (files, checksums, the graph's structure) before hnswlib reads it, then
+   * probed against the repository's commits before anything searches it.
+   */
+  private async loadStored(signal: AbortSignal): Promise<{ kind: 'ok'; live: LiveIndex } | { kind: 'missing' } | { kind: 'invalid'; reason: string }> {
+    const stored = await loadIndex(this.options.dir, { embedder: this.embedder.id, dimension: this.embedder.dimension });
+    if (stored.kind !== 'ok') return stored;
+    let problem: string | undefined;
+    try {
+      problem = await probeIndex(this.repo, this.embedder, { index: stored.index, shas: stored.shas, head: stored.manifest.head }, signal);
+    } catch (error) {
+      if (isCancelled(error) || signal.aborted) throw error;
+      // git or the embedder failed, not the index: its structure is sound, so it is used as it is.
+      this.warn(`index-not-probed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (problem) return { kind: 'invalid', reason: problem };
+    return { kind: 'ok', live: { index: stored.index, shas: stored.shas, labels: stored.labels, head: stored.manifest.head } };
+  }
+
+  /** Removes a stored index that cannot be used; when that fails, the build goes on and its save says why. */
+  private async removeStored(): Promise<void> {
+    try {
+      await removeIndex(this.options.dir);
+    } catch (error) {
+      this.warn(`index-not-removed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** A new index of every commit reachable from `head`; the previous one answers searches until it is done. */
@@ -231,7 +268,7 @@ export class CommitIndex {
     // Commits already present were added by an update that was cancelled before it could persist.
     const shas = (await this.revList([head, `^${live.head!}`], signal)).filter((sha) => !live.labels.has(sha));
     const needed = live.shas.length + shas.length;
-    if (needed > live.index.getMaxElements()) live.index.resizeIndex(needed + Math.max(256, Math.ceil(needed / 10)));
+    if (needed > live.index.getMaxElements()) live.index.resizeIndex(needed + growth(needed));
     const embedded = await this.indexCommits(live, shas, signal, 'indexing new commits');
     if (signal.aborted) throw new CancelledError();
     live.head = head;
@@ -247,7 +284,7 @@ export class CommitIndex {
     const batchSize = Math.max(1, this.options.batchSize);
     for (let start = 0; start < total; start += PAGE) {
       const page = shas.slice(start, start + PAGE);
-      const messages = await this.readMessages(page, signal);
+      const messages = await readCommitMessages(this.repo.git, page, signal);
       for (let offset = 0; offset < page.length; offset += batchSize) {
         if (signal.aborted) throw new CancelledError();
         const batch = page.slice(offset, offset + batchSize);
@@ -268,28 +305,6 @@ export class CommitIndex {
     return done;
   }
 
-  /** `subject + "\n" + body` for each sha, in order, checked against the shas asked for. */
-  private async readMessages(shas: readonly string[], signal: AbortSignal): Promise<string[]> {
-    // NUL separates the fields: git prints a message as a C string, so a message cannot contain one
-    // (it can contain \x1e or \x1f and would forge records if those were the separators).
-    const outcome = await this.repo.git.run(['log', '--no-walk=unsorted', '--stdin', '-z', '--format=%H%x00%s%x00%b'], {
-      signal,
-      input: `${shas.join('\n')}\n`,
-      timeoutMs: GIT_TIMEOUT_MS,
-      background: true,
-    });
-    const fields = gitOutput(outcome, 'git log').split('\0');
-    const messages: string[] = [];
-    for (let i = 0; i < shas.length; i++) {
-      const [sha, subject, body] = [fields[3 * i], fields[3 * i + 1], fields[3 * i + 2]];
-      if (sha !== shas[i] || subject === undefined || body === undefined) {
-        throw new Error(`git log answered ${sha?.slice(0, 12) ?? 'nothing'} where ${shas[i]!.slice(0, 12)} was expected`);
-      }
-      messages.push(`${subject}\n${body.trim()}`.slice(0, MAX_MESSAGE_CHARS));
-    }
-    return messages;
-  }
-
   private async revList(revisions: readonly string[], signal: AbortSignal): Promise<string[]> {
     const outcome = await this.repo.git.run(['rev-list', ...revisions, '--'], { signal, timeoutMs: GIT_TIMEOUT_MS, background: true });
     return gitOutput(outcome, 'git rev-list')
@@ -306,6 +321,10 @@ export class CommitIndex {
 
   private async persist(live: LiveIndex): Promise<void> {
     try {
+      // Capacity an update reserved and a cancelled one left unused is trimmed: a file whose capacity
+      // is out of proportion to its count is refused as damaged (hnswlib allocates all of it on load).
+      const count = live.shas.length;
+      if (live.index.getMaxElements() > maxCapacity(count)) live.index.resizeIndex(count + growth(count));
       await saveIndex(this.options.dir, live.index, live.shas, {
         embedder: this.embedder.id,
         dimension: this.embedder.dimension,
@@ -317,9 +336,9 @@ export class CommitIndex {
     }
   }
 
-  private finish(kind: CommitIndexRun['kind'], embedded: number, started: number): void {
+  private finish(kind: CommitIndexRun['kind'], embedded: number, started: number, reason?: string): void {
     const ms = Math.round(performance.now() - started);
-    this.lastRun = { kind, embedded, count: this.count, ms };
+    this.lastRun = reason ? { kind, reason, embedded, count: this.count, ms } : { kind, embedded, count: this.count, ms };
     if (kind !== 'unchanged') this.log(`${kind}: ${this.count} commits, ${embedded} embedded, ${ms} ms`);
   }
 
@@ -368,29 +387,15 @@ function toHits(live: LiveIndex, distances: number[], neighbors: number[]): Comm
   return hits;
 }
 
+/** Room for the next updates when the index grows: a tenth, at least 256. */
+function growth(count: number): number {
+  return Math.max(256, Math.ceil(count / 10));
+}
+
 function emptyIndex(dimension: number): LiveIndex {
   const index = new HierarchicalNSW('cosine', dimension);
   index.initIndex(1, M, EF_CONSTRUCTION, RANDOM_SEED);
   return { index, shas: [], labels: new Map(), head: undefined };
-}
-
-function labelsOf(shas: readonly string[]): Map<string, number> {
-  const labels = new Map<string, number>();
-  shas.forEach((sha, label) => labels.set(sha, label));
-  return labels;
-}
-
-function gitOutput(outcome: GitOutcome, what: string): string {
-  switch (outcome.kind) {
-    case 'ok':
-      return outcome.stdout;
-    case 'cancelled':
-      throw new CancelledError();
-    case 'timeout':
-      throw new Error(`${what} timed out after ${outcome.afterMs} ms`);
-    case 'failed':
-      throw new Error(`${what} failed: ${outcome.stderr.split('\n')[0] ?? ''}`);
-  }
 }
 
 function unit(vector: Float32Array): Float32Array {

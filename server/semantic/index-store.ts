@@ -3,18 +3,22 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
+import { HnswFileCheck, type HnswVerdict } from './hnsw-file';
+import { formatShaTable, parseShaTable, type ShaTable } from './sha-table';
 
 /**
  * Persistence of the commit index, in one directory per repository:
  *
  * - `commits.hnsw`: the HNSW graph as hnswlib writes it (`writeIndex`);
- * - `commits.shas`: the label → sha table, label i on line i;
+ * - `commits.shas`: the label → sha table, label i on line i (`sha-table.ts`);
  * - `manifest.json`: what the two files are (embedder, dimension, head, count) and their sha256.
  *
- * hnswlib-node loads some damaged files without complaint and then crashes the process on the first
- * search, so a file is handed to `readIndex` only after the manifest, the sha table, both checksums and
- * the graph's header have been checked. Writes go to temporary names, are synced and renamed, the
- * manifest last: a crash leaves the previous complete set or a set the manifest does not describe.
+ * hnswlib-node loads a damaged graph without complaint and then crashes the process (SIGSEGV) on the
+ * first search, and a checksum proves only that the file is the one written, not that what was written
+ * is sound. So a file is handed to `readIndex` only after the manifest, the sha table, both checksums
+ * and the graph's whole structure (`hnsw-file.ts`) have been checked. Writes go to temporary names,
+ * are synced and renamed, the manifest last: a crash leaves the previous complete set or a set the
+ * manifest does not describe.
  */
 
 export const INDEX_FILE = 'commits.hnsw';
@@ -39,37 +43,93 @@ export interface ExpectedIndex {
 }
 
 export type LoadedIndex =
-  | { kind: 'ok'; index: HierarchicalNSW; shas: string[]; manifest: IndexManifest }
+  | { kind: 'ok'; index: HierarchicalNSW; shas: string[]; labels: Map<string, number>; manifest: IndexManifest }
   | { kind: 'missing' }
   | { kind: 'invalid'; reason: string };
 
 export type VerifiedIndex =
-  | { kind: 'ok'; shas: string[]; manifest: IndexManifest }
+  | { kind: 'ok'; shas: string[]; labels: Map<string, number>; manifest: IndexManifest }
   | { kind: 'missing' }
   | { kind: 'invalid'; reason: string };
 
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
-/** hnswlib's file header: 6 size_t, an int, a uint32, 3 size_t, a double, a size_t. */
-const HEADER_BYTES = 96;
+/** The graph is read, hashed and checked 256 KB at a time: each chunk's check takes a few ms at most. */
+const READ_CHUNK_BYTES = 256 * 1024;
 
 /**
- * Checks a stored index without loading it: every file present, the manifest well formed and for this
- * embedder, the sha table as long as the manifest says, both checksums, and the graph's header
- * consistent with the dimension and count. Never calls into hnswlib.
+ * Checks a stored index without loading it: every file present and a file, the manifest well formed
+ * and for this embedder, the sha table well formed (`sha-table.ts`: every line a commit id as long as
+ * the head's, none twice, the indexed head among them) and as long as the manifest says, both
+ * checksums, and the structure of the graph (`hnsw-file.ts`). Never calls into hnswlib, and never
+ * throws: a file that cannot be read is an invalid index too.
  */
 export async function verifyIndex(dir: string, expected: ExpectedIndex): Promise<VerifiedIndex> {
+  try {
+    const verified = await verifyFiles(dir, expected);
+    return verified.kind === 'ok' ? { kind: 'ok', ...verified.table, manifest: verified.manifest } : verified;
+  } catch (error) {
+    return invalid(`the index could not be read: ${messageOf(error)}`);
+  }
+}
+
+/**
+ * Verifies the stored index and, only if it is sound, loads it. An invalid set is left for the caller
+ * to remove. hnswlib reads the file by its name, so the file it read is compared with the one checked
+ * (inode, size, time): when another process replaced it meanwhile, the new one is checked and loaded.
+ */
+export async function loadIndex(dir: string, expected: ExpectedIndex): Promise<LoadedIndex> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let verified: VerifiedFiles;
+    try {
+      verified = await verifyFiles(dir, expected);
+    } catch (error) {
+      return invalid(`the index could not be read: ${messageOf(error)}`);
+    }
+    if (verified.kind !== 'ok') return verified;
+    const index = new HierarchicalNSW('cosine', expected.dimension);
+    try {
+      await index.readIndex(path.join(dir, INDEX_FILE));
+    } catch (error) {
+      return invalid(`hnswlib could not read ${INDEX_FILE}: ${messageOf(error)}`);
+    }
+    if (!sameFile(verified.identity, await identityOf(path.join(dir, INDEX_FILE)))) continue;
+    if (index.getCurrentCount() !== verified.manifest.count) {
+      return invalid(`count mismatch: ${INDEX_FILE} holds ${index.getCurrentCount()} commits, manifest says ${verified.manifest.count}`);
+    }
+    return { kind: 'ok', index, ...verified.table, manifest: verified.manifest };
+  }
+  return invalid(`${INDEX_FILE} kept changing while it was loaded`);
+}
+
+interface FileIdentity {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+type VerifiedFiles = { kind: 'ok'; table: ShaTable; manifest: IndexManifest; identity: FileIdentity } | { kind: 'missing' } | { kind: 'invalid'; reason: string };
+
+async function verifyFiles(dir: string, expected: ExpectedIndex): Promise<VerifiedFiles> {
   const files = {
     manifest: path.join(dir, MANIFEST_FILE),
     index: path.join(dir, INDEX_FILE),
     shas: path.join(dir, SHAS_FILE),
   };
   const present = {
-    manifest: await isFile(files.manifest),
-    index: await isFile(files.index),
-    shas: await isFile(files.shas),
+    manifest: await kindOf(files.manifest),
+    index: await kindOf(files.index),
+    shas: await kindOf(files.shas),
   };
   if (!present.manifest && !present.index && !present.shas) return { kind: 'missing' };
+  for (const [name, kind] of [
+    [MANIFEST_FILE, present.manifest],
+    [INDEX_FILE, present.index],
+    [SHAS_FILE, present.shas],
+  ] as const) {
+    if (kind === 'directory') return invalid(`${name} is a directory`);
+    if (kind === 'other') return invalid(`${name} is not a regular file`);
+  }
   if (!present.manifest) return invalid('manifest missing');
   if (!present.index) return invalid(`${INDEX_FILE} missing`);
   if (!present.shas) return invalid(`${SHAS_FILE} missing`);
@@ -90,33 +150,17 @@ export async function verifyIndex(dir: string, expected: ExpectedIndex): Promise
   }
 
   const shasBytes = await readFile(files.shas);
-  const shas = parseShas(shasBytes.toString('utf8'));
-  if (typeof shas === 'string') return invalid(shas);
-  if (shas.length !== manifest.count) {
-    return invalid(`count mismatch: ${SHAS_FILE} has ${shas.length} commits, manifest says ${manifest.count}`);
+  const table = await parseShaTable(shasBytes, manifest.head, SHAS_FILE);
+  if (typeof table === 'string') return invalid(table);
+  if (table.shas.length !== manifest.count) {
+    return invalid(`count mismatch: ${SHAS_FILE} has ${table.shas.length} commits, manifest says ${manifest.count}`);
   }
   if (sha256(shasBytes) !== manifest.checksum.shas) return invalid(`checksum mismatch: ${SHAS_FILE}`);
-  if ((await sha256File(files.index)) !== manifest.checksum.index) return invalid(`checksum mismatch: ${INDEX_FILE}`);
 
-  const header = await checkHeader(files.index, manifest);
-  if (header) return invalid(header);
-  return { kind: 'ok', shas, manifest };
-}
-
-/** Verifies the stored index and, only if it is sound, loads it. An invalid set is left for the caller to remove. */
-export async function loadIndex(dir: string, expected: ExpectedIndex): Promise<LoadedIndex> {
-  const verified = await verifyIndex(dir, expected);
-  if (verified.kind !== 'ok') return verified;
-  const index = new HierarchicalNSW('cosine', expected.dimension);
-  try {
-    await index.readIndex(path.join(dir, INDEX_FILE));
-  } catch (error) {
-    return invalid(`hnswlib could not read ${INDEX_FILE}: ${messageOf(error)}`);
-  }
-  if (index.getCurrentCount() !== verified.manifest.count) {
-    return invalid(`count mismatch: ${INDEX_FILE} holds ${index.getCurrentCount()} commits, manifest says ${verified.manifest.count}`);
-  }
-  return { kind: 'ok', index, shas: verified.shas, manifest: verified.manifest };
+  const inspected = await inspectIndexFile(files.index, manifest);
+  if (inspected.checksum !== manifest.checksum.index) return invalid(`checksum mismatch: ${INDEX_FILE}`);
+  if (inspected.verdict.kind === 'damaged') return invalid(`${INDEX_FILE}: ${inspected.verdict.problem}`);
+  return { kind: 'ok', table, manifest, identity: inspected.identity };
 }
 
 /**
@@ -143,7 +187,7 @@ export async function saveIndex(
     await index.writeIndex(temporary.index);
     await syncFile(temporary.index);
     const indexChecksum = await sha256File(temporary.index); // of the bytes on disk, exactly what load will hash
-    const shasBytes = Buffer.from(shas.map((sha) => `${sha}\n`).join(''), 'utf8');
+    const shasBytes = formatShaTable(shas);
     await writeSynced(temporary.shas, shasBytes);
     const manifest: IndexManifest = {
       version: MANIFEST_VERSION,
@@ -166,12 +210,13 @@ export async function saveIndex(
   }
 }
 
-/** Deletes a stored index (the three files and any temporary files left by a crash); the directory stays. */
+/**
+ * Deletes a stored index (the three files, whatever stands at their names, even a directory, and any
+ * temporary files left by a crash); the directory stays. Throws only when something cannot be removed.
+ */
 export async function removeIndex(dir: string): Promise<void> {
   // The manifest first: without it, whatever is left is never taken for a valid set.
-  await rm(path.join(dir, MANIFEST_FILE), { force: true });
-  await rm(path.join(dir, INDEX_FILE), { force: true });
-  await rm(path.join(dir, SHAS_FILE), { force: true });
+  for (const name of [MANIFEST_FILE, INDEX_FILE, SHAS_FILE]) await rm(path.join(dir, name), { force: true, recursive: true });
   let names: string[] = [];
   try {
     names = await readdir(dir);
@@ -179,7 +224,7 @@ export async function removeIndex(dir: string): Promise<void> {
     return;
   }
   const leftovers = names.filter((name) => [INDEX_FILE, SHAS_FILE, MANIFEST_FILE].some((file) => name.startsWith(`${file}.tmp-`)));
-  await Promise.all(leftovers.map((name) => rm(path.join(dir, name), { force: true })));
+  await Promise.all(leftovers.map((name) => rm(path.join(dir, name), { force: true, recursive: true })));
 }
 
 function parseManifest(text: string): IndexManifest | string {
@@ -212,52 +257,55 @@ function parseManifest(text: string): IndexManifest | string {
   };
 }
 
-function parseShas(text: string): string[] | string {
-  if (text === '') return [];
-  if (!text.endsWith('\n')) return `${SHAS_FILE} is truncated (no final newline)`;
-  const shas = text.slice(0, -1).split('\n');
-  for (let i = 0; i < shas.length; i++) {
-    if (!SHA.test(shas[i]!)) return `${SHAS_FILE} line ${i + 1} is not a commit id`;
-  }
-  return shas;
-}
-
-/** The graph's header against the manifest: element count, vector size, and a file long enough for both. */
-async function checkHeader(file: string, manifest: IndexManifest): Promise<string | undefined> {
+/**
+ * Reads the graph once, a chunk at a time, hashing it and checking its structure on the same bytes.
+ * Each read is a turn of the event loop and a chunk's check takes a few milliseconds at most, so a
+ * large index does not hold up a question that arrives meanwhile.
+ */
+async function inspectIndexFile(file: string, manifest: IndexManifest): Promise<{ checksum: string; verdict: HnswVerdict; identity: FileIdentity }> {
   const handle = await open(file, 'r');
   try {
-    const { size } = await handle.stat();
-    if (size < HEADER_BYTES) return `${INDEX_FILE} is shorter than its header`;
-    const header = Buffer.alloc(HEADER_BYTES);
-    await handle.read(header, 0, HEADER_BYTES, 0);
-    const word = (offset: number) => Number(header.readBigUInt64LE(offset));
-    const count = word(16);
-    const sizePerElement = word(24);
-    const labelOffset = word(32);
-    const dataOffset = word(40);
-    const enterPoint = header.readUInt32LE(52);
-    const maxM0 = word(64);
-    if (count !== manifest.count) return `${INDEX_FILE} header says ${count} commits, manifest says ${manifest.count}`;
-    if (labelOffset - dataOffset !== manifest.dimension * 4 || sizePerElement !== labelOffset + 8 || dataOffset !== maxM0 * 4 + 4) {
-      return `${INDEX_FILE} header does not match dimension ${manifest.dimension}`;
+    const stats = await handle.stat();
+    const check = new HnswFileCheck({ dimension: manifest.dimension, elements: manifest.count, space: 'cosine' }, stats.size);
+    const hash = createHash('sha256');
+    const buffer = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK_BYTES, null);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      hash.update(chunk);
+      check.push(chunk);
     }
-    if (count > 0 && enterPoint >= count) return `${INDEX_FILE} header names an entry point outside the index`;
-    if (size < HEADER_BYTES + count * (sizePerElement + 4)) return `${INDEX_FILE} is shorter than its ${count} commits need`;
-    return undefined;
+    return { checksum: hash.digest('hex'), verdict: check.finish(), identity: { ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs } };
   } finally {
     await handle.close();
   }
+}
+
+async function identityOf(file: string): Promise<FileIdentity | undefined> {
+  try {
+    const stats = await stat(file);
+    return { ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
+  } catch {
+    return undefined;
+  }
+}
+
+function sameFile(a: FileIdentity, b: FileIdentity | undefined): boolean {
+  return b !== undefined && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 function invalid(reason: string): { kind: 'invalid'; reason: string } {
   return { kind: 'invalid', reason };
 }
 
-async function isFile(file: string): Promise<boolean> {
+/** What is at a path (through a symbolic link), or undefined when nothing can be found there. */
+async function kindOf(file: string): Promise<'file' | 'directory' | 'other' | undefined> {
   try {
-    return (await stat(file)).isFile();
+    const stats = await stat(file);
+    return stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'other';
   } catch {
-    return false;
+    return undefined;
   }
 }
 

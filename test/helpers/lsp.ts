@@ -7,6 +7,7 @@ import {
   createProtocolConnection,
   InitializeRequest,
   InitializedNotification,
+  LogMessageNotification,
   RegistrationRequest,
   ShowMessageNotification,
   StreamMessageReader,
@@ -28,6 +29,8 @@ export const SERVER = path.resolve(__dirname, '../../dist/server.js');
 export class TestClient {
   readonly connection: ProtocolConnection;
   readonly messages: string[] = [];
+  /** What the server logged (window/logMessage), in order. */
+  readonly logs: string[] = [];
   readonly progress: unknown[] = [];
   readonly statuses: CacheStats[] = [];
   /** The `ail` section the server pulls; change it, then send didChangeConfiguration. */
@@ -47,6 +50,9 @@ export class TestClient {
     this.connection.onNotification(ShowMessageNotification.type, (params) => {
       this.messages.push(params.message);
       for (const waiter of this.messageWaiters.splice(0)) waiter();
+    });
+    this.connection.onNotification(LogMessageNotification.type, (params) => {
+      this.logs.push(params.message);
     });
     this.connection.onNotification('$/progress', (params: unknown) => {
       this.progress.push(params);
