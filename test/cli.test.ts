@@ -71,7 +71,7 @@ describe('ail ask', () => {
     { args: ['ask', 'src/retry.ts:abc'], message: "ail: malformed range 'abc': expected <line> or <start>-<end>, e.g. 12 or 12-20\n" },
     { args: ['ask', 'src/retry.ts:0'], message: "ail: malformed range '0': lines are numbered from 1\n" },
     { args: ['ask', 'src/retry.ts:9-3'], message: "ail: malformed range '9-3': it starts after it ends\n" },
-    { args: ['ask', '../../etc/passwd'], message: `ail: ../../etc/passwd is outside the repository (${'ROOT'})\n` },
+    { args: ['ask', '../../etc/passwd'], message: `ail: /etc/passwd is outside the repository (${'ROOT'})\n` },
     { args: ['ask', 'src/missing.ts:1'], message: 'ail: src/missing.ts does not exist\n' },
     { args: ['ask', '.'], message: "ail: . is the repository's root (ROOT), a directory, not a file\n" },
     { args: ['ask', 'src'], message: 'ail: src is a directory, not a file\n' },
