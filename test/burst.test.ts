@@ -122,5 +122,10 @@ describe('hovers while git is busy', () => {
     expect(started).toHaveLength(2);
     expect(started[0]).toMatch(/-L 5,5 -L 7,7 .*-- lexer\.ts$/);
     expect(started[1]).toMatch(/-L 3,3 -L 5,5 -L 7,7 .*-- parser\.ts$/);
+
+    // Each line keeps the shared blame as its own: asked again, no git process.
+    writeFileSync(log, '');
+    expect((await hover('parser.ts', 4)).evidence[0]!.commit.subject).toBe('Teach the parser strings (parser.ts)');
+    expect(blames()).toEqual([]);
   });
 });

@@ -68,6 +68,9 @@ interface BlameTarget {
  * starts, so a burst of hovers over a file costs one blame, not one per line.
  */
 interface LineBatch {
+  /** The lines each asker asked about: each keeps the batch's blame as its own. */
+  asked: { start: number; end: number }[];
+  /** What git blames: the same lines, sorted and merged when git starts. */
   ranges: { start: number; end: number }[];
   open: boolean;
   id: number;
@@ -207,7 +210,7 @@ export class Blamer {
         return carried;
       }
     }
-    return (this.blames.peek(this.key(request, ignore)) ?? (await this.joinBatch(request, ignore, signal)));
+    return this.blames.peek(this.key(request, ignore)) ?? this.joinBatch(request, ignore, signal);
   }
 
   /**
@@ -220,17 +223,19 @@ export class Blamer {
     const file = this.key({ ...request, lines: undefined }, ignore);
     let batch = this.batches.get(file);
     if (!batch?.open) {
-      const created: LineBatch = { ranges: [], open: true, id: ++this.batchCount, ticket: new QueueTicket() };
+      const created: LineBatch = { asked: [], ranges: [], open: true, id: ++this.batchCount, ticket: new QueueTicket() };
       this.batches.set(file, created);
       batch = created;
     }
     const lines = { ...request.lines };
+    batch.asked.push(lines);
     batch.ranges.push(lines);
     batch.ticket.promote();
     const joined = batch;
     // A line whose asker leaves before git starts (the editor moved on) is not blamed for nobody.
     const leave = () => {
-      if (joined.open && joined.ranges.includes(lines)) joined.ranges.splice(joined.ranges.indexOf(lines), 1);
+      if (!joined.open) return;
+      for (const list of [joined.asked, joined.ranges]) if (list.includes(lines)) list.splice(list.indexOf(lines), 1);
     };
     signal?.addEventListener('abort', leave, { once: true });
     const blame = this.batchFlights.run(
@@ -243,7 +248,7 @@ export class Blamer {
         shared.addEventListener('abort', close, { once: true }); // every line's asker gone: a later one starts afresh
         try {
           const blame = await this.compute(request, ignore, 'foreground', shared, joined);
-          for (const lines of joined.ranges) this.blames.set(this.key({ ...request, lines }, ignore), blame);
+          for (const lines of joined.asked) this.blames.set(this.key({ ...request, lines }, ignore), blame);
           return blame;
         } finally {
           shared.removeEventListener('abort', close);
