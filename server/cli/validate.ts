@@ -58,6 +58,10 @@ export async function runValidate(argv: readonly string[], out: NodeJS.WriteStre
       run: async () => {
         const answer = await engine.answers.ask({ path: path.join(context.root!, context.file!), lines: { start: 0, end: 0 }, timeLimitMs: settings.maxQueryTimeS * 1000 });
         if (answer.evidence.length === 0) throw new Error(`no evidence for ${context.file}:1`);
+        // Partial answers are not cached: say so, rather than that the cache missed.
+        if (answer.partial) {
+          throw new Error(`the answer for ${context.file}:1 was partial (${answer.warnings.join(', ') || 'cut short'}) within AIL_MAX_QUERY_TIME_S=${settings.maxQueryTimeS} s, and partial answers are not cached`);
+        }
         const again = await engine.answers.ask({ path: path.join(context.root!, context.file!), lines: { start: 0, end: 0 }, timeLimitMs: settings.maxQueryTimeS * 1000 });
         if (again.source !== 'l1') throw new Error(`the same question again came from '${again.source}', not the L1 cache`);
         return `${context.file}:1 → ${answer.evidence[0]!.commit.shortSha} in ${answer.queryTimeMs.toFixed(0)} ms, then from L1 in ${again.queryTimeMs.toFixed(2)} ms`;
