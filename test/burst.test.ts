@@ -104,7 +104,7 @@ describe('hovers while git is busy', () => {
     const release = await holdGit();
     const cancelled = new AbortController();
     const gone = hover('lexer.ts', 7, cancelled.signal);
-    const parser = [2, 4, 6].map((line) => hover('parser.ts', line));
+    const parser = [2, 3, 4, 6].map((line) => hover('parser.ts', line));
     const lexer = [4, 6].map((line) => hover('lexer.ts', line));
     cancelled.abort();
     await expect(gone).rejects.toBeInstanceOf(CancelledError);
@@ -112,6 +112,7 @@ describe('hovers while git is busy', () => {
     const answers = await Promise.all([...parser, ...lexer]);
     expect(answers.map((answer) => answer.evidence[0]!.commit.subject)).toEqual([
       'Teach the parser comments (parser.ts)',
+      'Add the parser (parser.ts)',
       'Teach the parser strings (parser.ts)',
       'Teach the parser numbers (parser.ts)',
       'Teach the parser strings (lexer.ts)',
@@ -121,11 +122,11 @@ describe('hovers while git is busy', () => {
     // lexer.ts was asked last: its blame runs first. Line 8 of lexer.ts was cancelled while waiting: not blamed.
     expect(started).toHaveLength(2);
     expect(started[0]).toMatch(/-L 5,5 -L 7,7 .*-- lexer\.ts$/);
-    expect(started[1]).toMatch(/-L 3,3 -L 5,5 -L 7,7 .*-- parser\.ts$/);
+    expect(started[1]).toMatch(/-L 3,5 -L 7,7 .*-- parser\.ts$/); // lines next to each other are one range
 
     // Each line keeps the shared blame as its own: asked again, no git process.
     writeFileSync(log, '');
-    expect((await hover('parser.ts', 4)).evidence[0]!.commit.subject).toBe('Teach the parser strings (parser.ts)');
+    expect((await hover('parser.ts', 3)).evidence[0]!.commit.subject).toBe('Add the parser (parser.ts)');
     expect(blames()).toEqual([]);
   });
 });
