@@ -14,6 +14,7 @@ import { GitRunner } from '../server/git/runner';
 import { Fixture, lines } from './helpers/fixture';
 import { runCli } from './helpers/cli';
 import { TestClient } from './helpers/lsp';
+import { processesIn } from './helpers/processes';
 
 const registry = new RepositoryRegistry();
 const provider = new ArchaeologyProvider({ registry });
@@ -118,6 +119,7 @@ describe('a repository whose config tries to run commands', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
     expect(markers()).toEqual([]);
+    expect(processesIn(repo.root)).toEqual([]);
   });
 
   it('would have run each of them through plain git: the markers can fire', () => {
@@ -232,6 +234,7 @@ describe('a partial (blobless) clone whose config names programs for its remote'
         'Add a',
       ]);
       expect(existsSync(marker())).toBe(false);
+      expect(processesIn(clone.root)).toEqual([]);
       // The spy does fire when git runs as a user runs it, and sees the token: the assertion above can fail.
       execFileSync('git', ['blame', '-L', '7,7', 'src/a.ts'], { cwd: clone.root, env: { ...process.env, ...env }, stdio: 'ignore' });
       expect(readFileSync(marker(), 'utf8')).toContain('token=ghp_must_not_leak');

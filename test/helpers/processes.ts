@@ -37,12 +37,18 @@ export function childProcesses(parent: number): ChildProcessInfo[] {
   return children;
 }
 
-/** Processes (other than this one) whose working directory is inside `root`: git left running. */
+/**
+ * Processes whose working directory is inside `root`: git left running by a CLI or server that has
+ * gone. This process and its own children (the git of an engine the test itself still holds) are not
+ * counted.
+ */
 export function processesIn(root: string): string[] {
   const found: string[] = [];
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
     try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid) continue;
       const cwd = readlinkSync(`/proc/${pid}/cwd`);
       // The command line without git's -c overrides, enough to tell which process it is.
       if (cwd === root || cwd.startsWith(`${root}/`)) found.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg && !arg.includes('=')).join(' '));
