@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { relativeTime } from '../server/archaeology/summary';
+import { relativeTime } from '../shared/format';
 import { startFastImport } from '../server/bench/fast-import';
 import type { ArchaeologyContext } from '../shared/types';
 import { runCli } from './helpers/cli';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { MergeCommitEnricher } from '../server/archaeology/enrichers';
 import { ArchaeologyProvider } from '../server/archaeology/provider';
-import { bandOf } from '../server/archaeology/rank';
+import { bandOf } from '../shared/format';
 import { mergeIndex, mergeThatIntroduced } from '../server/git/history';
 import { RepositoryRegistry } from '../server/git/registry';
 import { ALICE, BOB, CHLOE, Fixture, lines } from './helpers/fixture';

@@ -7,7 +7,7 @@ import { CodeLensRequest, DidChangeTextDocumentNotification, DidOpenTextDocument
 import { ContextRequest } from '../shared/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchaeologyProvider } from '../server/archaeology/provider';
-import { bandOf } from '../server/archaeology/rank';
+import { bandOf } from '../shared/format';
 import { CatFileBatch } from '../server/git/catfile';
 import { RepositoryRegistry } from '../server/git/registry';
 import { GitRunner } from '../server/git/runner';

@@ -19,7 +19,7 @@ import {
   type MarkupContent,
 } from 'vscode-languageserver-protocol/node';
 import { ClearCacheRequest, ContextRequest, HealthRequest, ReindexRequest, StatsRequest } from '../shared/protocol';
-import { relativeTime } from '../server/archaeology/summary';
+import { relativeTime } from '../shared/format';
 import { generateRepository } from '../server/bench/generate';
 import { ALICE, BOB, Fixture, lines } from './helpers/fixture';
 import { HOSTILE_MESSAGE, MALLORY, RAW_CONTROLS, SHOWN_NAME, SHOWN_SUBJECT } from './helpers/hostile';

@@ -74,11 +74,6 @@ export function scoreCandidate(candidate: Candidate, context: RankContext): Scor
   return { ...candidate, score: Math.min(1, Math.max(0, score)), lexical, info };
 }
 
-export type ConfidenceBand = 'high' | 'medium' | 'low';
-
-export function bandOf(confidence: number): ConfidenceBand {
-  return confidence >= 0.7 ? 'high' : confidence >= 0.4 ? 'medium' : 'low';
-}
 
 /**
  * How far the evidence can be trusted. HIGH needs a clear winner whose message explains itself or links a

@@ -1,5 +1,5 @@
 import type { Evidence } from '../../shared/types';
-import { bandOf } from './rank';
+import { bandOf, relativeTime } from '../../shared/format';
 import { firstSentence, isGenericMessage } from './text';
 
 export interface SummaryInput {
@@ -64,21 +64,4 @@ export function summarize(input: SummaryInput): string {
     sentences.push(`${input.uncommittedLines} line${input.uncommittedLines === 1 ? ' is' : 's are'} not committed yet.`);
   }
   return sentences.slice(0, 3).join(' ');
-}
-
-export function relativeTime(isoDate: string, nowMs: number): string {
-  const seconds = Math.max(0, (nowMs - Date.parse(isoDate)) / 1000);
-  const units: [number, string][] = [
-    [365 * 24 * 3600, 'year'],
-    [30 * 24 * 3600, 'month'],
-    [7 * 24 * 3600, 'week'],
-    [24 * 3600, 'day'],
-    [3600, 'hour'],
-    [60, 'minute'],
-  ];
-  for (const [size, name] of units) {
-    const count = Math.floor(seconds / size);
-    if (count >= 1) return `${count} ${name}${count === 1 ? '' : 's'} ago`;
-  }
-  return 'just now';
 }

@@ -1,6 +1,6 @@
 import type { ArchaeologyContext } from '../../shared/types';
 import { visibleStrings } from '../../shared/visible';
-import { bandOf } from '../archaeology/rank';
+import { bandOf } from '../../shared/format';
 
 export interface Style {
   bold(text: string): string;

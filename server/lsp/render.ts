@@ -1,7 +1,7 @@
 import type { ArchaeologyContext, Evidence } from '../../shared/types';
 import { visibleStrings } from '../../shared/visible';
-import { bandOf } from '../archaeology/rank';
-import { relativeTime } from '../archaeology/summary';
+import { bandOf } from '../../shared/format';
+import { relativeTime } from '../../shared/format';
 import { commitUrl, issueUrl, pullRequestUrl, type GitHubRepository } from '../git/remote';
 
 /**
