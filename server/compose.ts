@@ -25,6 +25,7 @@ export interface EngineOptions {
   /** Build commit indexes that do not exist yet (the server, `ail index`); a one-shot `ail ask` only uses stored ones. */
   buildIndexes?: boolean;
   onProgress?: ConstructorParameters<typeof SemanticLayer>[0]['onProgress'];
+  onProgressEnd?: ConstructorParameters<typeof SemanticLayer>[0]['onProgressEnd'];
   log?: (message: string) => void;
 }
 
@@ -43,6 +44,7 @@ export function createEngine(settings: Settings, options: EngineOptions = {}): E
     buildMissing: options.buildIndexes ?? false,
     enabled: settings.semanticIndexEnabled,
     onProgress: options.onProgress,
+    onProgressEnd: options.onProgressEnd,
     log: options.log,
   });
   const provider = new ArchaeologyProvider({

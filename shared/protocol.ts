@@ -4,7 +4,7 @@
  * and docs/protocol.md documents each message.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
-import type { ArchaeologyContext, CacheStats, ContextParams } from './types';
+import type { ArchaeologyContext, CacheStats, ContextParams, LineSummary } from './types';
 
 /** Client → server: why is this code like this? Answers one `ArchaeologyContext`. */
 export namespace ContextRequest {
@@ -28,6 +28,8 @@ export interface Health {
   live: boolean;
   ready: boolean;
   reasons: string[];
+  /** Whether the server holds a GitHub token (never the token itself). */
+  githubToken: boolean;
 }
 
 /** Client → server: is the server alive, and ready to answer (git found, repository opened, provider built)? */
@@ -48,5 +50,50 @@ export namespace StatusNotification {
   export const type = new NotificationType<CacheStats>(method);
 }
 
+export interface LineSummaryParams {
+  textDocument: { uri: string };
+  /** 0-based. */
+  line: number;
+}
+
+/**
+ * Client → server: the current-line annotation, from the quick answer (blame, no enrichers' wait).
+ * `null` when the line has nothing to say (untracked, binary, past the end).
+ */
+export namespace LineSummaryRequest {
+  export const method = 'ail/lineSummary' as const;
+  export const type = new RequestType<LineSummaryParams, LineSummary | null, void>(method);
+}
+
+export interface SetGitHubTokenParams {
+  /** The token, or `null` to forget it. */
+  token: string | null;
+}
+
+/**
+ * Client → server: the GitHub token, kept in the server's memory only (never written, never logged);
+ * the VS Code client keeps it in SecretStorage and sends it after every start. Answers whether one is set.
+ */
+export namespace SetGitHubTokenRequest {
+  export const method = 'ail/setGitHubToken' as const;
+  export const type = new RequestType<SetGitHubTokenParams, { githubToken: boolean }, void>(method);
+}
+
+/**
+ * What a client says in `initializationOptions`. `clientCommands`: the AIL commands the client runs
+ * itself (the VS Code client: all three). The server then does not announce `ail.askWhy` through
+ * `executeCommandProvider` (vscode-languageclient would register it a second time), and its hovers
+ * link those commands. Editors that send nothing keep `workspace/executeCommand ail.askWhy`.
+ */
+export interface InitializationOptions {
+  clientCommands?: string[];
+}
+
 /** The command every code lens runs: "Why does this exist?" for its range. Arguments: `[uri, range?]`. */
 export const ASK_WHY_COMMAND = 'ail.askWhy';
+
+/** Opens a commit: `[uri, sha]` (the file the hover or panel was about, and the full sha). Run by the client. */
+export const OPEN_COMMIT_COMMAND = 'ail.openCommit';
+
+/** Copies a commit's sha: `[sha]`. Run by the client. */
+export const COPY_SHA_COMMAND = 'ail.copySha';

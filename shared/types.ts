@@ -23,6 +23,8 @@ export interface ContextParams {
   question?: string;
   /** Default 5. */
   maxEvidence?: number;
+  /** True: dig now, bypassing both caches (the exact L1 and the semantic L2); the answer then replaces the cached one. */
+  fresh?: boolean;
 }
 
 export interface CommitRef {
@@ -107,7 +109,14 @@ export interface ArchaeologyContext {
   cosmeticCommitsTraced?: number;
   /** Lines of the range that are not committed yet (unsaved or uncommitted edits). */
   uncommittedLines?: number;
+  /** `owner/name` of the repository on GitHub, when its remote (or GITHUB_OWNER/GITHUB_REPO) says so; set by the language server, for links. */
+  github?: string;
 }
+
+/** The current-line annotation of one line: who last changed it, when, and the commit's subject. */
+export type LineSummary =
+  | { kind: 'committed'; sha: string; shortSha: string; author: string; /** ISO 8601 author date. */ date: string; subject: string; pullRequest?: number }
+  | { kind: 'uncommitted' };
 
 export type WarningCode =
   | 'github-unavailable'

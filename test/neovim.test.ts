@@ -236,7 +236,7 @@ describe('Neovim driving dist/server.js', () => {
   });
 
   it('receives ail/health: live and ready', () => {
-    expect(results().health).toEqual({ result: { live: true, ready: true, reasons: [] } });
+    expect(results().health).toEqual({ result: { live: true, ready: true, reasons: [], githubToken: false } });
   });
 
   it('receives a Markdown hover with the short sha, the subject and #31, and shows it in a float on K', () => {

@@ -62,7 +62,7 @@ describe('dist/server.js --stdio', () => {
   });
 
   it('is live and ready', async () => {
-    expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: true, reasons: [] });
+    expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: true, reasons: [], githubToken: false });
   });
 
   it('answers ail/context with evidence', async () => {
@@ -279,7 +279,7 @@ describe('requests with odd params', () => {
     { method: 'ail/reindex', params: null, answer: { result: { commits: 1, embedder: 'lexical-v1-384' } } },
     { method: 'ail/reindex', params: {}, answer: { result: { commits: 1 } } },
     { method: 'ail/reindex', params: undefined, answer: { result: { commits: 1 } } },
-    { method: 'ail/health', params: null, answer: { result: { live: true, ready: true, reasons: [] } } },
+    { method: 'ail/health', params: null, answer: { result: { live: true, ready: true, reasons: [], githubToken: false } } },
     { method: 'ail/stats', params: [], answer: { result: { queries: 0 } } },
     { method: 'ail/clearCache', params: null, answer: { result: { l1: 0, l2: 0 } } },
     { method: 'ail/reindex', params: { force: true }, answer: { error: { code: -32602, message: "ail/reindex takes no params (got 'force')" } } },
@@ -316,7 +316,7 @@ describe('a repository deleted under the server', () => {
       rmSync(repo.root, { recursive: true, force: true });
       const gone = `the repository at ${repo.root} no longer exists (deleted or moved)`;
       await expect(client.connection.sendRequest(ContextRequest.type, { textDocument: { uri } })).rejects.toMatchObject({ code: -32602, message: gone });
-      expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: false, reasons: [gone] });
+      expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: false, reasons: [gone], githubToken: false });
 
       mkdirSync(repo.root);
       const again = Fixture.at(repo.root);
@@ -324,7 +324,7 @@ describe('a repository deleted under the server', () => {
       again.write('a.ts', ['export const a = 2;']);
       again.commit('Add a constant again');
       expect((await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri } })).evidence[0]!.commit.subject).toBe('Add a constant again');
-      expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: true, reasons: [] });
+      expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: true, reasons: [], githubToken: false });
     } finally {
       await client.stop();
       repo.cleanup();
@@ -431,7 +431,7 @@ describe('ail serve --stdio', () => {
     repo.commit('Add a constant for the serve test', ALICE);
     const client = await TestClient.start(repo.root, { AIL_DATA_DIR: dataDir, AIL_ALLOW_MODEL_DOWNLOAD: 'false' }, undefined, [CLI, 'serve', '--stdio']);
     try {
-      expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: true, reasons: [] });
+      expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: true, reasons: [], githubToken: false });
       const answer = await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri: pathToFileURL(repo.path('a.ts')).href } });
       expect(answer.evidence[0]!.commit.subject).toBe('Add a constant for the serve test');
     } finally {

@@ -62,19 +62,23 @@ export class AnswerService {
     this.settings = settings;
   }
 
-  async ask(input: AskInput): Promise<ArchaeologyContext> {
+  /**
+   * `fresh`: bypass both tiers (a person asked again, distrusting the answer): nothing is looked up in
+   * L1 or L2 and no computation under way is joined; the new answer replaces L1's (L2 already holds this scope's answer).
+   */
+  async ask(input: AskInput & { fresh?: boolean }): Promise<ArchaeologyContext> {
     const started = performance.now();
     const target = await this.parts.provider.resolve(input);
     // A caller that has gone while the file was found gets no answer, not even a cached one.
     if (input.signal?.aborted) throw new CancelledError();
     const key = answerKey(target, input.maxEvidence);
-    const cached = this.l1.get(key);
+    const cached = input.fresh ? undefined : this.l1.get(key);
     if (cached) return this.finish({ ...cached, question: target.question, source: 'l1' }, started);
 
     const scope = scopeOf(target);
     // Quick answers (hovers, lenses) always ask the default question about one line or symbol: a paraphrase
     // cache has nothing to find for them, and adding each to the HNSW index was most of a cold hover's cost.
-    const embedder = target.depth === 'full' ? this.l2Embedder(target.question) : undefined;
+    const embedder = target.depth === 'full' && !input.fresh ? this.l2Embedder(target.question) : undefined;
     let vector: Float32Array | undefined;
     if (embedder) {
       [vector] = await embedder.embed([target.question], input.signal);
@@ -85,7 +89,7 @@ export class AnswerService {
       this.stats.l2Misses++;
     }
 
-    const answer = await this.flights.run(key, (signal) => this.parts.provider.answer(target, { ...input, signal }), input.signal);
+    const answer = await this.flights.run(input.fresh ? `${key}:fresh` : key, (signal) => this.parts.provider.answer(target, { ...input, signal }), input.signal);
     if (!answer.partial) {
       if (this.settings.cacheSize > 0) this.l1.set(key, answer);
       // The kill switch may have been flipped while the answer was being dug.

@@ -1,15 +1,24 @@
 import { TextDocumentSyncKind, type ClientCapabilities, type ServerCapabilities } from 'vscode-languageserver/node';
-import { ASK_WHY_COMMAND } from '../../shared/protocol';
+import { ASK_WHY_COMMAND, type InitializationOptions } from '../../shared/protocol';
 
-/** The server's capabilities, from one function of the client's. */
-export function serverCapabilities(_client: ClientCapabilities): ServerCapabilities {
+/**
+ * The server's capabilities, from one function of the client's and the commands it runs itself: a client
+ * that runs `ail.askWhy` (VS Code's) must not be offered it again through `executeCommandProvider`.
+ */
+export function serverCapabilities(_client: ClientCapabilities, clientCommands: readonly string[] = []): ServerCapabilities {
   return {
     textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
     hoverProvider: true,
     codeLensProvider: { resolveProvider: true },
-    executeCommandProvider: { commands: [ASK_WHY_COMMAND] },
+    ...(clientCommands.includes(ASK_WHY_COMMAND) ? {} : { executeCommandProvider: { commands: [ASK_WHY_COMMAND] } }),
     workspace: { workspaceFolders: { supported: true } },
   };
+}
+
+/** `initializationOptions.clientCommands`, the strings of it; anything else is none. */
+export function clientCommandsOf(options: unknown): string[] {
+  const commands = typeof options === 'object' && options !== null ? (options as InitializationOptions).clientCommands : undefined;
+  return Array.isArray(commands) ? commands.filter((command): command is string => typeof command === 'string') : [];
 }
 
 /** What the server may ask of this client. */

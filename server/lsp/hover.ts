@@ -19,8 +19,9 @@ export async function hover(session: Session, params: HoverParams, token: Cancel
   try {
     const context = await session.ask({ uri, lines, depth: 'quick', signal });
     const text = session.documents.get(uri)?.getText().split('\n')[line] ?? '';
+    const range = { start: { line, character: 0 }, end: { line: line + 1, character: 0 } };
     return {
-      contents: { kind: 'markdown', value: hoverMarkdown(context, await session.github(uri)) },
+      contents: { kind: 'markdown', value: hoverMarkdown(context, await session.github(uri), Date.now(), { uri, range, commands: session.clientCommands }) },
       range: { start: { line, character: 0 }, end: { line, character: text.length } },
     };
   } catch (error) {

@@ -21,6 +21,27 @@ export function contextProblem(params: unknown): string | undefined {
   if (p.question !== undefined && typeof p.question !== 'string') return `question must be a string (got ${shown(p.question)})`;
   const max = p.maxEvidence;
   if (max !== undefined && !(typeof max === 'number' && Number.isInteger(max) && max >= 1 && max <= 50)) return `maxEvidence must be a whole number from 1 to 50 (got ${shown(max)})`;
+  if (p.fresh !== undefined && typeof p.fresh !== 'boolean') return `fresh must be true or false (got ${shown(p.fresh)})`;
+  return undefined;
+}
+
+/** The first thing wrong with `ail/lineSummary` params. */
+export function lineSummaryProblem(params: unknown): string | undefined {
+  if (!isObject(params)) return `ail/lineSummary takes an object with textDocument.uri and line (got ${shown(params)})`;
+  const uri = fileUriProblem('textDocument.uri', isObject(params.textDocument) ? params.textDocument.uri : undefined);
+  if (uri) return uri;
+  const line = params.line;
+  if (!(typeof line === 'number' && Number.isInteger(line) && line >= 0)) return `line must be a whole, non-negative number (got ${shown(line)})`;
+  return undefined;
+}
+
+/** The first thing wrong with `ail/setGitHubToken` params. The token itself is never shown. */
+export function tokenProblem(params: unknown): string | undefined {
+  if (!isObject(params) || !('token' in params)) return 'ail/setGitHubToken takes an object with token (a string, or null to forget it)';
+  const token = params.token;
+  if (token === null) return undefined;
+  if (typeof token !== 'string') return 'token must be a string or null';
+  if (token.trim() === '' || token.length > 1024 || /\s/.test(token.trim()) || /[\u0000-\u001f\u007f]/.test(token)) return 'token must be one word of printable characters, at most 1,024';
   return undefined;
 }
 

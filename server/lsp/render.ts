@@ -1,4 +1,5 @@
-import type { ArchaeologyContext, Evidence } from '../../shared/types';
+import { ASK_WHY_COMMAND, COPY_SHA_COMMAND, OPEN_COMMIT_COMMAND } from '../../shared/protocol';
+import type { ArchaeologyContext, Evidence, Range } from '../../shared/types';
 import { visibleStrings } from '../../shared/visible';
 import { bandOf } from '../../shared/format';
 import { relativeTime } from '../../shared/format';
@@ -10,7 +11,14 @@ import { commitUrl, issueUrl, pullRequestUrl, type GitHubRepository } from '../g
  * field stays on its line) and its markdown is escaped, so a commit message cannot make links, images
  * or HTML in the card; the summary keeps its code spans, which markdown shows literally.
  */
-export function hoverMarkdown(answer: ArchaeologyContext, github: GitHubRepository | undefined, nowMs = Date.now()): string {
+/** Where a hover is, for its action links, and which of AIL's commands the client runs itself. */
+export interface HoverActions {
+  uri: string;
+  range: Range;
+  commands: readonly string[];
+}
+
+export function hoverMarkdown(answer: ArchaeologyContext, github: GitHubRepository | undefined, nowMs = Date.now(), actions?: HoverActions): string {
   const context = visibleStrings(answer);
   const top = context.evidence[0];
   if (!top) {
@@ -22,10 +30,27 @@ export function hoverMarkdown(answer: ArchaeologyContext, github: GitHubReposito
   const lines = [`**AIL** · ${sha} · ${escape(c.author)} · ${relativeTime(c.date, nowMs)}`, '', `**${escape(c.subject)}**${links(top, github)}`, '', markdownWithCode(context.summary)];
   const notes = [`confidence ${context.confidence.toFixed(2)} (${bandOf(context.confidence)})`];
   if (context.cosmeticCommitsTraced) notes.push(`traced through ${context.cosmeticCommitsTraced} cosmetic commit${context.cosmeticCommitsTraced === 1 ? '' : 's'}`);
-  if (context.source !== 'cold') notes.push(`from ${context.source.toUpperCase()}`);
   if (context.partial) notes.push('partial');
   lines.push('', `_${notes.join(' · ')}_`);
+  const actionLine = actions ? actionLinks(actions, answer.evidence[0]!.commit.sha) : '';
+  if (actionLine) lines.push('', actionLine);
   return lines.join('\n');
+}
+
+/**
+ * "Ask Why · Open commit · Copy SHA", as command links, for the commands the client said it runs
+ * (`initializationOptions.clientCommands`). Their arguments are the document's URI, the line and the
+ * raw sha (40 hex digits), JSON in the link's query, percent-encoded: nothing from a commit message.
+ */
+function actionLinks(actions: HoverActions, sha: string): string {
+  const link = (title: string, command: string, args: unknown[]) => (actions.commands.includes(command) ? `[${title}](command:${command}?${encodeURIComponent(JSON.stringify(args))})` : undefined);
+  return [
+    link('Ask Why', ASK_WHY_COMMAND, [actions.uri, actions.range]),
+    /^[0-9a-f]{40,64}$/.test(sha) ? link('Open commit', OPEN_COMMIT_COMMAND, [actions.uri, sha]) : undefined,
+    /^[0-9a-f]{40,64}$/.test(sha) ? link('Copy SHA', COPY_SHA_COMMAND, [sha]) : undefined,
+  ]
+    .filter((part) => part !== undefined)
+    .join(' · ');
 }
 
 function links(evidence: Evidence, github: GitHubRepository | undefined): string {

@@ -1,20 +1,50 @@
 import { tmpdir } from 'node:os';
 import { ErrorCodes, MessageType, ResponseError, ShowMessageNotification, type CancellationToken, type ExecuteCommandParams } from 'vscode-languageserver/node';
-import type { Health } from '../../shared/protocol';
-import type { ArchaeologyContext, ContextParams, Range } from '../../shared/types';
+import type { Health, LineSummaryParams, SetGitHubTokenParams } from '../../shared/protocol';
+import type { ArchaeologyContext, ContextParams, LineSummary, Range } from '../../shared/types';
 import { visible, visibleLines } from '../../shared/visible';
 import { isAilError } from '../archaeology/errors';
 import { GitRunner } from '../git/runner';
 import { isCancelled } from '../util/flight';
 import { requestCancelled, toAbortSignal } from './cancellation';
-import { askWhyProblem, contextProblem } from './params';
+import { askWhyProblem, contextProblem, lineSummaryProblem, tokenProblem } from './params';
 import type { Session } from './session';
 
 /** `ail/context`: the full answer for a file or a range, with the open document's unsaved text. */
 export async function context(session: Session, params: ContextParams, token: CancellationToken): Promise<ArchaeologyContext> {
   const problem = contextProblem(params);
   if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
-  return answerOrError(session, params.textDocument.uri, params.range, params.question, params.maxEvidence, token);
+  const answer = await answerOrError(session, params.textDocument.uri, params.range, params.question, params.maxEvidence, token, params.fresh === true);
+  const github = await session.github(params.textDocument.uri);
+  return github ? { ...answer, github: `${github.owner}/${github.name}` } : answer;
+}
+
+/** `ail/lineSummary`: who last changed one line, when and why, from the quick answer; `null` when there is nothing to say. */
+export async function lineSummary(session: Session, params: LineSummaryParams, token: CancellationToken): Promise<LineSummary | null> {
+  const problem = lineSummaryProblem(params);
+  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
+  const { uri } = params.textDocument;
+  try {
+    const answer = await session.ask({ uri, lines: { start: params.line, end: params.line }, depth: 'quick', signal: toAbortSignal(token) });
+    const top = answer.evidence[0];
+    if (!top) return answer.uncommittedLines ? { kind: 'uncommitted' } : null;
+    const c = top.commit;
+    return { kind: 'committed', sha: c.sha, shortSha: c.shortSha, author: c.author, date: c.date, subject: c.subject, ...(top.pullRequest ? { pullRequest: top.pullRequest.number } : {}) };
+  } catch (error) {
+    if (isCancelled(error)) throw requestCancelled();
+    if (isAilError(error)) return null; // untracked, binary, past the end: nothing to say
+    session.connection.console.error(visibleLines(`ail/lineSummary ${uri}:${params.line + 1} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+    return null;
+  }
+}
+
+/** `ail/setGitHubToken`: keeps the token in memory (or forgets it). Nothing about it is logged but whether one is set. */
+export function setGitHubToken(session: Session, params: SetGitHubTokenParams): { githubToken: boolean } {
+  const problem = tokenProblem(params);
+  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
+  session.githubToken = params.token === null ? undefined : params.token.trim();
+  session.connection.console.info(session.githubToken ? 'AIL: a GitHub token is set' : 'AIL: the GitHub token is cleared');
+  return { githubToken: session.githubToken !== undefined };
 }
 
 /** `workspace/executeCommand ail.askWhy [uri, range?]`: the code lens command, for any editor: answers and shows the summary. */
@@ -30,10 +60,10 @@ export async function askWhy(session: Session, params: ExecuteCommandParams, tok
   return answer;
 }
 
-async function answerOrError(session: Session, uri: string, range: Range | undefined, question: string | undefined, maxEvidence: number | undefined, token: CancellationToken): Promise<ArchaeologyContext> {
+async function answerOrError(session: Session, uri: string, range: Range | undefined, question: string | undefined, maxEvidence: number | undefined, token: CancellationToken, fresh = false): Promise<ArchaeologyContext> {
   const lines = range ? { start: range.start.line, end: range.end.character === 0 && range.end.line > range.start.line ? range.end.line - 1 : range.end.line } : undefined;
   try {
-    return await session.ask({ uri, lines, question, maxEvidence, depth: 'full', signal: toAbortSignal(token) });
+    return await session.ask({ uri, lines, question, maxEvidence, depth: 'full', signal: toAbortSignal(token), fresh });
   } catch (error) {
     if (isCancelled(error)) throw requestCancelled();
     if (isAilError(error)) throw new ResponseError(ErrorCodes.InvalidParams, error.message);
@@ -58,7 +88,7 @@ export async function health(session: Session, workspaceRoot: string | undefined
   } else {
     reasons.push('no workspace folder or AIL_REPO_PATH: open a folder inside a git repository');
   }
-  return { live: true, ready: reasons.length === 0, reasons };
+  return { live: true, ready: reasons.length === 0, reasons, githubToken: session.githubToken !== undefined };
 }
 
 /** `ail/reindex`: rebuilds the workspace repository's commit index, with progress; resolves when done. */

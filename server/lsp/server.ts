@@ -1,17 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { CodeLensRefreshRequest, DidChangeConfigurationNotification, TextDocuments, type CancellationToken, type Connection, type InitializeParams, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { ClearCacheRequest, ContextRequest, HealthRequest, ReindexRequest, StatsRequest, ASK_WHY_COMMAND } from '../../shared/protocol';
+import { ClearCacheRequest, ContextRequest, HealthRequest, LineSummaryRequest, ReindexRequest, SetGitHubTokenRequest, StatsRequest, ASK_WHY_COMMAND } from '../../shared/protocol';
 import type { Settings } from '../../shared/settings';
 import { visibleLines } from '../../shared/visible';
 import { createEngine, type Engine } from '../compose';
 import { unlessCancelled } from './cancellation';
-import { clientSupport, serverCapabilities, type ClientSupport } from './capabilities';
+import { clientCommandsOf, clientSupport, serverCapabilities, type ClientSupport } from './capabilities';
 import { codeLenses, resolveCodeLens } from './codelens';
 import { hover } from './hover';
 import { ProgressBridge } from './progress';
 import { noParams } from './params';
-import { askWhy, context, health, reindex } from './requests';
+import { askWhy, context, health, lineSummary, reindex, setGitHubToken } from './requests';
 import { Session } from './session';
 import { SettingsPuller } from './settings';
 import { StatusNotifier } from './status';
@@ -25,18 +25,21 @@ export function startServer(connection: Connection, env: Settings): void {
     warmFiles: true,
     buildIndexes: true,
     onProgress: (job, report) => progress.report(job, job === 'model' ? 'AIL: loading the embedding model' : 'AIL: indexing commit messages', report),
+    onProgressEnd: (job) => progress.end(job),
     log: (message) => connection.console.info(visibleLines(message)),
   });
   const documents = new TextDocuments(TextDocument);
   const settings = new SettingsPuller(connection, env, () => support.configuration);
   const status = new StatusNotifier(connection, () => engine.answers.cacheStats());
   const session = new Session(connection, engine, documents, settings, status);
+  session.githubToken = env.githubToken;
   engine.registry.background.onChange(() => status.changed());
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     support = clientSupport(params.capabilities);
+    session.clientCommands = clientCommandsOf(params.initializationOptions);
     workspaceRoot = env.repoPath ?? workspaceFolderOf(params);
-    return { capabilities: serverCapabilities(params.capabilities), serverInfo: { name: 'ail', version: '0.1.0' } };
+    return { capabilities: serverCapabilities(params.capabilities, session.clientCommands), serverInfo: { name: 'ail', version: '0.1.0' } };
   });
   connection.onInitialized(() => void initialized(session, support, () => workspaceRoot));
   connection.onDidChangeConfiguration(() => void configurationChanged(session, support));
@@ -46,6 +49,8 @@ export function startServer(connection: Connection, env: Settings): void {
   connection.onCodeLensResolve(cancellable((lens, token) => resolveCodeLens(session, lens, token)));
   connection.onExecuteCommand(cancellable((params, token) => (params.command === ASK_WHY_COMMAND ? askWhy(session, params, token) : undefined)));
   connection.onRequest(ContextRequest.type, cancellable((params, token) => context(session, params, token)));
+  connection.onRequest(LineSummaryRequest.type, cancellable((params, token) => lineSummary(session, params, token)));
+  connection.onRequest(SetGitHubTokenRequest.type, (params) => setGitHubToken(session, params));
   connection.onRequest(StatsRequest.type, noParams(StatsRequest.method, () => engine.answers.cacheStats()));
   connection.onRequest(ClearCacheRequest.type, noParams(ClearCacheRequest.method, () => cleared(session)));
   connection.onRequest(HealthRequest.type, noParams(HealthRequest.method, (token) => unlessCancelled(token, () => health(session, workspaceRoot))));

@@ -19,11 +19,20 @@ export interface AskOptions {
   signal: AbortSignal;
   /** A tighter limit than the setting, e.g. a hover's budget. */
   timeLimitMs?: number;
+  /** Bypass both answer caches. */
+  fresh?: boolean;
 }
 
 /** What every handler shares: the engine, the open documents, the pulled settings, the status notifier. */
 export class Session {
   private readonly githubByRoot = new FlightCache<string, GitHubRepository | undefined>(16);
+  /** The AIL commands the client runs itself (`initializationOptions.clientCommands`), set at initialize. */
+  clientCommands: readonly string[] = [];
+  /**
+   * The GitHub token the client sent (`ail/setGitHubToken`), else GITHUB_TOKEN; in memory only, for
+   * the GitHub work to come. Never logged, never passed to git (git's environment is an allowlist).
+   */
+  githubToken: string | undefined;
 
   constructor(
     readonly connection: Connection,
@@ -48,6 +57,7 @@ export class Session {
         depth: options.depth,
         timeLimitMs: options.timeLimitMs === undefined ? limit : Math.min(limit, options.timeLimitMs),
         signal: options.signal,
+        fresh: options.fresh,
       });
     } finally {
       this.status.changed();

@@ -22,6 +22,8 @@ export interface CommitIndexOptions {
   /** Commit messages embedded per call to the embedder. */
   batchSize: number;
   onProgress?: ProgressReporter;
+  /** Called when an open or update ends, however it ends (done, failed, cancelled): a progress shown for it can end too. */
+  onJobEnd?: () => void;
   log?: (message: string) => void;
 }
 
@@ -173,6 +175,7 @@ export class CommitIndex {
       }
     } finally {
       release();
+      this.options.onJobEnd?.();
     }
     return this.state;
   }

@@ -23,6 +23,8 @@ export interface SemanticLayerOptions {
   enabled: boolean;
   /** Progress of the model load and of index builds. */
   onProgress?: (job: 'model' | 'index', progress: Parameters<ProgressReporter>[0]) => void;
+  /** A job is over, however it ended (the model loaded or could not be had, an index built or failed): its progress ends. */
+  onProgressEnd?: (job: 'model' | 'index') => void;
   log?: (message: string) => void;
 }
 
@@ -106,6 +108,7 @@ export class SemanticLayer {
       dir,
       batchSize: this.options.batchSize,
       onProgress: (progress) => this.options.onProgress?.('index', progress),
+      onJobEnd: () => this.options.onProgressEnd?.('index'),
       log: (message) => this.options.log?.(`index ${path.basename(repo.root)}: ${message}`),
     });
     this.indexes.set(repo.root, index);
@@ -145,6 +148,15 @@ export class SemanticLayer {
   }
 
   private async loadEmbedder(signal?: AbortSignal): Promise<EmbedderState> {
+    try {
+      return await this.decideEmbedder(signal);
+    } finally {
+      // Loaded, unavailable (no network, no local copy, broken files) or cancelled: the load's progress ends.
+      this.options.onProgressEnd?.('model');
+    }
+  }
+
+  private async decideEmbedder(signal?: AbortSignal): Promise<EmbedderState> {
     const fallback = new LexicalEmbedder();
     if (!this.options.enabled) return { kind: 'ready', embedder: fallback, fallback: 'the semantic layer is off' };
     const outcome = await loadTransformersEmbedder(

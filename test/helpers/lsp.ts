@@ -56,6 +56,7 @@ export class TestClient {
     });
     this.connection.onNotification('$/progress', (params: unknown) => {
       this.progress.push(params);
+      for (const waiter of this.progressWaiters.splice(0)) waiter();
     });
     this.connection.onNotification(StatusNotification.type, (stats) => {
       this.statuses.push(stats);
@@ -70,7 +71,7 @@ export class TestClient {
   }
 
   /** Starts `node dist/server.js --stdio` (or another command line, e.g. the CLI's `serve --stdio`) in `root`. */
-  static async start(root: string, env: NodeJS.ProcessEnv, capabilities: ClientCapabilities = defaultCapabilities(), args: string[] = [SERVER, '--stdio']): Promise<TestClient> {
+  static async start(root: string, env: NodeJS.ProcessEnv, capabilities: ClientCapabilities = defaultCapabilities(), args: string[] = [SERVER, '--stdio'], initializationOptions?: unknown): Promise<TestClient> {
     const server = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env } });
     const client = new TestClient(server);
     const result = await client.connection.sendRequest(InitializeRequest.type, {
@@ -78,6 +79,7 @@ export class TestClient {
       rootUri: pathToFileURL(root).href,
       capabilities,
       workspaceFolders: [{ uri: pathToFileURL(root).href, name: path.basename(root) }],
+      initializationOptions,
     });
     client.capabilities = result.capabilities;
     await client.connection.sendNotification(InitializedNotification.type, {});
@@ -97,6 +99,18 @@ export class TestClient {
   }
 
   private readonly messageWaiters: (() => void)[] = [];
+  private readonly progressWaiters: (() => void)[] = [];
+
+  /** Resolves when a `window/workDoneProgress` with this title has begun and ended (already or to come); with its messages. */
+  async progressEnded(title: string): Promise<string[]> {
+    for (;;) {
+      const events = this.progress as { token: string | number; value: { kind: string; title?: string; message?: string } }[];
+      const begun = events.find((event) => event.value.kind === 'begin' && event.value.title === title);
+      const mine = begun ? events.filter((event) => event.token === begun.token) : [];
+      if (mine.some((event) => event.value.kind === 'end')) return mine.map((event) => event.value.message ?? '');
+      await new Promise<void>((resolve) => this.progressWaiters.push(resolve));
+    }
+  }
 
   /** Resolves with the first status (already received or to come) that passes the test. */
   status(test: (stats: CacheStats) => boolean): Promise<CacheStats> {
