@@ -28,6 +28,7 @@ export interface Settings {
   embeddingModel: string;
   allowModelDownload: boolean;
   semanticIndexEnabled: boolean;
+  currentLineEnabled: boolean;
 }
 
 type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'log-level';
@@ -43,6 +44,12 @@ export interface SettingSpec<K extends keyof Settings = keyof Settings> {
   min?: number;
   max?: number;
   description: string;
+  /**
+   * Where VS Code lets it be set: `resource` (per folder, the server pulls it per document), `window`
+   * (per workspace), `machine` (user settings only: a path a cloned repository's .vscode/settings.json
+   * must not choose, such as the model to load or where to write). Default `window`.
+   */
+  scope?: 'machine' | 'window' | 'resource';
 }
 
 function spec<K extends keyof Settings>(value: SettingSpec<K>): SettingSpec<K> {
@@ -56,23 +63,24 @@ function cpuCount(): number {
 export const SETTINGS: readonly SettingSpec[] = [
   spec({ key: 'repoPath', vscode: 'repoPath', env: 'AIL_REPO_PATH', kind: 'string', default: undefined, description: 'Repository to answer about when a request names no file inside one (defaults to the workspace folder).' }),
   spec({ key: 'cacheSize', vscode: 'cache.size', env: 'AIL_CACHE_SIZE', kind: 'integer', default: 1000, min: 0, max: 1_000_000, description: 'Answers kept in the exact (L1) cache.' }),
-  spec({ key: 'maxQueryTimeS', vscode: 'maxQueryTimeSeconds', env: 'AIL_MAX_QUERY_TIME_S', kind: 'number', default: 2.0, min: 0.05, max: 600, description: 'Time limit of one query; what was found by then is answered, marked partial.' }),
+  spec({ key: 'maxQueryTimeS', vscode: 'maxQueryTimeSeconds', env: 'AIL_MAX_QUERY_TIME_S', kind: 'number', default: 2.0, min: 0.05, max: 600, scope: 'resource', description: 'Time limit of one query; what was found by then is answered, marked partial.' }),
   spec({ key: 'semanticCacheEnabled', vscode: 'semanticCache.enabled', env: 'AIL_FAISS_ENABLED', kind: 'boolean', default: true, description: 'The semantic (L2) cache; false switches it off at once and frees its memory.' }),
   spec({ key: 'semanticCacheRollout', vscode: 'semanticCache.rollout', env: 'FAISS_ROLLOUT', kind: 'integer', default: 100, min: 0, max: 100, description: 'Percentage of questions that may be answered from the semantic cache (a stable choice per question).' }),
   spec({ key: 'semanticCacheThreshold', vscode: 'semanticCache.similarityThreshold', env: 'FAISS_SIMILARITY_THRESHOLD', kind: 'number', default: 0.85, min: 0, max: 1, description: 'Cosine similarity a paraphrase needs to be served from the semantic cache.' }),
   spec({ key: 'semanticCacheSize', vscode: 'semanticCache.size', env: 'FAISS_CACHE_SIZE', kind: 'integer', default: 100, min: 1, max: 1_000_000, description: 'Questions kept in the semantic cache.' }),
-  spec({ key: 'githubOwner', vscode: 'github.owner', env: 'GITHUB_OWNER', kind: 'string', default: undefined, description: 'GitHub owner of the repository (detected from the remote when unset).' }),
-  spec({ key: 'githubRepo', vscode: 'github.repo', env: 'GITHUB_REPO', kind: 'string', default: undefined, description: 'GitHub repository name (detected from the remote when unset).' }),
+  spec({ key: 'githubOwner', vscode: 'github.owner', env: 'GITHUB_OWNER', kind: 'string', default: undefined, scope: 'resource', description: 'GitHub owner of the repository (detected from the remote when unset).' }),
+  spec({ key: 'githubRepo', vscode: 'github.repo', env: 'GITHUB_REPO', kind: 'string', default: undefined, scope: 'resource', description: 'GitHub repository name (detected from the remote when unset).' }),
   spec({ key: 'githubToken', vscode: undefined, env: 'GITHUB_TOKEN', kind: 'string', default: undefined, description: 'GitHub token; in VS Code it lives in SecretStorage (command "AIL: Set GitHub Token").' }),
   spec({ key: 'logLevel', vscode: 'log.level', env: 'AIL_LOG_LEVEL', kind: 'log-level', default: 'INFO', description: 'DEBUG, INFO, WARNING or ERROR.' }),
-  spec({ key: 'logFile', vscode: 'log.file', env: 'AIL_LOG_FILE', kind: 'string', default: undefined, description: 'Also write logs to this file.' }),
+  spec({ key: 'logFile', vscode: 'log.file', env: 'AIL_LOG_FILE', kind: 'string', default: undefined, scope: 'machine', description: 'Also write logs to this file.' }),
   spec({ key: 'batchSize', vscode: 'index.batchSize', env: 'AIL_BATCH_SIZE', kind: 'integer', default: 32, min: 1, max: 4096, description: 'Commit messages embedded per batch when indexing.' }),
-  spec({ key: 'maxWorkers', vscode: 'maxWorkers', env: 'AIL_MAX_WORKERS', kind: 'integer', default: cpuCount, min: 1, max: 256, description: 'Git processes and workers questions run at once (background work runs one more beside them).' }),
-  spec({ key: 'dataDir', vscode: 'dataDir', env: 'AIL_DATA_DIR', kind: 'string', default: undefined, description: 'Where indexes and models are kept (default: ~/.cache/ail).' }),
-  spec({ key: 'modelPath', vscode: 'modelPath', env: 'AIL_MODEL_PATH', kind: 'string', default: undefined, description: 'A local folder with the embedding model, for machines without network.' }),
+  spec({ key: 'maxWorkers', vscode: 'maxWorkers', env: 'AIL_MAX_WORKERS', kind: 'integer', default: cpuCount, min: 1, max: 256, scope: 'machine', description: 'Git processes and workers questions run at once (background work runs one more beside them).' }),
+  spec({ key: 'dataDir', vscode: 'dataDir', env: 'AIL_DATA_DIR', kind: 'string', default: undefined, scope: 'machine', description: 'Where indexes and models are kept (default: ~/.cache/ail).' }),
+  spec({ key: 'modelPath', vscode: 'modelPath', env: 'AIL_MODEL_PATH', kind: 'string', default: undefined, scope: 'machine', description: 'A local folder with the embedding model, for machines without network.' }),
   spec({ key: 'writeCommitGraph', vscode: 'git.writeCommitGraph', env: 'AIL_COMMIT_GRAPH', kind: 'boolean', default: true, description: 'Write a commit-graph with changed-path Bloom filters (as git maintenance does) when a repository has none: path-limited history gets 2-5x faster.' }),
-  spec({ key: 'embeddingModel', vscode: 'semantic.model', env: 'AIL_EMBEDDING_MODEL', kind: 'string', default: 'Xenova/all-MiniLM-L6-v2', description: 'The transformers.js embedding model for the commit index and the semantic cache.' }),
-  spec({ key: 'allowModelDownload', vscode: 'semantic.allowModelDownload', env: 'AIL_ALLOW_MODEL_DOWNLOAD', kind: 'boolean', default: true, description: 'Download the embedding model when no local copy exists; false never touches the network (the lexical embedder is used instead).' }),
+  spec({ key: 'embeddingModel', vscode: 'semantic.model', env: 'AIL_EMBEDDING_MODEL', kind: 'string', default: 'Xenova/all-MiniLM-L6-v2', scope: 'machine', description: 'The transformers.js embedding model for the commit index and the semantic cache.' }),
+  spec({ key: 'allowModelDownload', vscode: 'semantic.allowModelDownload', env: 'AIL_ALLOW_MODEL_DOWNLOAD', kind: 'boolean', default: true, scope: 'machine', description: 'Download the embedding model when no local copy exists; false never touches the network (the lexical embedder is used instead).' }),
+  spec({ key: 'currentLineEnabled', vscode: 'currentLine.enabled', env: 'AIL_CURRENT_LINE', kind: 'boolean', default: true, scope: 'resource', description: 'Show who last changed the line the cursor is on, when, and why, after the end of the line (VS Code).' }),
   spec({ key: 'semanticIndexEnabled', vscode: 'semantic.indexEnabled', env: 'AIL_INDEX_ENABLED', kind: 'boolean', default: true, description: 'Build the semantic index of commit messages in the background.' }),
 ];
 
