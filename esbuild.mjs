@@ -18,5 +18,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/lsp/stdio.ts'], outfile: 'dist/server.js', external: native }),
   build({ ...common, entryPoints: ['server/cli/main.ts'], outfile: 'dist/cli.js', external: native, banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
+  // The Ask Why panel's script and stylesheet, loaded by the webview (CSP: these two files only).
+  build({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['client/webview/main.ts'], outfile: 'dist/webview.js' }),
+  build({ ...common, platform: 'browser', entryPoints: ['client/webview/panel.css'], outfile: 'dist/webview.css', sourcemap: false }),
 ]);
 chmodSync('dist/cli.js', 0o755);

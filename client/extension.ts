@@ -1,25 +1,25 @@
-import * as path from 'node:path';
-import type { ExtensionContext } from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { workspace, window, commands, type ExtensionContext } from 'vscode';
+import { Ail, UNTRUSTED } from './ail';
+import { registerCommands } from './commands';
 
-let client: LanguageClient | undefined;
+/** The one piece of module state: deactivate() must reach what activate() started (VS Code calls both). */
+let active: Ail | undefined;
 
-/** Starts the AIL language server (dist/server.js over IPC) for file documents. */
+/** Registers the commands and starts the server (in a trusted workspace; trusting one starts it). */
 export async function activate(context: ExtensionContext): Promise<void> {
-  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
-  const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc },
-  };
-  const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file' }],
-    synchronize: { configurationSection: 'ail' },
-  };
-  client = new LanguageClient('ail', 'AIL', serverOptions, clientOptions);
-  await client.start();
+  const ail = new Ail(context);
+  active = ail;
+  context.subscriptions.push(ail, ...registerCommands(ail));
+  context.subscriptions.push(workspace.onDidGrantWorkspaceTrust(() => void ail.start()));
+  if (!workspace.isTrusted) {
+    void window.showInformationMessage(`AIL: ${UNTRUSTED}`, 'Manage Workspace Trust').then((choice) => {
+      if (choice) void commands.executeCommand('workbench.trust.manage');
+    });
+  }
+  await ail.start();
 }
 
 export async function deactivate(): Promise<void> {
-  await client?.stop();
-  client = undefined;
+  await active?.stop();
+  active = undefined;
 }

@@ -135,8 +135,11 @@ export interface CacheStats {
   queries: number;
   avgQueryTimeMs: number;
   p95QueryTimeMs: number;
-  /** `fallback`: why the model is not used, when `embedder` is the lexical fallback. */
-  index: { state: 'off' | 'building' | 'ready' | 'failed'; commits: number; embedder: string; fallback?: string };
+  /**
+   * `fallback`: why the model is not used, when `embedder` is the lexical fallback. `progress`: commits
+   * embedded of those to embed, while a build or an update of the first repository's index runs.
+   */
+  index: { state: 'off' | 'building' | 'ready' | 'failed'; commits: number; embedder: string; fallback?: string; progress?: { done: number; total: number } };
   /** Files being blamed in the background, ahead of their hovers (opened in the editor, or asked about before). */
   warming: number;
   memoryRssBytes: number;

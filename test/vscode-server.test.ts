@@ -61,7 +61,7 @@ describe('dist/server.js for the VS Code client', () => {
     const value = ((await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 3, character: 4 } }))!.contents as MarkupContent).value;
     const args = (list: unknown[]) => encodeURIComponent(JSON.stringify(list));
     expect(value).toContain(`[Ask Why](command:ail.askWhy?${args([uri, { start: { line: 3, character: 0 }, end: { line: 4, character: 0 } }])})`);
-    expect(value).toContain(`[Open commit](command:ail.openCommit?${args([uri, sha])})`);
+    expect(value).toContain(`[Open commit](command:ail.openCommit?${args([uri, sha, 'acme/queue'])})`);
     expect(value).toContain(`[Copy SHA](command:ail.copySha?${args([sha])})`);
     expect(value).not.toMatch(/from L[12]/);
   });

@@ -20,6 +20,7 @@ export interface IndexStatus {
   state: 'off' | 'building' | 'ready' | 'failed';
   commits: number;
   embedder: string;
+  progress?: { done: number; total: number };
 }
 
 export interface AnswerServiceParts {

@@ -32,21 +32,22 @@ export function hoverMarkdown(answer: ArchaeologyContext, github: GitHubReposito
   if (context.cosmeticCommitsTraced) notes.push(`traced through ${context.cosmeticCommitsTraced} cosmetic commit${context.cosmeticCommitsTraced === 1 ? '' : 's'}`);
   if (context.partial) notes.push('partial');
   lines.push('', `_${notes.join(' · ')}_`);
-  const actionLine = actions ? actionLinks(actions, answer.evidence[0]!.commit.sha) : '';
+  const actionLine = actions ? actionLinks(actions, answer.evidence[0]!.commit.sha, github) : '';
   if (actionLine) lines.push('', actionLine);
   return lines.join('\n');
 }
 
 /**
  * "Ask Why · Open commit · Copy SHA", as command links, for the commands the client said it runs
- * (`initializationOptions.clientCommands`). Their arguments are the document's URI, the line and the
- * raw sha (40 hex digits), JSON in the link's query, percent-encoded: nothing from a commit message.
+ * (`initializationOptions.clientCommands`). Their arguments are the document's URI, the line, the raw
+ * sha (40 hex digits) and the GitHub repository, JSON in the link's query, percent-encoded: nothing from a
+ * commit message.
  */
-function actionLinks(actions: HoverActions, sha: string): string {
+function actionLinks(actions: HoverActions, sha: string, github: GitHubRepository | undefined): string {
   const link = (title: string, command: string, args: unknown[]) => (actions.commands.includes(command) ? `[${title}](command:${command}?${encodeURIComponent(JSON.stringify(args))})` : undefined);
   return [
     link('Ask Why', ASK_WHY_COMMAND, [actions.uri, actions.range]),
-    /^[0-9a-f]{40,64}$/.test(sha) ? link('Open commit', OPEN_COMMIT_COMMAND, [actions.uri, sha]) : undefined,
+    /^[0-9a-f]{40,64}$/.test(sha) ? link('Open commit', OPEN_COMMIT_COMMAND, github ? [actions.uri, sha, `${github.owner}/${github.name}`] : [actions.uri, sha]) : undefined,
     /^[0-9a-f]{40,64}$/.test(sha) ? link('Copy SHA', COPY_SHA_COMMAND, [sha]) : undefined,
   ]
     .filter((part) => part !== undefined)

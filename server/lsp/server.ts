@@ -24,8 +24,14 @@ export function startServer(connection: Connection, env: Settings): void {
   const engine: Engine = createEngine(env, {
     warmFiles: true,
     buildIndexes: true,
-    onProgress: (job, report) => progress.report(job, job === 'model' ? 'AIL: loading the embedding model' : 'AIL: indexing commit messages', report),
-    onProgressEnd: (job) => progress.end(job),
+    onProgress: (job, report) => {
+      progress.report(job, job === 'model' ? 'AIL: loading the embedding model' : 'AIL: indexing commit messages', report);
+      if (job === 'index') status.changed(); // the status bar shows the index's progress
+    },
+    onProgressEnd: (job) => {
+      progress.end(job);
+      status.changed();
+    },
     log: (message) => connection.console.info(visibleLines(message)),
   });
   const documents = new TextDocuments(TextDocument);

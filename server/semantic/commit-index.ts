@@ -95,6 +95,9 @@ export class CommitIndex {
     private readonly options: CommitIndexOptions,
   ) {}
 
+  /** Commits embedded of those to embed, while a build or update embeds; undefined otherwise. */
+  progress: { done: number; total: number } | undefined;
+
   get count(): number {
     return this.live?.shas.length ?? 0;
   }
@@ -175,6 +178,7 @@ export class CommitIndex {
       }
     } finally {
       release();
+      this.progress = undefined;
       this.options.onJobEnd?.();
     }
     return this.state;
@@ -283,6 +287,7 @@ export class CommitIndex {
   private async indexCommits(target: LiveIndex, shas: readonly string[], signal: AbortSignal, message: string): Promise<number> {
     const total = shas.length;
     let done = 0;
+    this.progress = { done, total };
     this.options.onProgress?.({ done, total, message });
     const batchSize = Math.max(1, this.options.batchSize);
     for (let start = 0; start < total; start += PAGE) {
@@ -300,6 +305,7 @@ export class CommitIndex {
           target.labels.set(batch[i]!, label);
         }
         done += batch.length;
+        this.progress = { done, total };
         this.options.onProgress?.({ done, total, message });
         // A fast embedder resolves at once; without a real turn of the event loop the server would hear nothing until the end.
         await yieldToEventLoop();

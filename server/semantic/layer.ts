@@ -135,10 +135,10 @@ export class SemanticLayer {
   }
 
   /** The state of the first repository's index, for `CacheStats.index`. */
-  status(): { state: 'off' | 'building' | 'ready' | 'failed'; commits: number; embedder: string } {
+  status(): { state: 'off' | 'building' | 'ready' | 'failed'; commits: number; embedder: string; progress?: { done: number; total: number } } {
     const index = this.primary ? this.indexes.get(this.primary) : undefined;
     const embedder = this.embedder()?.id ?? (this.embedderState.kind === 'loading' && this.started ? 'loading' : 'none');
-    return { state: index?.state ?? 'off', commits: index?.count ?? 0, embedder };
+    return { state: index?.state ?? 'off', commits: index?.count ?? 0, embedder, ...(index?.progress ? { progress: { ...index.progress } } : {}) };
   }
 
   dispose(): void {

@@ -1,0 +1,236 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { askTarget, selectionRange } from '../client/ask-target';
+import { CrashPolicy, MAX_RESTARTS, RESTART_WINDOW_MS } from '../client/crash-policy';
+import { lineAnnotation } from '../client/line-annotation';
+import { panelHtml } from '../client/panel/html';
+import { answerMarkdown } from '../client/panel/markdown';
+import { answerView, errorView } from '../client/panel/model';
+import { TAGS, type ViewNode } from '../client/panel/view';
+import { warningSentence } from '../client/panel/warnings';
+import { stateOf, statusView } from '../client/status-view';
+import type { ArchaeologyContext, CacheStats, Evidence } from '../shared/types';
+
+const NOW = Date.parse('2024-03-22T12:00:00Z');
+const HOSTILE = '<img src=x onerror=alert(1)>';
+const SHA = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
+
+function evidence(subject: string, extra: Partial<Evidence> = {}): Evidence {
+  return {
+    commit: { sha: SHA, shortSha: SHA.slice(0, 7), author: 'Grace Hopper', authorEmail: 'grace@example.com', date: '2024-03-01T12:00:00Z', subject, body: '' },
+    score: 0.87,
+    reasons: ['blame', 'line-history'],
+    issues: [{ number: 54 }],
+    pullRequest: { number: 55, title: subject },
+    ...extra,
+  };
+}
+
+function answer(subject: string, extra: Partial<ArchaeologyContext> = {}): ArchaeologyContext {
+  const top = evidence(subject);
+  return {
+    question: 'Why bcrypt?',
+    file: 'src/session.ts',
+    range: { start: { line: 9, character: 0 }, end: { line: 12, character: 0 } },
+    headSha: SHA,
+    summary: `Lines 10–12 were last changed in \`${SHA.slice(0, 7)}\` by Grace Hopper.`,
+    confidence: 0.82,
+    evidence: [top],
+    authors: [{ name: 'Grace Hopper', email: 'grace@example.com', lines: 3, commits: 1 }],
+    timeline: { created: top.commit, lastChanged: top.commit, commitCount: 1 },
+    source: 'cold',
+    queryTimeMs: 1234,
+    warnings: [],
+    github: 'acme/auth',
+    ...extra,
+  };
+}
+
+function walk(nodes: ViewNode[]): ViewNode[] {
+  return nodes.flatMap((node) => [node, ...walk(node.children ?? [])]);
+}
+
+function texts(nodes: ViewNode[]): string[] {
+  return walk(nodes).flatMap((node) => (node.text === undefined ? [] : [node.text]));
+}
+
+describe('the Ask Why panel as data', () => {
+  it('shows a hostile commit subject as text, never as markup', () => {
+    const nodes = answerView(answer(HOSTILE), NOW);
+    const all = walk(nodes);
+    expect(all.filter((node) => node.text === HOSTILE).map((node) => node.tag)).toEqual(['strong']);
+    expect(all.filter((node) => node.text?.includes(HOSTILE)).length).toBe(3); // the subject, and the timeline's two entries
+    for (const node of all) {
+      expect(TAGS).toContain(node.tag);
+      expect(node.className ?? '').not.toContain('<');
+      if (node.action?.kind === 'openUrl') expect(node.action.url).toMatch(/^https:\/\/github\.com\//);
+    }
+  });
+
+  it('has the question, the summary, the confidence band, the evidence, authors, timeline, the tier and the buttons', () => {
+    const nodes = answerView(answer('Switch session token hashing from md5 to bcrypt (#55)', { warnings: ['shallow-history', 'github-unavailable'] }), NOW);
+    const shown = texts(nodes);
+    expect(shown).toContain('Why bcrypt?');
+    expect(shown).toContain('Dug from the history in 1.2 s');
+    expect(walk(nodes).find((node) => node.className === 'band band-high')?.text).toBe('high');
+    expect(shown).toEqual(expect.arrayContaining(['a1b2c3d', '2024-03-01 (3 weeks ago)', 'Grace Hopper', 'score 0.87', 'blame · line history', 'Ask again fresh', 'Copy as Markdown']));
+    expect(shown).toContain(warningSentence('shallow-history'));
+    expect(shown).toContain('Grace Hopper · 3 lines · 1 commit');
+    expect(walk(nodes).find((node) => node.text === '#55')?.action).toEqual({ kind: 'openUrl', url: 'https://github.com/acme/auth/pull/55' });
+    expect(walk(nodes).find((node) => node.text === 'closes #54')?.action).toEqual({ kind: 'openUrl', url: 'https://github.com/acme/auth/issues/54' });
+    expect(walk(nodes).find((node) => node.className === 'sha')?.action).toEqual({ kind: 'openCommit', sha: SHA });
+    expect(walk(nodes).find((node) => node.tag === 'code')?.text).toBe('a1b2c3d');
+  });
+
+  it('says which tier answered: L1, or L2 with the question it was computed for', () => {
+    expect(texts(answerView(answer('x', { source: 'l1', queryTimeMs: 0.4 }), NOW))).toContain('Answered from the exact cache (L1) in 0.4 ms');
+    expect(texts(answerView(answer('x', { source: 'l2', queryTimeMs: 3, similarity: 0.91, cachedQuestion: 'why use bcrypt' }), NOW))).toContain(
+      'Answered from a similar question in the semantic cache (L2, similarity 0.91: “why use bcrypt”) in 3.0 ms',
+    );
+  });
+
+  it('links nothing without a GitHub repository, and never a URL that is not https', () => {
+    const local = answerView(answer('x', { github: undefined, evidence: [evidence('x', { pullRequest: { number: 55, title: 'x', url: 'javascript:alert(1)' } })] }), NOW);
+    expect(walk(local).filter((node) => node.action?.kind === 'openUrl')).toEqual([]);
+    expect(walk(local).find((node) => node.text === '#55')?.tag).toBe('span');
+  });
+
+  it('shows control characters of a subject as escapes', () => {
+    expect(texts(answerView(answer('evil\u001b[2J\u202eorder'), NOW))).toContain('evil\\x1b[2J\\u202eorder');
+  });
+
+  it('says an error in its own words', () => {
+    expect(texts(errorView('Why?', 'line 900 is past the end of the file (120 lines)'))).toContain('line 900 is past the end of the file (120 lines)');
+  });
+
+  it('copies as Markdown with the commit text escaped', () => {
+    const markdown = answerMarkdown(answer(HOSTILE), NOW);
+    expect(markdown).toContain('\\<img src=x onerror=alert\\(1\\)\\>');
+    expect(markdown).not.toContain(HOSTILE);
+    expect(markdown).toContain(`[\`a1b2c3d\`](https://github.com/acme/auth/commit/${SHA})`);
+  });
+});
+
+describe('the panel page', () => {
+  const html = panelHtml({ cspSource: 'https://file+.vscode-resource.vscode-cdn.net', nonce: 'abc123', scriptUri: 'https://x/dist/webview.js', styleUri: 'https://x/dist/webview.css' });
+
+  it('has a strict Content-Security-Policy: no inline script or style, only the script with its nonce', () => {
+    expect(html).toContain(`content="default-src 'none'; style-src https://file+.vscode-resource.vscode-cdn.net; script-src 'nonce-abc123';`);
+    expect(html).not.toContain('unsafe');
+    expect(html.match(/<script/g)).toHaveLength(1);
+    expect(html).toContain('<script nonce="abc123" src="https://x/dist/webview.js"></script>');
+    expect(html).toContain('<title>AIL: Ask Why</title>');
+  });
+
+  it('builds DOM from data only: the webview script never parses HTML', () => {
+    const script = readFileSync(path.resolve(__dirname, '../client/webview/main.ts'), 'utf8');
+    expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|DOMParser|createContextualFragment/);
+    expect(script).toContain('textContent');
+  });
+});
+
+describe('warnings in words', () => {
+  it('has the sentence docs/protocol.md gives for every warning code', () => {
+    const doc = readFileSync(path.resolve(__dirname, '../docs/protocol.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('Warnings in words'), doc.indexOf('\n## ', doc.indexOf('Warnings in words')));
+    const rows = [...table.matchAll(/^\| `([a-z<>-]+)` \| (.+) \|$/gm)].filter(([, code]) => code !== 'code');
+    expect(rows.map(([, code]) => code)).toEqual(expect.arrayContaining(['shallow-history', 'partial-clone', 'uncommitted-lines', 'embedder-fallback', 'line-history-incomplete', 'file-history-incomplete', 'time-limit', 'github-unavailable', 'file-untracked', '<source>-unavailable']));
+    for (const [, code, sentence] of rows) {
+      if (code === '<source>-unavailable') expect(warningSentence('semantic-unavailable')).toBe(sentence!.replace('<source>', 'semantic'));
+      else expect(warningSentence(code!)).toBe(sentence);
+    }
+  });
+});
+
+function stats(overrides: { hits?: number; queries?: number; l2?: Partial<CacheStats['l2']>; index?: Partial<CacheStats['index']> } = {}): CacheStats {
+  const queries = overrides.queries ?? 100;
+  const hits = overrides.hits ?? 57;
+  return {
+    l1: { hits: hits - 6, misses: queries - hits + 6, size: 40, capacity: 1000 },
+    l2: { hits: 6, misses: 0, size: 6, capacity: 100, enabled: true, rollout: 100, threshold: 0.85, ...overrides.l2 },
+    hitRate: queries ? hits / queries : 0,
+    queries,
+    avgQueryTimeMs: 12.5,
+    p95QueryTimeMs: 80,
+    index: { state: 'ready', commits: 1234, embedder: 'transformers:Xenova/all-MiniLM-L6-v2', ...overrides.index },
+    warming: 0,
+    memoryRssBytes: 150 * 1_048_576,
+  };
+}
+
+describe('the status bar item', () => {
+  it('reads `$(history) AIL 57% · L2 100%` when ready, with the full stats as its tooltip', () => {
+    const view = statusView(stateOf(stats()));
+    expect(view.text).toBe('$(history) AIL 57% · L2 100%');
+    expect(view.background).toBeUndefined();
+    expect(view.tooltip).toContain('Queries: 100 · hit rate 57%');
+    expect(view.tooltip).toContain('L2 (semantic): on · 6 hits');
+    expect(view.tooltip).toContain('Commit index: ready · 1234 commits');
+  });
+
+  it('turns warning below a 40% hit rate and error below 30%, once there are 20 queries to judge', () => {
+    expect(statusView(stateOf(stats({ hits: 39 }))).background).toBe('warning');
+    expect(statusView(stateOf(stats({ hits: 29 }))).background).toBe('error');
+    expect(statusView(stateOf(stats({ hits: 1, queries: 19 }))).background).toBeUndefined();
+    expect(statusView(stateOf(stats({ hits: 5, queries: 20 }))).background).toBe('error');
+  });
+
+  it('shows the semantic cache switched off, and no rate before any query', () => {
+    expect(statusView(stateOf(stats({ l2: { enabled: false } }))).text).toBe('$(history) AIL 57% · L2 off');
+    expect(statusView(stateOf(stats({ hits: 0, queries: 0, l2: { hits: 0 } }))).text).toBe('$(history) AIL · L2 on');
+  });
+
+  it('is degraded on the lexical fallback embedder or without GitHub, saying why', () => {
+    const fallback = statusView(stateOf(stats({ index: { embedder: 'lexical-v1-384', fallback: 'no local copy of Xenova/all-MiniLM-L6-v2' } })));
+    expect(fallback.text).toBe('$(warning) AIL 57% · L2 100%');
+    expect(fallback.background).toBe('warning');
+    expect(fallback.tooltip).toContain('the embedding model could not be loaded (no local copy of Xenova/all-MiniLM-L6-v2)');
+    expect(stateOf(stats(), { githubUnavailable: true })).toMatchObject({ kind: 'degraded', reasons: [expect.stringContaining('GitHub could not be reached')] });
+  });
+
+  it('shows indexing with its progress, and starting, error and disabled', () => {
+    expect(statusView(stateOf(stats({ index: { state: 'building', progress: { done: 250, total: 1000 } } }))).text).toBe('$(sync~spin) AIL indexing 25%');
+    expect(statusView({ kind: 'starting' }).text).toBe('$(sync~spin) AIL');
+    expect(statusView({ kind: 'error', message: 'it crashed' })).toMatchObject({ text: '$(error) AIL', background: 'error' });
+    expect(statusView({ kind: 'disabled', reason: 'this workspace is not trusted' })).toMatchObject({ text: '$(circle-slash) AIL', tooltip: 'AIL is off: this workspace is not trusted' });
+  });
+});
+
+describe('the current-line annotation', () => {
+  it('reads "author, age · subject (#PR)", or not committed yet', () => {
+    const committed = { kind: 'committed', sha: SHA, shortSha: 'a1b2c3d', author: 'Grace Hopper', date: '2024-03-01T12:00:00Z', subject: 'Switch session token hashing from md5 to bcrypt', pullRequest: 55 } as const;
+    expect(lineAnnotation(committed, NOW)).toBe('Grace Hopper, 3 weeks ago · Switch session token hashing from md5 to bcrypt (#55)');
+    expect(lineAnnotation({ ...committed, subject: 'Switch hashing (#55)' }, NOW)).toBe('Grace Hopper, 3 weeks ago · Switch hashing (#55)');
+    expect(lineAnnotation({ ...committed, subject: 'a\nb\u202e' }, NOW)).toBe('Grace Hopper, 3 weeks ago · a\\nb\\u202e (#55)');
+    expect(lineAnnotation({ kind: 'uncommitted' }, NOW)).toBe('Not committed yet');
+  });
+});
+
+describe('ail.askWhy arguments', () => {
+  it('asks at once for a lens or hover ([uri, range]); the palette, key and menu ask about the selection', () => {
+    const range = { start: { line: 2, character: 0 }, end: { line: 7, character: 0 } };
+    expect(askTarget('file:///r/a.ts', range)).toEqual({ kind: 'given', uri: 'file:///r/a.ts', range });
+    expect(askTarget('file:///r/a.ts', undefined)).toEqual({ kind: 'given', uri: 'file:///r/a.ts' });
+    expect(askTarget(undefined, undefined)).toEqual({ kind: 'editor' });
+    expect(askTarget({ scheme: 'file', path: '/r/a.ts' }, { groupId: 0 })).toEqual({ kind: 'editor' });
+  });
+
+  it('asks about whole lines of a selection; one ending at column 0 ends on the line before', () => {
+    expect(selectionRange({ line: 4, character: 3 }, { line: 4, character: 3 })).toEqual({ start: { line: 4, character: 0 }, end: { line: 5, character: 0 } });
+    expect(selectionRange({ line: 4, character: 0 }, { line: 8, character: 0 })).toEqual({ start: { line: 4, character: 0 }, end: { line: 8, character: 0 } });
+    expect(selectionRange({ line: 4, character: 2 }, { line: 8, character: 5 })).toEqual({ start: { line: 4, character: 0 }, end: { line: 9, character: 0 } });
+  });
+});
+
+describe('restarts after a crash', () => {
+  it(`restarts ${MAX_RESTARTS} times within the window, then gives up and says so`, () => {
+    let now = 0;
+    const policy = new CrashPolicy(() => now);
+    for (let i = 0; i < MAX_RESTARTS; i++) expect(policy.crashed()).toBe(true);
+    expect(policy.crashed()).toBe(false);
+    expect(CrashPolicy.GAVE_UP).toContain('AIL: Restart Server');
+    now += RESTART_WINDOW_MS + 1;
+    expect(policy.crashed()).toBe(true);
+  });
+});
