@@ -1,7 +1,7 @@
 /**
  * Every custom message between an editor and the AIL server, declared once. Both sides import this
- * file; esbuild bundles it into each. The types are in ./types; ../shared/PROTOCOL.md is the contract
- * and docs/protocol.md documents each message.
+ * file; esbuild bundles it into each. The types are in ./types; docs/protocol.md is the contract,
+ * and documents each message.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { ArchaeologyContext, CacheStats, ContextParams, LineSummary } from './types';

@@ -1,6 +1,6 @@
 /**
  * The data AIL answers with: plain types shared by the server, the client, the CLI and tests.
- * This file is the TypeScript form of ../shared/PROTOCOL.md and imports nothing.
+ * This file is the TypeScript form of the contract in docs/protocol.md and imports nothing.
  * Positions and ranges are LSP's: 0-based lines and characters.
  */
 

@@ -7,6 +7,7 @@ import type { Repository } from '../git/repository';
 import { CommitIndex } from '../semantic/commit-index';
 import { INDEX_FILE } from '../semantic/index-store';
 import { LexicalEmbedder } from '../semantic/lexical-embedder';
+import type { Progress } from './progress';
 
 export interface CacheTarget {
   file: string;
@@ -26,7 +27,7 @@ export interface CacheBench {
 const L1_REPEATS = 200;
 
 /** The cache tiers and the commit index, in-process, with the lexical embedder (no model can be had here). */
-export async function benchCaches(engine: Engine, repo: Repository, targets: CacheTarget[], err: NodeJS.WritableStream): Promise<CacheBench> {
+export async function benchCaches(engine: Engine, repo: Repository, targets: CacheTarget[], progress: Progress): Promise<CacheBench> {
   const ask = (target: CacheTarget, question: string) =>
     engine.answers.ask({ path: path.join(repo.root, target.file), lines: { start: target.start, end: target.end }, question, timeLimitMs: 60_000 });
   const l1HitMs: number[] = [];
@@ -38,7 +39,7 @@ export async function benchCaches(engine: Engine, repo: Repository, targets: Cac
   for (const [i, target] of targets.entries()) {
     for (let tries = 0; tries < 100 && (await ask(target, 'why does this code exist?')).partial; tries++);
     for (let tries = 0; tries < 100 && (await ask(target, 'why was this retry handling added')).partial; tries++);
-    err.write(`\rbench: caches ${i + 1}/${targets.length}`);
+    progress('bench', { done: i + 1, total: targets.length, message: 'caches' });
   }
   for (const target of targets) {
     for (let r = 0; r < L1_REPEATS; r++) {
@@ -56,12 +57,11 @@ export async function benchCaches(engine: Engine, repo: Repository, targets: Cac
       l2Served++;
     }
   }
-  err.write('\n');
-  return { l1HitMs, l2HitMs, l2Served, l2Asked: targets.length, index: await benchIndex(repo, err), index50k: benchIndex50k() };
+  return { l1HitMs, l2HitMs, l2Served, l2Asked: targets.length, index: await benchIndex(repo, progress), index50k: benchIndex50k(progress) };
 }
 
 /** Builds the repository's commit index from scratch with the lexical embedder, in a temp dir. */
-async function benchIndex(repo: Repository, err: NodeJS.WritableStream): Promise<CacheBench['index']> {
+async function benchIndex(repo: Repository, progress: Progress): Promise<CacheBench['index']> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ail-bench-index-'));
   try {
     global.gc?.();
@@ -71,10 +71,9 @@ async function benchIndex(repo: Repository, err: NodeJS.WritableStream): Promise
     const index = new CommitIndex(repo, embedder, {
       dir,
       batchSize: 256,
-      onProgress: ({ done, total }) => err.write(`\rbench: indexing ${done}/${total} commits`),
+      onProgress: ({ done, total }) => progress('bench', { done, total, message: 'indexing commits' }),
     });
     const state = await index.open();
-    err.write('\n');
     if (state !== 'ready') throw new Error(`the index build ended '${state}': ${index.reason ?? ''}`);
     const seconds = (performance.now() - started) / 1000;
     const rssDeltaMb = (process.memoryUsage.rss() - before) / 1024 / 1024;
@@ -88,7 +87,7 @@ async function benchIndex(repo: Repository, err: NodeJS.WritableStream): Promise
 }
 
 /** The memory of a 50,000-commit index: lexical vectors of synthetic commit messages in the same HNSW settings. */
-function benchIndex50k(): CacheBench['index50k'] {
+function benchIndex50k(progress: Progress): CacheBench['index50k'] {
   const count = 50_000;
   const embedder = new LexicalEmbedder();
   const words = 'fix add remove cache retry timeout parser token session user auth login request response header body stream queue worker pool limit config build test docs bump dependency release refactor rename move split merge handle error crash leak slow fast memory cpu disk network socket file path url query index search sort filter map reduce'.split(' ');
@@ -102,6 +101,7 @@ function benchIndex50k(): CacheBench['index50k'] {
   for (let i = 0; i < count; i++) {
     const message = Array.from({ length: 6 + Math.floor(random() * 10) }, () => words[Math.floor(random() * words.length)]).join(' ');
     index.addPoint(Array.from(embedder.embedOne(`${message} #${i}`)), i);
+    if ((i + 1) % 500 === 0) progress('bench', { done: i + 1, total: count, message: `building a ${count.toLocaleString('en')}-vector index` });
   }
   const seconds = (performance.now() - started) / 1000;
   const rssDeltaMb = (process.memoryUsage.rss() - before) / 1024 / 1024;

@@ -16,6 +16,7 @@ import {
 import { ContextRequest, StatsRequest } from '../../shared/protocol';
 import { rawGit as git } from '../bench/git';
 import { soakLsp, type SoakResult } from './bench-soak';
+import type { Progress } from './progress';
 
 export interface LspFile {
   file: string;
@@ -36,7 +37,7 @@ export interface LspBench {
  * `git blame --porcelain` of that file, hovers on warm files, cached `ail/context` requests sent
  * concurrently, the server's RSS over 10,000 mixed queries, then bursts of hovers (`soakLsp`).
  */
-export async function benchLsp(root: string, files: LspFile[], cold: LspFile[], random: () => number, err: NodeJS.WritableStream): Promise<LspBench> {
+export async function benchLsp(root: string, files: LspFile[], cold: LspFile[], random: () => number, progress: Progress): Promise<LspBench> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-bench-lsp-'));
   const server = spawn(process.execPath, [path.join(__dirname, 'server.js'), '--stdio'], {
     cwd: root,
@@ -62,9 +63,8 @@ export async function benchLsp(root: string, files: LspFile[], cold: LspFile[], 
       if (rawFirst) rawFileBlameMs.push(await rawBlame(root, file.file));
       coldHoverMs.push(await hover(file));
       if (!rawFirst) rawFileBlameMs.push(await rawBlame(root, file.file));
-      err.write(`\rbench: lsp cold hovers ${i + 1}/${files.length}`);
+      progress('bench', { done: i + 1, total: files.length, message: 'lsp cold hovers' });
     }
-    err.write('\n');
 
     // Warm: each file opened as an editor opens it (blamed whole in the background, its commits read),
     // then hovers on random lines once the server says nothing is warming any more.
@@ -101,11 +101,10 @@ export async function benchLsp(root: string, files: LspFile[], cold: LspFile[], 
       done++;
       if (done % 2000 === 0) {
         rssMbAfter.push({ queries: done, rssMb: Math.round((await connection.sendRequest(StatsRequest.type)).memoryRssBytes / 1024 / 1024) });
-        err.write(`\rbench: lsp mixed queries ${done}/10000`);
+        progress('bench', { done, total: 10_000, message: 'lsp mixed queries' });
       }
     }
-    err.write('\n');
-    const soak = await soakLsp(connection, root, files, cold, random, err);
+    const soak = await soakLsp(connection, root, files, cold, random, progress);
     return { coldHoverMs, rawFileBlameMs, warmHoverMs, cachedContextPerSecond, rssMbAfter, soak };
   } finally {
     await stop(connection);

@@ -9,6 +9,7 @@ import {
   type ProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import type { LspFile } from './bench-lsp';
+import type { Progress } from './progress';
 
 export interface SoakResult {
   bursts: number;
@@ -35,7 +36,7 @@ const CANCEL_WITHIN_MS = 150;
  * 200 at once over four files (two open, two the server has not seen), half of them cancelled soon
  * after, and an edit to an open file before every other burst (its hovers then blame unsaved text).
  */
-export async function soakLsp(connection: ProtocolConnection, root: string, open: LspFile[], cold: LspFile[], random: () => number, err: NodeJS.WritableStream): Promise<SoakResult> {
+export async function soakLsp(connection: ProtocolConnection, root: string, open: LspFile[], cold: LspFile[], random: () => number, progress: Progress): Promise<SoakResult> {
   const uri = (file: string) => pathToFileURL(path.join(root, file)).href;
   const versions = new Map<string, number>();
   const result: SoakResult = { bursts: BURSTS, hoversPerBurst: HOVERS_PER_BURST, hoverMs: [], newestHoverMs: [], drainMs: [], cancelled: 0, answeredAfterCancel: 0 };
@@ -86,8 +87,7 @@ export async function soakLsp(connection: ProtocolConnection, root: string, open
       if (!cancel) result.hoverMs.push(ms);
     }
     result.newestHoverMs.push(settled[settled.length - 1]!.ms);
-    err.write(`\rbench: lsp soak bursts ${burst + 1}/${BURSTS}`);
+    progress('bench', { done: burst + 1, total: BURSTS, message: 'lsp soak bursts' });
   }
-  err.write('\n');
   return result;
 }
