@@ -73,7 +73,7 @@ describe.skipIf(!UNZIP.found)('the packaged extension (.vsix)', () => {
   });
 
   it('holds the bundles, the manifest, LICENSE and the runtime packages, and nothing for other platforms or development', () => {
-    for (const file of ['package.json', 'LICENSE.txt', 'readme.md', 'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/node_modules/hnswlib-node/build/Release/addon.node']) {
+    for (const file of ['package.json', 'LICENSE.txt', 'readme.md', 'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/webview.js', 'dist/webview.css', 'dist/node_modules/hnswlib-node/build/Release/addon.node']) {
       expect(files, file).toContain(file);
     }
     if (existsSync(path.join(ROOT, 'native/build/Release/ail_spawn.node'))) expect(files).toContain('native/build/Release/ail_spawn.node');
