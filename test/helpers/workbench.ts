@@ -101,6 +101,7 @@ export class Workbench {
     const extensions = path.join(home, 'extensions');
     mkdirSync(path.join(userData, 'User'), { recursive: true });
     mkdirSync(extensions, { recursive: true });
+    mkdirSync(path.join(home, 'tmp'));
     writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2));
     const config = path.join(home, 'config.yaml');
     writeFileSync(config, 'auth: none\ncert: false\n');
@@ -110,6 +111,8 @@ export class Workbench {
       XDG_CONFIG_HOME: path.join(home, 'config'),
       XDG_DATA_HOME: path.join(home, 'share'),
       XDG_CACHE_HOME: path.join(home, 'cache'),
+      // The extension host's sockets and the TypeScript server's files too.
+      TMPDIR: path.join(home, 'tmp'),
       AIL_DATA_DIR: path.join(home, 'ail-data'),
       AIL_ALLOW_MODEL_DOWNLOAD: 'false',
       // The extension host gets this environment as it is: without this VS Code's server starts the
