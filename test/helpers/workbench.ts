@@ -2,7 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { startWatchdog, type Watchdog } from './watchdog';
 
 /**
  * A real VS Code workbench for end-to-end tests: code-server (VS Code 1.100.3 served to a browser, with
@@ -10,7 +11,7 @@ import { chromium, type Browser, type FrameLocator, type Locator, type Page } fr
  * scripts/e2e-setup.sh installs code-server into a cache outside the repository; .ci/run installs
  * Chromium. Each `Workbench` is one code-server in its own process group, with its own user data and
  * extensions folders in a temp dir, on 127.0.0.1 and a port the system chose; `close()` ends the browser
- * and that whole group, and runs on every path (a failed test too, and this process's exit).
+ * and that whole group, and a watchdog process does the same when this process dies without closing.
  */
 
 export const CODE_SERVER_VERSION = '4.100.3';
@@ -80,19 +81,17 @@ export interface WorkbenchOptions {
 export class Workbench {
   private shots = 0;
   private closed = false;
-  private readonly exitHandler = (): void => this.killGroup('SIGKILL');
 
   private constructor(
     readonly page: Page,
-    private readonly browser: Browser,
+    private readonly browser: BrowserContext,
     private readonly server: ChildProcess,
+    private readonly watchdog: Watchdog,
     readonly url: string,
     readonly home: string,
     readonly screenshots: string,
     private readonly log: () => string,
-  ) {
-    process.on('exit', this.exitHandler);
-  }
+  ) {}
 
   /** Starts code-server with AIL installed, and a browser on it; nothing is opened yet. */
   static async start(options: WorkbenchOptions): Promise<Workbench> {
@@ -121,7 +120,12 @@ export class Workbench {
       ...options.env,
     };
     const common = ['--config', config, '--user-data-dir', userData, '--extensions-dir', extensions];
-    installExtension(extensions, common, env);
+    try {
+      installExtension(extensions, common, env);
+    } catch (error) {
+      rmSync(home, { recursive: true, force: true });
+      throw error;
+    }
 
     const screenshots = path.join(REPO, 'test-output/vscode', options.name);
     rmSync(screenshots, { recursive: true, force: true });
@@ -135,21 +139,28 @@ export class Workbench {
       // Its own process group: close() ends code-server, its extension host, AIL's server and their children at once.
       { cwd: home, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    // From here on, whatever happens to this process, the watchdog ends code-server's group and the
+    // browser (its profile is in `home`) and removes `home`.
+    const watchdog = startWatchdog(server.pid!, home, home);
     let output = '';
     server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     const log = (): string => output;
-    let browser: Browser | undefined;
+    let browser: BrowserContext | undefined;
     try {
       const url = await listening(server, log, options.timeoutMs ?? 30_000);
-      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      browser = await chromium.launchPersistentContext(path.join(home, 'chromium'), {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+        viewport: { width: 1400, height: 900 },
+      });
+      const page = browser.pages()[0] ?? (await browser.newPage());
       page.setDefaultTimeout(options.timeoutMs ?? 30_000);
-      return new Workbench(page, browser, server, url, home, screenshots, log);
+      return new Workbench(page, browser, server, watchdog, url, home, screenshots, log);
     } catch (error) {
-      await browser?.close().catch(() => undefined);
-      killGroup(server, 'SIGKILL');
-      rmSync(home, { recursive: true, force: true });
+      await withTimeout(browser?.close() ?? Promise.resolve(), 10_000).catch(() => undefined);
+      await watchdog.end();
       throw error;
     }
   }
@@ -262,22 +273,19 @@ export class Workbench {
     return this.server.pid!;
   }
 
-  /** Ends the browser and code-server's whole process group, and removes the temp dir. Safe to call twice. */
+  /**
+   * Ends the browser, then code-server's whole process group (SIGTERM, SIGKILL after 5 s), and removes
+   * the temp dir; returns when none of them is left. Safe to call twice.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    process.off('exit', this.exitHandler);
     await withTimeout(this.browser.close(), 10_000).catch(() => undefined);
-    this.killGroup('SIGTERM');
-    if (!(await withTimeout(exited(this.server), 5_000).catch(() => false))) this.killGroup('SIGKILL');
-    // Children that outlived code-server (the extension host, AIL's server) are in the group still.
-    this.killGroup('SIGKILL');
+    killGroup(this.server, 'SIGTERM');
+    await withTimeout(exited(this.server), 5_000).catch(() => undefined);
+    // Kills what is left (the extension host, AIL's server, a browser that would not close) and removes home.
+    await this.watchdog.end();
     await until(() => groupMembers(this.group).length === 0, 5_000);
-    rmSync(this.home, { recursive: true, force: true });
-  }
-
-  private killGroup(signal: NodeJS.Signals): void {
-    killGroup(this.server, signal);
   }
 }
 
