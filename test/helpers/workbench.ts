@@ -64,6 +64,8 @@ const QUIET_SETTINGS: Record<string, unknown> = {
   'github.gitAuthentication': false,
   'chat.commandCenter.enabled': false,
   'editor.minimap.enabled': false,
+  // No fades: a screenshot taken once the hover is there shows it whole, not half-faded over the text.
+  'workbench.reduceMotion': 'on',
   'window.commandCenter': false,
 };
 
