@@ -23,11 +23,19 @@ export interface Program {
 export function requireProgram(command: string, install: string, purpose = `the tests that run ${command}`): Program {
   const found = onPath(command);
   if (found) return { found: true, path: found };
-  if (process.env.CI === 'true') {
-    throw new Error(`${command} is not on PATH, and under CI=true ${purpose} must run, not skip: install it with \`${install}\` (.ci/run does)`);
-  }
-  process.stderr.write(`skipped: ${purpose}: ${command} is not on PATH; install it with \`${install}\`\n`);
+  requireInstalled(purpose, [`${command} is not on PATH; install it with \`${install}\``]);
   return { found: false };
+}
+
+/**
+ * The same rule for programs found some other way (code-server in its cache, Chromium at a path):
+ * `missing` says what is not there and how to install it, one phrase each. True when nothing is missing.
+ */
+export function requireInstalled(purpose: string, missing: string[]): boolean {
+  if (missing.length === 0) return true;
+  if (process.env.CI === 'true') throw new Error(`under CI=true ${purpose} must run, not skip: ${missing.join('; ')} (.ci/run installs them)`);
+  process.stderr.write(`skipped: ${purpose}: ${missing.join('; ')}\n`);
+  return false;
 }
 
 /** The first executable `command` on PATH (or `command` itself when it names a path), without starting anything. */
