@@ -5,7 +5,7 @@ import { requireInstalled } from './helpers/external';
 import { Fixture } from './helpers/fixture';
 import { gitRecorder, type GitRecorder } from './helpers/git-recorder';
 import { processesIn } from './helpers/processes';
-import { FILE_LENS, HOVER_LINE, QUEUE_FILE, SYMBOL_LENS, SYMBOL_LENS_COUNT, buildQueueHistory, hoverExpectations, type QueueHistory } from './helpers/vscode-expectations';
+import { FILE_LENS, HOSTILE_FILE, HOSTILE_SUBJECT, HOVER_LINE, QUEUE_FILE, QUEUE_SUBJECT, SYMBOL_LENS, SYMBOL_LENS_COUNT, buildQueueHistory, hoverExpectations, type QueueHistory } from './helpers/vscode-expectations';
 import { CODE_SERVER_VERSION, Workbench, groupMembers, missingForWorkbench } from './helpers/workbench';
 
 /**
@@ -14,6 +14,12 @@ import { CODE_SERVER_VERSION, Workbench, groupMembers, missingForWorkbench } fro
  * screenshot under test-output/vscode/. scripts/e2e-setup.sh installs code-server; .ci/run installs
  * Chromium and runs this suite.
  */
+
+/** A token that must reach AIL's server and no file. */
+const TOKEN = 'ghp_e2eTokenThatMustNotLeak0123456789';
+
+/** How long a step waits for the UI to show what it expects (expect.poll's default is one second). */
+const WAIT = { timeout: 20_000 };
 
 const available = requireInstalled('the VS Code tests (test/vscode.test.ts)', missingForWorkbench());
 
@@ -24,6 +30,9 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
   let chromiumBefore: Set<number>;
   let git: GitRecorder;
   const bench = (): Workbench => workbench ?? raise(new Error('the workbench did not start'));
+  /** Every dialog (alert, confirm, prompt) any frame of the workbench opened: none is expected. */
+  const dialogs: string[] = [];
+  const userSettings = (): Record<string, unknown> => JSON.parse(readFileSync(path.join(bench().home, 'user-data/User/settings.json'), 'utf8')) as Record<string, unknown>;
 
   beforeAll(async () => {
     // Made here, not when the file is collected: a skipped suite leaves nothing behind.
@@ -32,6 +41,10 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
     git = gitRecorder(path.join(repo.root, '..', `${path.basename(repo.root)}-git`));
     chromiumBefore = new Set(chromiumProcesses());
     workbench = await Workbench.start({ name: 'queue', env: { AIL_COMMIT_GRAPH: 'false', ...git.env } });
+    workbench.page.on('dialog', (dialog) => {
+      dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
   }, 60_000);
 
   // A step that fails leaves a picture of what the workbench showed.
@@ -75,60 +88,143 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
     expect(calls.filter((call) => call.startsWith(`${repo.root}\t`) && / blame /.test(` ${call.split('\t')[1]} `))).not.toEqual([]);
   });
 
-  // The steps below wait for the VS Code client of issue 13 (another branch). Each comment is the step as
-  // it is to be written: what to do, what to wait on, what to expect. Switch one on by turning its
-  // `it.todo` into an `it` with that body, in this order (they share the one workbench).
+  it('reads the current-line annotation after line 4: author, age and the commit subject; it follows the cursor, and an edited line is not committed yet', async () => {
+    const editor = bench().activeEditor();
+    await bench().goToLine(HOVER_LINE);
+    const annotation = new RegExp(`^Alice Archer, .* ago · ${escapeRegExp(QUEUE_SUBJECT)}$`);
+    await expect.poll(() => bench().afterLineTexts(editor), WAIT).toEqual([{ line: HOVER_LINE, text: expect.stringMatching(annotation) }]);
+    await bench().screenshot('current-line');
 
-  // Cursor on line 4 (click its text: `editor.locator('.view-line').nth(…)` or Ctrl+G 4 Enter). Wait for
-  // dim text after the end of that line; VS Code renders a decoration's `after.contentText` as CSS
-  // `::after { content: "…" }` on a span of the line, so read it with
-  // `getComputedStyle(span, '::after').content` over the spans of `.view-line` at line 4's top (through
-  // `page.waitForFunction`, which waits on the DOM). Expect
-  //   /^Alice Archer, .* ago · Bound the job queue at twenty entries \(#31\)$/
-  // and on no other line. Move to line 9: the annotation moves with the cursor (wait for it there, and
-  // gone from line 4). Type a character at the end of line 4: "not committed yet" there; undo (Ctrl+Z).
-  // Screenshot 'current-line'.
-  it.todo('reads the current-line annotation after line 4: author, age and the commit subject');
+    await bench().goToLine(9);
+    await expect.poll(() => bench().afterLineTexts(editor), WAIT).toEqual([{ line: 9, text: expect.stringMatching(annotation) }]);
 
-  // Select lines 4-6 (Ctrl+G 4 Enter, then Shift+Down twice, Shift+End). runCommand('AIL: Ask Why'):
-  // the input box (`.quick-input-widget input`) is pre-filled "Why does this code exist?"; fill
-  // 'why twenty?' and press Enter. `webview('AIL: Ask Why')` (the panel opens beside the editor) and wait
-  // in it for the summary: text /Lines 4–6 come from .*Bound the job queue at twenty entries/. Expect
-  // the question 'why twenty?', the evidence list's first row with `history.short`, a link
-  // `a[href="https://github.com/acme/queue/pull/31"]` and one to issues/30, the confidence band "high",
-  // which tier answered. Screenshot 'ask-why-panel'.
-  it.todo('runs "AIL: Ask Why" from the palette on a selection and reads the panel: summary, evidence SHA, PR link');
+    await bench().goToLine(HOVER_LINE);
+    await bench().page.keyboard.press('End');
+    // A change of code (blame ignores whitespace, so a space would still be Alice's line), with no space in it: one undo.
+    await bench().page.keyboard.insertText('//edited');
+    await expect.poll(() => bench().afterLineTexts(editor), WAIT).toEqual([{ line: HOVER_LINE, text: 'Not committed yet' }]);
+    await bench().screenshot('current-line-edited');
+    await bench().page.keyboard.press('Control+Z');
+    await expect.poll(() => bench().afterLineTexts(editor), WAIT).toEqual([{ line: HOVER_LINE, text: expect.stringMatching(annotation) }]);
+  });
 
-  // In the same webview: fill the panel's question field with 'who bounded the queue?' and press Enter
-  // (or click its Ask button). Wait for that question to show as the panel's current question, and an
-  // answer whose evidence again starts with `history.short` and names Alice Archer. Screenshot
-  // 'follow-up'.
-  it.todo('asks a follow-up question in the panel and reads the new answer');
+  it('runs "AIL: Ask Why" from the palette on a selection and reads the panel: summary, evidence SHA, PR link, confidence, tier', async () => {
+    await bench().goToLine(HOVER_LINE);
+    await bench().page.keyboard.press('Shift+ArrowDown');
+    await bench().page.keyboard.press('Shift+ArrowDown');
+    await bench().page.keyboard.press('Shift+End');
+    await bench().runCommand('AIL: Ask Why');
+    const box = bench().page.locator('.quick-input-widget');
+    await expect.poll(() => box.locator('.quick-input-title').innerText(), WAIT).toBe('AIL: Ask Why');
+    const input = box.locator('input');
+    await expect.poll(() => input.inputValue(), WAIT).toBe('Why does this code exist?');
+    await input.fill('why twenty?');
+    await input.press('Enter');
 
-  // `statusItem('ail.status')` (DOM id "ail.ail.ail.status"): wait for it to read /AIL/ and to say L2 is
-  // on. runCommand('AIL: Toggle Semantic Cache'): wait for the item's text to change to L2 off (for
-  // example `AIL · L2 off`); user-data/User/settings.json (`bench().home`) now has
-  // "ail.semanticCache.enabled": false. Toggle again: back to the first text, the setting true. A
-  // screenshot of each state ('status-l2-on', 'status-l2-off').
-  it.todo('toggles the semantic cache from the palette and reads the status bar item change');
+    const panel = await bench().webview('AIL: Ask Why');
+    await panel.locator('body:not(.busy) p.summary', { hasText: /Lines 4–6 come from .*Bound the job queue at twenty entries/ }).waitFor();
+    await bench().screenshot('ask-why-panel');
+    expect(await panel.locator('h2.question').innerText()).toBe('why twenty?');
+    expect(await panel.locator('.evidence li').first().locator('a.sha').innerText()).toBe(history.short);
+    expect(await panel.locator('.evidence li').first().locator('div.refs a.pr').getAttribute('title')).toBe('https://github.com/acme/queue/pull/31');
+    expect(await panel.locator('.evidence li').first().locator('div.refs a.issue').getAttribute('title')).toBe('https://github.com/acme/queue/issues/30');
+    expect(await panel.locator('.confidence .band').innerText()).toBe('high');
+    expect(await panel.locator('header p.meta').innerText()).toMatch(/^Dug from the history in \d/);
+  });
 
-  // runCommand('AIL: Set GitHub Token'); the input box is a password box (`input[type=password]`); fill
-  // TOKEN = 'ghp_e2eTokenThatMustNotLeak0123456789' and press Enter. Proof it reached the server: the
-  // server's answer to `ail/health` (or the status item's tooltip) says a GitHub token is set; with a
-  // GitHub API base URL setting, better: a fake API on 127.0.0.1 that records
-  // `Authorization: Bearer TOKEN` when the panel asks about #31. Then no file has it: read every file
-  // under `bench().home` (user settings, code-server's and VS Code's logs under user-data/logs, the
-  // extension host's and AIL's output channel logs, AIL_DATA_DIR) and expect none to contain TOKEN.
-  // Clear GitHub Token afterwards: the server says none is set.
-  it.todo('sets a GitHub token: the server has it, and no settings or log file does');
+  it('asks a follow-up question in the panel and reads the new answer', async () => {
+    const panel = await bench().webview('AIL: Ask Why');
+    await panel.locator('form#follow-up input#question').fill('who bounded the queue?');
+    await panel.locator('form#follow-up button', { hasText: 'Ask' }).click();
+    await panel.locator('body:not(.busy) h2.question', { hasText: 'who bounded the queue?' }).waitFor();
+    await bench().screenshot('follow-up');
+    expect(await panel.locator('.evidence li').first().locator('a.sha').innerText()).toBe(history.short);
+    expect(await panel.locator('.evidence li').first().locator('.author').innerText()).toBe('Alice Archer');
+    expect(await panel.locator('form#follow-up input#question').inputValue()).toBe('');
+  });
 
-  it('reads a webview the way the Ask Why panel will be read (the harness, on the Markdown preview)', async () => {
-    await bench().openFile('README.md', '# queue');
-    await bench().runCommand('Markdown: Open Preview to the Side');
-    const preview = await bench().webview('Preview README.md');
-    await preview.locator('h1', { hasText: 'queue' }).waitFor();
-    await bench().screenshot('webview');
-    await bench().runCommand('View: Close All Editor Groups');
+  it('asks at once from a code lens and from the hover\'s "Ask Why" link: no input box, the panel answers for those lines', async () => {
+    const editor = bench().activeEditor();
+    const panel = await bench().webview('AIL: Ask Why');
+    await (await bench().codeLensAbove(editor, 3)).click();
+    await panel.locator('body:not(.busy) p.summary', { hasText: /^Lines 3–6 come from / }).waitFor();
+    expect(await panel.locator('h2.question').innerText()).toBe('Why does this code exist?');
+    expect(await bench().page.locator('.quick-input-widget').isVisible()).toBe(false);
+    await bench().screenshot('ask-why-code-lens');
+
+    const hover = await bench().hoverLine(editor, HOVER_LINE, 'Bound the job queue');
+    await hover.locator('a[data-href^="command:ail.askWhy"]', { hasText: 'Ask Why' }).click();
+    await panel.locator('body:not(.busy) p.summary', { hasText: /^Line 4 comes from / }).waitFor();
+    expect(await panel.locator('.evidence li').first().locator('a.sha').innerText()).toBe(history.short);
+    await bench().screenshot('ask-why-hover-link');
+  });
+
+  it('shows a commit subject of HTML as text in the hover and the panel, and runs none of it', async () => {
+    const editor = await bench().openFile(HOSTILE_FILE, 'export const escaped');
+    // The file's lens first: it pushes line 1 down, away from under a mouse that came too soon.
+    await bench().codeLensTitles(editor, 1);
+    await expect.poll(() => bench().afterLineTexts(editor), WAIT).toEqual([{ line: 1, text: expect.stringMatching(new RegExp(`^Bob Builder, .* ago · ${escapeRegExp(HOSTILE_SUBJECT)}$`)) }]);
+    const hover = await bench().hoverLine(editor, 1, HOSTILE_SUBJECT);
+    expect(await hover.locator('img').count()).toBe(0);
+    await hover.locator('a[data-href^="command:ail.askWhy"]', { hasText: 'Ask Why' }).click();
+    const panel = await bench().webview('AIL: Ask Why');
+    const subject = panel.locator('body:not(.busy) .evidence li strong.subject', { hasText: HOSTILE_SUBJECT });
+    await subject.waitFor();
+    await bench().page.keyboard.press('Escape');
+    await hover.waitFor({ state: 'hidden' });
+    await bench().screenshot('escaped-subject');
+    // Reasons and notes each on a line of their own (they once ran together: "line history1 line of the range").
+    const [reasons, notes] = [await panel.locator('.evidence li small.reasons').first().boundingBox(), await panel.locator('.evidence li small.notes').first().boundingBox()];
+    expect(notes!.y).toBeGreaterThanOrEqual(reasons!.y + reasons!.height - 1);
+    // The text itself, not markup: the node holds one text node, and the page has no image at all.
+    expect(await subject.evaluate((node) => [node.childNodes.length, node.textContent])).toEqual([1, HOSTILE_SUBJECT]);
+    expect(await panel.locator('img').count()).toBe(0);
+    expect(await panel.locator('main#answer').innerText()).toContain(HOSTILE_SUBJECT);
+    // The webview's sandbox has no allow-modals and its CSP no 'unsafe-inline', so an injected onerror
+    // could not show a dialog anyway: the DOM above is the proof; this says no layer of it ran either.
+    expect(dialogs).toEqual([]);
+  });
+
+  it('toggles the semantic cache from the palette: the status bar item says so at once, and user settings hold it', async () => {
+    const status = bench().statusItem('ail.status');
+    // The hit rate moves with every hover and annotation: the L2 part is what the toggle changes.
+    const l2 = async (): Promise<string> => /· (L2 .*)$/.exec(await status.innerText())?.[1] ?? (await status.innerText());
+    await expect.poll(l2, WAIT).toMatch(/^L2 (on|\d+%)$/);
+    const on = await l2();
+    await bench().screenshot('status-l2-on');
+
+    await bench().runCommand('AIL: Toggle Semantic Cache');
+    await expect.poll(l2, WAIT).toBe('L2 off');
+    await expect.poll(() => userSettings()['ail.semanticCache.enabled'], WAIT).toBe(false);
+    await bench().screenshot('status-l2-off');
+
+    await bench().runCommand('AIL: Toggle Semantic Cache');
+    await expect.poll(l2, WAIT).toBe(on);
+    await expect.poll(() => userSettings()['ail.semanticCache.enabled'], WAIT).toBe(true);
+  });
+
+  it('sets a GitHub token: the server has it, and no settings, log or data file does; clearing it tells the server', async () => {
+    await bench().runCommand('AIL: Set GitHub Token');
+    const box = bench().page.locator('.quick-input-widget');
+    await expect.poll(() => box.locator('.quick-input-title').innerText(), WAIT).toBe('AIL: Set GitHub Token');
+    const input = box.locator('input[type=password]');
+    await input.fill(TOKEN);
+    await bench().screenshot('token-input');
+    await input.press('Enter');
+    // The client says "given to the server" only when the server's answer to ail/setGitHubToken says it holds one.
+    await bench().notification('given to the server').waitFor();
+    await bench().runCommand('AIL: Show Logs');
+    await bench().page.locator('.part.panel .view-lines', { hasText: 'AIL: a GitHub token is set' }).waitFor();
+    await bench().screenshot('token-set');
+
+    // The scan reaches what it must: the user settings, and the AIL output channel's log file on disk.
+    expect(filesContaining(bench().home, '"ail.semanticCache.enabled"')).toContain('user-data/User/settings.json');
+    await expect.poll(() => filesContaining(bench().home, 'AIL: a GitHub token is set'), WAIT).toContainEqual(expect.stringMatching(/^user-data\/logs\/.*AIL\.log$/));
+    expect(filesContaining(bench().home, TOKEN)).toEqual([]);
+
+    await bench().runCommand('AIL: Clear GitHub Token');
+    await bench().notification('the GitHub token is removed').waitFor();
+    await bench().page.locator('.part.panel .view-lines', { hasText: 'AIL: the GitHub token is cleared' }).waitFor();
   });
 
   it('closes: no code-server, extension host, AIL server, git or Chromium left running', async () => {
@@ -156,6 +252,22 @@ describe.runIf(available)('VS Code with AIL in an untrusted folder', () => {
   it.todo('runs no git in an untrusted folder and says why; trusting the folder starts it');
 });
 
+/** The files under `root` whose bytes contain `text` (sockets and unreadable files are passed over). */
+function filesContaining(root: string, text: string): string[] {
+  const found: string[] = [];
+  const needle = Buffer.from(text);
+  for (const entry of readdirSync(root, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    try {
+      if (readFileSync(file).includes(needle)) found.push(path.relative(root, file));
+    } catch {
+      // gone meanwhile, or not readable
+    }
+  }
+  return found;
+}
+
 /** Chromium processes on this machine (Debian's lives in /usr/lib/chromium). */
 function chromiumProcesses(): number[] {
   const found: number[] = [];
@@ -170,6 +282,10 @@ function chromiumProcesses(): number[] {
     }
   }
   return found;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function raise(error: Error): never {

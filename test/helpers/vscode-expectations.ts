@@ -12,18 +12,27 @@ export const QUEUE_SUBJECT = 'Bound the job queue at twenty entries (#31)';
 /** 1-based: `if (this.items.length >= 20) throw new Error("full");` */
 export const HOVER_LINE = 4;
 
+/** A file whose one commit's subject is HTML: the panel, the hover and the annotation must show it as text. */
+export const HOSTILE_FILE = 'src/escape.ts';
+export const HOSTILE_SUBJECT = '<img src=x onerror=alert(1)>';
+
 export interface QueueHistory {
   sha: string;
   short: string;
 }
 
-/** src/queue.ts committed by Alice in #31 (closing #30), then a README by Bob, on a GitHub remote. */
+/**
+ * src/queue.ts committed by Alice in #31 (closing #30), then a README by Bob, then src/escape.ts by Bob
+ * with an HTML subject (on a file of its own: src/queue.ts keeps its one commit), on a GitHub remote.
+ */
 export function buildQueueHistory(repo: Fixture): QueueHistory {
   repo.git('remote', 'add', 'origin', 'git@github.com:acme/queue.git');
   repo.write(QUEUE_FILE, QUEUE_SOURCE);
   const sha = repo.commit(`${QUEUE_SUBJECT}\n\nFixes #30`, ALICE);
   repo.write('README.md', ['# queue']);
   repo.commit('Add a README', BOB);
+  repo.write(HOSTILE_FILE, ['export const escaped = true;']);
+  repo.commit(HOSTILE_SUBJECT, BOB);
   return { sha, short: sha.slice(0, 7) };
 }
 

@@ -209,6 +209,11 @@ export class Workbench {
     await this.page.locator(`.quick-input-list .monaco-list-row:is([aria-label=${label}], [aria-label^=${prefix}])`).first().click();
   }
 
+  /** A notification toast whose message contains `text`. */
+  notification(text: string): Locator {
+    return this.page.locator('.notification-toast .notification-list-item-message', { hasText: text });
+  }
+
   /** The status bar item an extension created with `window.createStatusBarItem(id)`: AIL's is `ail.status`. */
   statusItem(id: string, extension = `${PACKAGE.publisher}.${PACKAGE.name}`): Locator {
     return this.page.locator(`[id=${JSON.stringify(`${extension}.${id}`)}]`);
@@ -226,6 +231,40 @@ export class Workbench {
     return outer.contentFrame().frameLocator('#active-frame');
   }
 
+  /** Moves the cursor of the focused editor to the start of a 1-based line (Go to Line, Ctrl+G). */
+  async goToLine(line: number): Promise<void> {
+    await this.page.keyboard.press('Control+G');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`:${line}`);
+    await input.press('Enter');
+    await input.waitFor({ state: 'hidden' });
+  }
+
+  /**
+   * The text each line of `editor` shows after its end from a decoration's `after.contentText` (VS Code
+   * renders it as CSS `::after { content: "…" }` on a span of the line), by 1-based line number.
+   */
+  async afterLineTexts(editor: Locator): Promise<{ line: number; text: string }[]> {
+    return editor.evaluate((editorRoot) => {
+      // This runs in the page; the tests' TypeScript has no DOM types, so the little used of it is named here.
+      type Element = { style: { top: string }; textContent: string | null; parentElement: Element; querySelectorAll(selector: string): Iterable<Element> };
+      const root = editorRoot as unknown as Element;
+      const style = (globalThis as unknown as { getComputedStyle(element: Element, pseudo: string): { content: string } }).getComputedStyle;
+      const numbers = new Map<string, number>();
+      for (const number of root.querySelectorAll('.margin-view-overlays .line-numbers')) numbers.set(number.parentElement.style.top, Number(number.textContent));
+      const found: { line: number; text: string }[] = [];
+      for (const line of root.querySelectorAll('.view-lines .view-line')) {
+        for (const span of line.querySelectorAll('span')) {
+          const content = style(span, '::after').content;
+          if (!content || content === 'none' || content === 'normal') continue;
+          found.push({ line: numbers.get(line.style.top) ?? -1, text: content.startsWith('"') ? (JSON.parse(content) as string) : content });
+        }
+      }
+      return found.sort((a, b) => a.line - b.line);
+    });
+  }
+
   /** Moves the mouse over the text of a 1-based line of the active editor, and returns the hover it shows. */
   async hoverLine(editor: Locator, line: number, text: string): Promise<Locator> {
     const number = editor.locator('.margin-view-overlays .line-numbers', { hasText: new RegExp(`^${line}$`) });
@@ -238,6 +277,18 @@ export class Workbench {
     const hover = this.page.locator('.monaco-hover:not(.hidden)', { hasText: text });
     await hover.waitFor();
     return hover;
+  }
+
+  /** The code lens shown in the view zone just above a 1-based line of `editor` (its first title, a link). */
+  async codeLensAbove(editor: Locator, line: number): Promise<Locator> {
+    const number = await editor.locator('.margin-view-overlays .line-numbers', { hasText: new RegExp(`^${line}$`) }).boundingBox();
+    if (!number) throw new Error(`line ${line} is not on screen`);
+    const lenses = editor.locator('.codelens-decoration');
+    for (let i = 0; i < (await lenses.count()); i++) {
+      const box = await lenses.nth(i).boundingBox();
+      if (box && Math.abs(box.y + box.height - number.y) < number.height) return lenses.nth(i).locator('a').first();
+    }
+    throw new Error(`no code lens over line ${line}`);
   }
 
   /**
