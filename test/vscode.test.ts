@@ -237,19 +237,74 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
 });
 
 describe.runIf(available)('VS Code with AIL in an untrusted folder', () => {
-  // Its own workbench, since trust is decided at start: `Workbench.start({ name: 'untrusted', settings:
-  // { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' },
-  // env: { AIL_COMMIT_GRAPH: 'false', ...gitRecorder(dir).env } })` (with trust enabled the harness drops
-  // --disable-workspace-trust), on a fresh `buildQueueHistory` fixture; openFolder, openFile(QUEUE_FILE)
-  // and hoverLine-free waits only: wait for the workbench's "Restricted Mode" status entry
-  // (`.statusbar-item`, hasText 'Restricted Mode') and for AIL to say why it does nothing (its status item
-  // reads as disabled, `statusItem('ail.status')` hasText /AIL/ with the "untrusted" reason in its
-  // tooltip, or the notification it shows). Expect the git recorder's `calls()` to be [] (not one git
-  // process, in the fixture or anywhere), no code lens (`.codelens-decoration` count 0) and a hover with
-  // no AIL section (hover line 4: `.monaco-hover:not(.hidden)` without 'Bound the job queue', or none).
-  // Then trust the folder (runCommand('Workspaces: Manage Workspace Trust'), click 'Trust'): AIL starts,
-  // the lenses appear, and calls() now has AIL's blame. Screenshots 'restricted' and 'trusted'.
-  it.todo('runs no git in an untrusted folder and says why; trusting the folder starts it');
+  let repo: Fixture;
+  let workbench: Workbench | undefined;
+  let git: GitRecorder;
+  const bench = (): Workbench => workbench ?? raise(new Error('the workbench did not start'));
+
+  beforeAll(async () => {
+    // Its own workbench: trust is decided when code-server starts (with trust enabled the harness drops --disable-workspace-trust).
+    repo = Fixture.create('ail-vscode-untrusted-');
+    buildQueueHistory(repo);
+    git = gitRecorder(path.join(repo.root, '..', `${path.basename(repo.root)}-git`));
+    workbench = await Workbench.start({
+      name: 'untrusted',
+      settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.untrustedFiles': 'open' },
+      env: { AIL_COMMIT_GRAPH: 'false', ...git.env },
+    });
+  }, 60_000);
+
+  beforeEach(({ onTestFailed, task }) => {
+    onTestFailed(async () => {
+      await workbench?.screenshot(`failed-${task.name.split(' ')[0]}`).catch(() => undefined);
+    });
+  });
+
+  afterAll(async () => {
+    await workbench?.close();
+    if (repo) rmSync(`${repo.root}-git`, { recursive: true, force: true });
+    repo?.cleanup();
+  });
+
+  it('runs no git in an untrusted folder and says why', async () => {
+    await bench().openFolder(repo.root);
+    await bench().page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).waitFor();
+    // The extension activated (it is "limited" in untrusted workspaces) and said why it does nothing.
+    await bench().notification('AIL: this workspace is not trusted').waitFor();
+    await bench().page.locator('.notification-toast .monaco-button', { hasText: 'Manage Workspace Trust' }).waitFor();
+    const status = bench().statusItem('ail.status');
+    await status.locator('.codicon-circle-slash').waitFor();
+    expect((await status.innerText()).trim()).toBe('AIL');
+    const editor = await bench().openFile(QUEUE_FILE, 'export class Queue');
+    await status.hover();
+    await bench().page.locator('.monaco-hover, .workbench-hover', { hasText: 'AIL is off: this workspace is not trusted' }).first().waitFor();
+    await bench().screenshot('restricted');
+    expect(await editor.locator('.codelens-decoration').count()).toBe(0);
+    expect(git.calls()).toEqual([]);
+  });
+
+  it('starts AIL when the folder is trusted: git runs, lenses and the hover answer', async () => {
+    await bench().page.locator('.notification-toast .monaco-button', { hasText: 'Manage Workspace Trust' }).click();
+    await bench().page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first().click();
+    await bench().page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).waitFor({ state: 'hidden' });
+    await bench().screenshot('trust-granted');
+    // Back to the file, from the Workspace Trust editor that now says the folder is trusted.
+    await bench().page.locator('.tabs-container .tab', { hasText: 'queue.ts' }).click();
+    const editor = bench().activeEditor();
+    const titles = await bench().codeLensTitles(editor, SYMBOL_LENS_COUNT + 1);
+    expect(titles.filter((title) => FILE_LENS.test(title))).toHaveLength(1);
+    await bench().hoverLine(editor, HOVER_LINE, 'Bound the job queue');
+    await bench().screenshot('trusted');
+    expect(git.calls().filter((call) => call.startsWith(`${repo.root}\t`) && / blame /.test(` ${call.split('\t')[1]} `))).not.toEqual([]);
+    await expect.poll(() => bench().statusItem('ail.status').innerText(), WAIT).toMatch(/AIL .*L2/);
+  });
+
+  it('closes: nothing of it left running', async () => {
+    const group = bench().group;
+    await bench().close();
+    expect(groupMembers(group)).toEqual([]);
+    expect(processesIn(repo.root)).toEqual([]);
+  });
 });
 
 /** The files under `root` whose bytes contain `text` (sockets and unreadable files are passed over). */

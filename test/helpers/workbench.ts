@@ -183,8 +183,10 @@ export class Workbench {
     await input.waitFor();
     await input.fill(relative);
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(relative) }).first();
-    await row.waitFor();
-    await input.press('Enter');
+    // A click on the row, not Enter: Enter takes whichever row is first when the key lands, and the list
+    // may still be filling then (once, Enter opened nothing at all).
+    await row.click();
+    await this.page.locator('.tabs-container .tab.active', { hasText: path.basename(relative) }).waitFor();
     const editor = this.activeEditor();
     await editor.locator('.view-lines', { hasText: firstLine }).waitFor();
     return editor;
