@@ -9,14 +9,17 @@ import { ReindexRequest } from '../shared/protocol';
 import { requireProgram } from './helpers/external';
 import { ALICE, BOB, Fixture } from './helpers/fixture';
 import { TestClient } from './helpers/lsp';
+import { packagedVsix } from './helpers/vsix';
 import { QUEUE_SOURCE } from './helpers/queue';
 import { buildTinyModel, type TinyModel } from './helpers/tiny-model';
 
 /**
- * The .vsix a user installs: built once by scripts/package.mjs (as `npm run package` does, from the dist/
- * the test setup built), unpacked as VS Code unpacks it, and its own server and CLI run from there with
- * nothing of this repository's node_modules in reach. The server's N-API addons (hnswlib-node,
- * onnxruntime-node, sharp, the posix_spawn addon) load in Node here; Electron's Node is the e2e suite's.
+ * The .vsix a user installs: built by scripts/package.mjs (as `npm run package` does, from the dist/ the
+ * test setup built; helpers/vsix.ts shares the one build with the VS Code suite), unpacked as VS Code
+ * unpacks it, and its own server and CLI run from there with nothing of this repository's node_modules in
+ * reach. The server's N-API addons (hnswlib-node, onnxruntime-node, sharp, the posix_spawn addon) load in
+ * Node here; test/vscode.test.ts installs the same .vsix into code-server, whose extension host is Node
+ * too. Electron's Node is not tried on this machine.
  */
 
 const ROOT = path.resolve(__dirname, '..');
@@ -37,12 +40,8 @@ describe.skipIf(!UNZIP.found)('the packaged extension (.vsix)', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'ail-vsix-'));
-    const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts/package.mjs'), '--no-build', '--target', HOST, '--out', path.join(work, 'out')], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    if (build.status !== 0) throw new Error(`npm run package failed (exit ${build.status}):\n${build.stdout}\n${build.stderr}`);
-    vsix = path.join(work, 'out', readdirSync(path.join(work, 'out')).find((name) => name.endsWith('.vsix'))!);
+    // The one the VS Code suite installs too (helpers/vsix.ts): built once per change, whichever asks first.
+    vsix = await packagedVsix();
     execFileSync('unzip', ['-q', vsix, '-d', path.join(work, 'unpacked')]);
     extension = path.join(work, 'unpacked', 'extension');
     files = listFiles(extension);

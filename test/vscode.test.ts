@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requireInstalled } from './helpers/external';
@@ -45,7 +45,7 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
       dialogs.push(`${dialog.type()}: ${dialog.message()}`);
       void dialog.dismiss();
     });
-  }, 60_000);
+  }, 120_000);
 
   // A step that fails leaves a picture of what the workbench showed.
   beforeEach(({ onTestFailed, task }) => {
@@ -227,6 +227,18 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
     await bench().page.locator('.part.panel .view-lines', { hasText: 'AIL: the GitHub token is cleared' }).waitFor();
   });
 
+  it('ran the extension installed from the .vsix: its server, a Node child of the extension host, loaded the N-API addons it carries', () => {
+    const installed = readdirSync(path.join(bench().home, 'extensions')).filter((name) => name.startsWith('ail.ail-'));
+    expect(installed).toHaveLength(1);
+    const extension = path.join(bench().home, 'extensions', installed[0]!);
+    expect(lstatSync(extension).isSymbolicLink()).toBe(false);
+    const servers = groupMembers(bench().group).filter((member) => member.includes(`${extension}/dist/server.js`));
+    expect(servers).toHaveLength(1);
+    const maps = readFileSync(`/proc/${servers[0]!.split(' ')[0]}/maps`, 'utf8');
+    expect(maps).toContain(`${extension}/dist/node_modules/hnswlib-node/build/Release/addon.node`);
+    if (existsSync(path.join(extension, 'native/build/Release/ail_spawn.node'))) expect(maps).toContain(`${extension}/native/build/Release/ail_spawn.node`);
+  });
+
   it('closes: no code-server, extension host, AIL server, git or Chromium left running', async () => {
     const group = bench().group;
     await bench().close();
@@ -252,7 +264,7 @@ describe.runIf(available)('VS Code with AIL in an untrusted folder', () => {
       settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.untrustedFiles': 'open' },
       env: { AIL_COMMIT_GRAPH: 'false', ...git.env },
     });
-  }, 60_000);
+  }, 120_000);
 
   beforeEach(({ onTestFailed, task }) => {
     onTestFailed(async () => {

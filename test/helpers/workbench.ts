@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpath
 import { homedir, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { packagedVsix } from './vsix';
 import { startWatchdog, type Watchdog } from './watchdog';
 
 /**
@@ -36,14 +37,15 @@ export function missingForWorkbench(): string[] {
 }
 
 /**
- * How the extension gets into the workbench. Today: the built repository itself (dist/, package.json and
- * its own node_modules), linked into the extensions folder as VS Code would unpack it. When `npm run
- * package` builds a .vsix that carries its node_modules, switch this one line to
- * `{ kind: 'vsix', file: <path of the .vsix> }`: it is installed with `code-server --install-extension`.
+ * How the extension gets into the workbench: the .vsix a user installs (`npm run package`, built once per
+ * change of its inputs by helpers/vsix.ts), installed with `code-server --install-extension`, so its own
+ * dist/node_modules and N-API addons run in the extension host. `{ kind: 'repository' }` links the built
+ * repository in instead (dist/, package.json and the repository's node_modules), as VS Code would unpack it.
  */
-const EXTENSION: ExtensionSource = { kind: 'repository' };
+const EXTENSION: ExtensionSource = { kind: 'vsix', file: packagedVsix };
 
-type ExtensionSource = { kind: 'repository' } | { kind: 'vsix'; file: string };
+/** A .vsix is a path, or how to get one. */
+type ExtensionSource = { kind: 'repository' } | { kind: 'vsix'; file: string | (() => Promise<string>) };
 
 /** User settings that keep the workbench quiet: no welcome page, tips, trust prompt, telemetry or updates. */
 const QUIET_SETTINGS: Record<string, unknown> = {
@@ -123,7 +125,7 @@ export class Workbench {
     };
     const common = ['--config', config, '--user-data-dir', userData, '--extensions-dir', extensions];
     try {
-      installExtension(extensions, common, env);
+      await installExtension(extensions, common, env);
     } catch (error) {
       rmSync(home, { recursive: true, force: true });
       throw error;
@@ -364,14 +366,15 @@ export function groupMembers(pgid: number): string[] {
   return found;
 }
 
-function installExtension(extensions: string, common: string[], env: NodeJS.ProcessEnv): void {
+async function installExtension(extensions: string, common: string[], env: NodeJS.ProcessEnv): Promise<void> {
   if (EXTENSION.kind === 'repository') {
     if (!existsSync(path.join(REPO, 'dist/extension.js'))) throw new Error('dist/extension.js is missing: run `npm run build`');
     symlinkSync(REPO, path.join(extensions, `${PACKAGE.publisher}.${PACKAGE.name}-${PACKAGE.version}`), 'dir');
     return;
   }
-  const installed = spawnSync(process.execPath, [CODE_SERVER_ENTRY, ...common, '--install-extension', EXTENSION.file], { env, encoding: 'utf8', timeout: 60_000 });
-  if (installed.status !== 0) throw new Error(`code-server --install-extension ${EXTENSION.file} failed (${installed.status}):\n${installed.stdout}\n${installed.stderr}`);
+  const file = typeof EXTENSION.file === 'string' ? EXTENSION.file : await EXTENSION.file();
+  const installed = spawnSync(process.execPath, [CODE_SERVER_ENTRY, ...common, '--install-extension', file], { env, encoding: 'utf8', timeout: 60_000 });
+  if (installed.status !== 0) throw new Error(`code-server --install-extension ${file} failed (${installed.status}):\n${installed.stdout}\n${installed.stderr}`);
 }
 
 /** Waits for code-server's "HTTP server listening on http://127.0.0.1:PORT/" and returns that address. */
