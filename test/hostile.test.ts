@@ -92,7 +92,8 @@ describe('a repository whose config tries to run commands', () => {
     expect(whole.timeline.commitCount).toBe(2);
     const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-hostile-data-'));
     try {
-      const env = { AIL_DATA_DIR: dataDir, AIL_ALLOW_MODEL_DOWNLOAD: 'false' };
+      // No commit-graph write: it is detached on purpose and may outlive the CLI, which the process check would count.
+      const env = { AIL_DATA_DIR: dataDir, AIL_ALLOW_MODEL_DOWNLOAD: 'false', AIL_COMMIT_GRAPH: 'false' };
       for (const args of [['ask', 'src/a.ts:6', 'why?'], ['ask', 'notes.md'], ['index'], ['validate']]) {
         const cli = await runCli(args, { cwd: repo.root, env, tty: false });
         expect({ args, code: cli.code }).toEqual({ args, code: 0 });
@@ -216,7 +217,7 @@ describe('a partial (blobless) clone whose config names programs for its remote'
     it(`runs nothing through ${how}, and answers from the commits present, naming the command that fills the clone in`, async () => {
       const clone = blobless(how);
       rmSync(marker(), { force: true });
-      const env = { GITHUB_TOKEN: 'ghp_must_not_leak' };
+      const env = { GITHUB_TOKEN: 'ghp_must_not_leak', AIL_COMMIT_GRAPH: 'false' };
       const cli = await runCli(['ask', 'src/a.ts:7', 'why?'], { cwd: clone.root, env, tty: false });
       expect(cli.stderr).toBe('');
       expect(cli.code).toBe(0);
@@ -236,7 +237,7 @@ describe('a partial (blobless) clone whose config names programs for its remote'
       expect(existsSync(marker())).toBe(false);
       expect(processesIn(clone.root)).toEqual([]);
       // The spy does fire when git runs as a user runs it, and sees the token: the assertion above can fail.
-      execFileSync('git', ['blame', '-L', '7,7', 'src/a.ts'], { cwd: clone.root, env: { ...process.env, ...env }, stdio: 'ignore' });
+      execFileSync('git', ['-c', 'gc.auto=0', '-c', 'maintenance.auto=false', 'blame', '-L', '7,7', 'src/a.ts'], { cwd: clone.root, env: { ...process.env, ...env }, stdio: 'ignore' });
       expect(readFileSync(marker(), 'utf8')).toContain('token=ghp_must_not_leak');
     });
   }
@@ -259,7 +260,8 @@ describe('a partial (blobless) clone whose config names programs for its remote'
   it('answers in full once the clone has the objects', async () => {
     const clone = blobless('uploadpack');
     clone.git('config', '--unset', 'remote.origin.uploadpack');
-    clone.git('fetch', '-q', '--refetch', '--no-filter', 'origin');
+    // No background gc or maintenance after the fetch: it would still be writing objects when the clone is removed.
+    clone.git('-c', 'gc.auto=0', '-c', 'maintenance.auto=false', 'fetch', '-q', '--refetch', '--no-filter', 'origin');
     const answer = await provider.ask({ path: clone.path('src/a.ts'), lines: { start: 6, end: 6 }, timeLimitMs: 10_000 });
     expect(answer.warnings).not.toContain('partial-clone');
     expect(answer.evidence[0]!.commit.subject).toBe('Extend a with a sixth line for the parser');
