@@ -47,18 +47,7 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
     });
   }, 120_000);
 
-  // A step that fails leaves a picture of what the workbench showed.
-  beforeEach(({ onTestFailed, task }) => {
-    onTestFailed(async () => {
-      await workbench?.screenshot(`failed-${task.name.split(' ')[0]}`).catch(() => undefined);
-    });
-  });
-
-  afterAll(async () => {
-    await workbench?.close();
-    if (repo) rmSync(`${repo.root}-git`, { recursive: true, force: true });
-    repo?.cleanup();
-  });
+  closesWith(() => ({ workbench, repo }));
 
   it('opens the fixture repository as the workspace', async () => {
     await bench().openFolder(repo.root);
@@ -266,17 +255,7 @@ describe.runIf(available)('VS Code with AIL in an untrusted folder', () => {
     });
   }, 120_000);
 
-  beforeEach(({ onTestFailed, task }) => {
-    onTestFailed(async () => {
-      await workbench?.screenshot(`failed-${task.name.split(' ')[0]}`).catch(() => undefined);
-    });
-  });
-
-  afterAll(async () => {
-    await workbench?.close();
-    if (repo) rmSync(`${repo.root}-git`, { recursive: true, force: true });
-    repo?.cleanup();
-  });
+  closesWith(() => ({ workbench, repo }));
 
   it('runs no git in an untrusted folder and says why', async () => {
     await bench().openFolder(repo.root);
@@ -333,6 +312,24 @@ function filesContaining(root: string, text: string): string[] {
     }
   }
   return found;
+}
+
+/**
+ * A suite's workbench, closed on every path: a step that fails leaves a picture of what the workbench
+ * showed, and afterwards code-server, the fixture and its recorded git log are gone.
+ */
+function closesWith(current: () => { workbench: Workbench | undefined; repo: Fixture | undefined }): void {
+  beforeEach(({ onTestFailed, task }) => {
+    onTestFailed(async () => {
+      await current().workbench?.screenshot(`failed-${task.name.split(' ')[0]}`).catch(() => undefined);
+    });
+  });
+  afterAll(async () => {
+    const { workbench, repo } = current();
+    await workbench?.close();
+    if (repo) rmSync(`${repo.root}-git`, { recursive: true, force: true });
+    repo?.cleanup();
+  });
 }
 
 /** Chromium processes on this machine (Debian's lives in /usr/lib/chromium). */
