@@ -56,13 +56,15 @@ export function statusView(state: AilState): StatusView {
 function rates(stats: CacheStats): string {
   const l2Asked = stats.l2.hits + stats.l2.misses;
   const l2 = !stats.l2.enabled ? 'L2 off' : l2Asked > 0 ? `L2 ${percent(stats.l2.hits / l2Asked)}` : 'L2 on';
-  return stats.queries > 0 ? `AIL ${percent(stats.hitRate)} · ${l2}` : `AIL · ${l2}`;
+  return stats.questions.queries > 0 ? `AIL ${percent(stats.questions.hitRate)} · ${l2}` : `AIL · ${l2}`;
 }
 
+/** Judged on questions only: a hover on a new line is a cache miss by nature, and a session of them is not a cache in trouble. */
 function hitRateColour(stats: CacheStats): Pick<StatusView, 'background'> {
-  if (stats.queries < MIN_QUERIES_TO_JUDGE) return {};
-  if (stats.hitRate < ERROR_HIT_RATE) return { background: 'error' };
-  if (stats.hitRate < WARNING_HIT_RATE) return { background: 'warning' };
+  const { queries, hitRate } = stats.questions;
+  if (queries < MIN_QUERIES_TO_JUDGE) return {};
+  if (hitRate < ERROR_HIT_RATE) return { background: 'error' };
+  if (hitRate < WARNING_HIT_RATE) return { background: 'warning' };
   return {};
 }
 
@@ -71,7 +73,8 @@ export function tooltip(headline: string, stats: CacheStats): string {
   const index = stats.index;
   const lines = [
     `AIL: ${headline}`,
-    `Queries: ${stats.queries} · hit rate ${percent(stats.hitRate)}${stats.queries < MIN_QUERIES_TO_JUDGE ? ' (too few to judge)' : ''}`,
+    `Questions: ${stats.questions.queries} · hit rate ${percent(stats.questions.hitRate)}${stats.questions.queries < MIN_QUERIES_TO_JUDGE ? ' (too few to judge)' : ''}`,
+    `All answers, hovers and lenses included: ${stats.queries} · hit rate ${percent(stats.hitRate)}`,
     `Latency: average ${stats.avgQueryTimeMs} ms · p95 ${stats.p95QueryTimeMs} ms`,
     `L1 (exact): ${stats.l1.hits} hits · ${stats.l1.misses} misses · ${stats.l1.size}/${stats.l1.capacity} answers`,
     `L2 (semantic): ${stats.l2.enabled ? 'on' : 'off'} · ${stats.l2.hits} hits · ${stats.l2.misses} misses · ${stats.l2.size}/${stats.l2.capacity} questions · threshold ${stats.l2.threshold} · rollout ${stats.l2.rollout}%`,

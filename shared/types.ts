@@ -133,6 +133,12 @@ export interface CacheStats {
   l2: { hits: number; misses: number; size: number; capacity: number; enabled: boolean; rollout: number; threshold: number };
   hitRate: number;
   queries: number;
+  /**
+   * Questions: full answers (ail/context, the Ask Why panel, the CLI), apart from the quick answers of
+   * hovers, lenses and the current-line annotation, which are most of `queries` in an editor and mostly
+   * new lines. `hitRate` of these is what a cache alert judges.
+   */
+  questions: { queries: number; hitRate: number };
   avgQueryTimeMs: number;
   p95QueryTimeMs: number;
   /**

@@ -36,6 +36,14 @@ describe('the two cache tiers in front of the engine', () => {
     expect(again.question).toBe('Why THREE retries');
     expect(again.evidence).toEqual(cold.evidence);
     expect(answers.cacheStats()).toMatchObject({ queries: 2, l1: { hits: 1, misses: 1, size: 1, capacity: 1000 }, hitRate: 0.5 });
+    expect(answers.cacheStats().questions).toEqual({ queries: 2, hitRate: 0.5 });
+  });
+
+  it('counts hovers and lenses (quick answers) among all answers, not among questions', async () => {
+    const answers = service();
+    await ask(answers, 'why three retries?');
+    for (const line of [2, 3, 4]) await answers.ask({ path: repo.path('src/retry.ts'), lines: { start: line, end: line }, depth: 'quick', timeLimitMs: 20_000 });
+    expect(answers.cacheStats()).toMatchObject({ queries: 4, hitRate: 0, questions: { queries: 1, hitRate: 0 } });
   });
 
   it('misses L1 after a new commit and for edited text: nothing stale is served', async () => {

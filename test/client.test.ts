@@ -143,14 +143,19 @@ describe('warnings in words', () => {
   });
 });
 
-function stats(overrides: { hits?: number; queries?: number; l2?: Partial<CacheStats['l2']>; index?: Partial<CacheStats['index']> } = {}): CacheStats {
+/** Stats of `queries` questions of which the caches answered `hits`, beside `hovers` quick answers of which one in ten was cached. */
+function stats(overrides: { hits?: number; queries?: number; hovers?: number; l2?: Partial<CacheStats['l2']>; index?: Partial<CacheStats['index']> } = {}): CacheStats {
   const queries = overrides.queries ?? 100;
   const hits = overrides.hits ?? 57;
+  const hovers = overrides.hovers ?? 400;
+  const all = queries + hovers;
+  const allHits = hits + hovers / 10;
   return {
-    l1: { hits: hits - 6, misses: queries - hits + 6, size: 40, capacity: 1000 },
+    l1: { hits: allHits - 6, misses: all - allHits + 6, size: 40, capacity: 1000 },
     l2: { hits: 6, misses: 0, size: 6, capacity: 100, enabled: true, rollout: 100, threshold: 0.85, ...overrides.l2 },
-    hitRate: queries ? hits / queries : 0,
-    queries,
+    hitRate: all ? allHits / all : 0,
+    queries: all,
+    questions: { queries, hitRate: queries ? hits / queries : 0 },
     avgQueryTimeMs: 12.5,
     p95QueryTimeMs: 80,
     index: { state: 'ready', commits: 1234, embedder: 'transformers:Xenova/all-MiniLM-L6-v2', ...overrides.index },
@@ -164,7 +169,8 @@ describe('the status bar item', () => {
     const view = statusView(stateOf(stats()));
     expect(view.text).toBe('$(history) AIL 57% · L2 100%');
     expect(view.background).toBeUndefined();
-    expect(view.tooltip).toContain('Queries: 100 · hit rate 57%');
+    expect(view.tooltip).toContain('Questions: 100 · hit rate 57%');
+    expect(view.tooltip).toContain('All answers, hovers and lenses included: 500 · hit rate 19%');
     expect(view.tooltip).toContain('L2 (semantic): on · 6 hits');
     expect(view.tooltip).toContain('Commit index: ready · 1234 commits');
   });
@@ -174,6 +180,13 @@ describe('the status bar item', () => {
     expect(statusView(stateOf(stats({ hits: 29 }))).background).toBe('error');
     expect(statusView(stateOf(stats({ hits: 1, queries: 19 }))).background).toBeUndefined();
     expect(statusView(stateOf(stats({ hits: 5, queries: 20 }))).background).toBe('error');
+  });
+
+  it('judges questions, not hovers: a session of hovers on new lines (mostly misses by nature) is no cache in trouble', () => {
+    const hoversOnly = statusView(stateOf(stats({ hits: 0, queries: 0, hovers: 1000, l2: { hits: 0 } })));
+    expect(hoversOnly.text).toBe('$(history) AIL · L2 on');
+    expect(hoversOnly.background).toBeUndefined();
+    expect(statusView(stateOf(stats({ hits: 57, queries: 100, hovers: 5000 }))).background).toBeUndefined();
   });
 
   it('shows the semantic cache switched off, and no rate before any query', () => {

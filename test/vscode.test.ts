@@ -176,7 +176,7 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
 
   it('toggles the semantic cache from the palette: the status bar item says so at once, and user settings hold it', async () => {
     const status = bench().statusItem('ail.status');
-    // The hit rate moves with every hover and annotation: the L2 part is what the toggle changes.
+    // The hit rate moves with every question asked: the L2 part is what the toggle changes.
     const l2 = async (): Promise<string> => /· (L2 .*)$/.exec(await status.innerText())?.[1] ?? (await status.innerText());
     await expect.poll(l2, WAIT).toMatch(/^L2 (on|\d+%)$/);
     const on = await l2();

@@ -74,7 +74,7 @@ export class AnswerService {
     if (input.signal?.aborted) throw new CancelledError();
     const key = answerKey(target, input.maxEvidence);
     const cached = input.fresh ? undefined : this.l1.get(key);
-    if (cached) return this.finish({ ...cached, question: target.question, source: 'l1' }, started);
+    if (cached) return this.finish({ ...cached, question: target.question, source: 'l1' }, started, target.depth);
 
     const scope = scopeOf(target);
     // Quick answers (hovers, lenses) always ask the default question about one line or symbol: a paraphrase
@@ -85,7 +85,7 @@ export class AnswerService {
       [vector] = await embedder.embed([target.question], input.signal);
       const hit = this.l2.lookupVector(embedder.id, vector!, scope, target.question);
       if (hit) {
-        return this.finish({ ...hit.answer, question: target.question, source: 'l2', similarity: hit.similarity, cachedQuestion: hit.cachedQuestion }, started);
+        return this.finish({ ...hit.answer, question: target.question, source: 'l2', similarity: hit.similarity, cachedQuestion: hit.cachedQuestion }, started, target.depth);
       }
       this.stats.l2Misses++;
     }
@@ -96,7 +96,7 @@ export class AnswerService {
       // The kill switch may have been flipped while the answer was being dug.
       if (embedder && vector && this.settings.semanticCacheEnabled) this.l2.addVector(embedder, vector, scope, target.question, answer);
     }
-    return this.finish({ ...answer, source: 'cold' }, started);
+    return this.finish({ ...answer, source: 'cold' }, started, target.depth);
   }
 
   clear(): { l1: number; l2: number } {
@@ -120,6 +120,7 @@ export class AnswerService {
         threshold: this.settings.semanticCacheThreshold,
       },
       hitRate: round(s.hitRate * 10_000) / 10_000,
+      questions: { queries: s.questions, hitRate: round(s.questionHitRate * 10_000) / 10_000 },
       queries: s.queries,
       avgQueryTimeMs: round(s.avgMs),
       p95QueryTimeMs: round(s.p95Ms),
@@ -139,9 +140,9 @@ export class AnswerService {
     return this.parts.embedder();
   }
 
-  private finish(answer: ArchaeologyContext, started: number): ArchaeologyContext {
+  private finish(answer: ArchaeologyContext, started: number, depth: 'quick' | 'full'): ArchaeologyContext {
     const ms = performance.now() - started;
-    this.stats.record(answer.source, ms);
+    this.stats.record(answer.source, ms, depth);
     // Say when similarity came from the lexical fallback rather than the model.
     const semantic = answer.source === 'l2' || answer.evidence.some((item) => item.reasons.includes('semantic'));
     const warnings = semantic && this.parts.embedderFallback?.() && !answer.warnings.includes('embedder-fallback') ? [...answer.warnings, 'embedder-fallback'] : answer.warnings;

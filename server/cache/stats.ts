@@ -10,11 +10,18 @@ export class QueryStats {
   /** Questions L2 was asked about and could not answer (rollout and kill switch permitting). */
   l2Misses = 0;
   queries = 0;
+  /** Full answers only (ail/context, the Ask Why panel, the CLI): what a person asked, not hovers, lenses or annotations. */
+  questions = 0;
+  questionHits = 0;
   private totalMs = 0;
   private readonly recent = new Float64Array(WINDOW);
   private recentCount = 0;
 
-  record(source: AnswerSource, ms: number): void {
+  record(source: AnswerSource, ms: number, depth: 'quick' | 'full' = 'full'): void {
+    if (depth === 'full') {
+      this.questions++;
+      if (source === 'l1' || source === 'l2') this.questionHits++;
+    }
     this.queries++;
     this.totalMs += ms;
     this.recent[this.recentCount++ % WINDOW] = ms;
@@ -25,6 +32,11 @@ export class QueryStats {
 
   get hitRate(): number {
     return this.queries === 0 ? 0 : (this.l1Hits + this.l2Hits) / this.queries;
+  }
+
+  /** The share of questions (full answers) the caches answered. */
+  get questionHitRate(): number {
+    return this.questions === 0 ? 0 : this.questionHits / this.questions;
   }
 
   get avgMs(): number {
@@ -40,6 +52,6 @@ export class QueryStats {
   }
 
   reset(): void {
-    this.l1Hits = this.l1Misses = this.l2Hits = this.l2Misses = this.queries = this.totalMs = this.recentCount = 0;
+    this.l1Hits = this.l1Misses = this.l2Hits = this.l2Misses = this.queries = this.questions = this.questionHits = this.totalMs = this.recentCount = 0;
   }
 }
