@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requireInstalled } from './helpers/external';
 import { Fixture } from './helpers/fixture';
 import { gitRecorder, type GitRecorder } from './helpers/git-recorder';
-import { processesIn } from './helpers/processes';
+import { processesIn, processTable } from './helpers/processes';
 import { FILE_LENS, HOSTILE_FILE, HOSTILE_SUBJECT, HOVER_LINE, QUEUE_FILE, QUEUE_SUBJECT, SYMBOL_LENS, SYMBOL_LENS_COUNT, buildQueueHistory, hoverExpectations, type QueueHistory } from './helpers/vscode-expectations';
 import { CODE_SERVER_VERSION, Workbench, groupMembers, missingForWorkbench } from './helpers/workbench';
 
@@ -335,12 +335,10 @@ function closesWith(current: () => { workbench: Workbench | undefined; repo: Fix
 /** Chromium processes on this machine (Debian's lives in /usr/lib/chromium). */
 function chromiumProcesses(): number[] {
   const found: number[] = [];
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
+  for (const entry of processTable()) {
+    if (entry.state === 'Z') continue;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-      if (state !== 'Z' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!.includes('chromium')) found.push(Number(pid));
+      if (entry.argv()[0]?.includes('chromium')) found.push(entry.pid);
     } catch {
       // gone meanwhile
     }

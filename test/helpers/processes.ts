@@ -14,22 +14,57 @@ export interface ChildProcessInfo {
 const SIGKILL_BIT = 1n << 8n;
 const PF_EXITING = 0x4;
 
+/** One process as /proc tells it; `cmdline`, `status` and `cwd` are read when asked (a process may be gone by then: they throw). */
+export interface ProcEntry {
+  pid: number;
+  /** R, S, D, Z (zombie), X… */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  flags: number;
+  argv(): string[];
+  status(): string;
+  cwd(): string;
+}
+
+/** Every process on this machine, read from /proc (Linux); one that goes while being read is left out. */
+export function processTable(): ProcEntry[] {
+  const entries: ProcEntry[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid pgrp session tty tpgid flags ...; comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    entries.push({
+      pid: Number(name),
+      state: fields[0]!,
+      ppid: Number(fields[1]),
+      pgrp: Number(fields[2]),
+      flags: Number(fields[6]),
+      argv: () => readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter(Boolean),
+      status: () => readFileSync(`/proc/${name}/status`, 'utf8'),
+      cwd: () => readlinkSync(`/proc/${name}/cwd`),
+    });
+  }
+  return entries;
+}
+
 /** The direct children of `parent`, read from /proc (Linux). */
 export function childProcesses(parent: number): ChildProcessInfo[] {
   const children: ChildProcessInfo[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const entry of processTable()) {
+    if (entry.ppid !== parent) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid ... flags is the 9th field; comm may hold spaces and parentheses.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) !== parent) continue;
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const status = entry.status();
       const pending = (name: string) => BigInt(`0x${new RegExp(`^${name}:\\s*([0-9a-f]+)`, 'm').exec(status)?.[1] ?? '0'}`);
       const killed = ((pending('SigPnd') | pending('ShdPnd')) & SIGKILL_BIT) !== 0n;
-      const exiting = (Number(fields[6]) & PF_EXITING) !== 0 || fields[0] === 'Z' || fields[0] === 'X';
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      children.push({ pid: Number(entry), argv, running: !killed && !exiting });
+      const exiting = (entry.flags & PF_EXITING) !== 0 || entry.state === 'Z' || entry.state === 'X';
+      children.push({ pid: entry.pid, argv: entry.argv(), running: !killed && !exiting });
     } catch {
       // gone while being read: not running
     }
@@ -44,14 +79,12 @@ export function childProcesses(parent: number): ChildProcessInfo[] {
  */
 export function processesIn(root: string): string[] {
   const found: string[] = [];
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+  for (const entry of processTable()) {
+    if (entry.pid === process.pid || entry.ppid === process.pid) continue;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid) continue;
-      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      const cwd = entry.cwd();
       // The command line without git's -c overrides, enough to tell which process it is.
-      if (cwd === root || cwd.startsWith(`${root}/`)) found.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg && !arg.includes('=')).join(' '));
+      if (cwd === root || cwd.startsWith(`${root}/`)) found.push(entry.argv().filter((arg) => !arg.includes('=')).join(' '));
     } catch {
       // gone meanwhile, or not ours to read
     }

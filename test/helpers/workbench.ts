@@ -1,10 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { packagedVsix } from './vsix';
 import { startWatchdog, type Watchdog } from './watchdog';
+import { processTable } from './processes';
 
 /**
  * A real VS Code workbench for end-to-end tests: code-server (VS Code 1.100.3 served to a browser, with
@@ -352,13 +353,10 @@ export class Workbench {
  */
 export function groupMembers(pgid: number): string[] {
   const found: string[] = [];
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
+  for (const entry of processTable()) {
+    if (entry.pgrp !== pgid || entry.state === 'Z' || entry.state === 'X') continue;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
-      const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(group) === pgid && state !== 'Z' && state !== 'X') found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()}`);
+      found.push(`${entry.pid} ${entry.argv().join(' ')}`);
     } catch {
       // gone meanwhile
     }
