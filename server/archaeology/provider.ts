@@ -13,7 +13,7 @@ import { orAfter, orWhenAborted, withDeadline } from '../util/race';
 import { textOf } from '../util/slices';
 import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
 import { authorsOf, buildTimeline, countTraced, gatherCandidates, MAX_CANDIDATES, newCandidate, orderReasons, tracedFor } from './candidates';
-import { AilError } from './errors';
+import { AilError } from '../util/errors';
 import { confidenceOf, scoreCandidate, type ScoredCandidate } from './rank';
 import { cherryPickSource, issuesFromMessage, pullRequestFromMessage } from './references';
 import { summarize } from './summary';

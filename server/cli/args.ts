@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { AilError } from '../archaeology/errors';
+import { AilError } from '../util/errors';
 
 export interface AskArgs {
   /** The path as typed, without the line suffix. */

@@ -6,7 +6,7 @@ import { generateRepository } from '../bench/generate';
 import { Random } from '../bench/random';
 import { createEngine } from '../compose';
 import { processStarter } from '../git/process';
-import { AilError } from '../archaeology/errors';
+import { AilError } from '../util/errors';
 import { benchCaches, type CacheBench } from './bench-caches';
 import { rawGit as git } from '../bench/git';
 import { benchLsp, type LspBench } from './bench-lsp';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { settingsFromEnv, SettingError } from '../../shared/settings';
 import { safeJson, visible } from '../../shared/visible';
-import { AilError, isAilError } from '../archaeology/errors';
+import { AilError, isAilError } from '../util/errors';
 import { createEngine, type Engine } from '../compose';
 import { parseAskArgs } from './args';
 import { openStoredIndex, runIndex, runStats } from './index-commands';

@@ -1,4 +1,4 @@
-import { AilError } from '../archaeology/errors';
+import { AilError } from '../util/errors';
 
 /** `--repo DIR` and `--json`, the options `ail stats`, `ail index` and `ail validate` share. */
 export function parseRepoOptions(command: string, argv: readonly string[]): { repo: string; json: boolean } {

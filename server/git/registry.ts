@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { AilError, displayPath, isAilError } from '../archaeology/errors';
+import { AilError, displayPath, isAilError } from '../util/errors';
 import { Blamer } from './blamer';
 import { notAWorkTree, Repository, repositoryGone, type RepositoryOptions } from './repository';
 import { BackgroundWork } from '../util/background';

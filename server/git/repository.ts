@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AilError, displayPath } from '../archaeology/errors';
+import { AilError, displayPath } from '../util/errors';
 import { CommitGraph } from './commit-graph';
 import { CatFileBatch, type CatFileObject } from './catfile';
 import { parseCommitObject, type CommitInfo } from './commit';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { CancellationToken, CodeLens, CodeLensParams } from 'vscode-languageserver/node';
 import { ASK_WHY_COMMAND } from '../../shared/protocol';
-import { isAilError } from '../archaeology/errors';
+import { isAilError } from '../util/errors';
 import { findSymbols } from '../symbols/symbols';
 import { isCancelled } from '../util/flight';
 import { toAbortSignal } from './cancellation';

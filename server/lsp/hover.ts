@@ -1,5 +1,5 @@
 import type { CancellationToken, Hover, HoverParams } from 'vscode-languageserver/node';
-import { isAilError } from '../archaeology/errors';
+import { isAilError } from '../util/errors';
 import { isCancelled } from '../util/flight';
 import { toAbortSignal } from './cancellation';
 import { hoverMarkdown } from './render';

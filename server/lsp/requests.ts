@@ -3,7 +3,7 @@ import { ErrorCodes, MessageType, ResponseError, ShowMessageNotification, type C
 import type { Health, LineSummaryParams, SetGitHubTokenParams } from '../../shared/protocol';
 import type { ArchaeologyContext, ContextParams, LineSummary, Range } from '../../shared/types';
 import { visible, visibleLines } from '../../shared/visible';
-import { isAilError } from '../archaeology/errors';
+import { isAilError } from '../util/errors';
 import { GitRunner } from '../git/runner';
 import { isCancelled } from '../util/flight';
 import { requestCancelled, toAbortSignal } from './cancellation';
