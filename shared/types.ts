@@ -103,8 +103,8 @@ export interface ArchaeologyContext {
   queryTimeMs: number;
   /** True when the time limit cut the digging short. */
   partial?: boolean;
-  /** Machine-readable codes, see WarningCode. */
-  warnings: string[];
+  /** Machine-readable codes, each said in words in docs/protocol.md. */
+  warnings: WarningCode[];
   /** Number of cosmetic commits traced through for this range. */
   cosmeticCommitsTraced?: number;
   /** Lines of the range that are not committed yet (unsaved or uncommitted edits). */
@@ -118,15 +118,24 @@ export type LineSummary =
   | { kind: 'committed'; sha: string; shortSha: string; author: string; /** ISO 8601 author date. */ date: string; subject: string; pullRequest?: number }
   | { kind: 'uncommitted' };
 
+/**
+ * The evidence sources and enrichers by name: `<name>-unavailable` is the warning when one failed or ran
+ * out of time, so `github-unavailable` is also what an unreachable GitHub says.
+ */
+export type EvidenceProducer = 'semantic' | 'merge-commit' | 'pull-refs' | 'github';
+
 export type WarningCode =
-  | 'github-unavailable'
   | 'shallow-history'
+  | 'partial-clone'
   | 'file-untracked'
   | 'uncommitted-lines'
   | 'line-history-incomplete'
   | 'file-history-incomplete'
   | 'time-limit'
-  | 'embedder-fallback';
+  | 'embedder-fallback'
+  | 'github-auth'
+  | 'github-rate-limited'
+  | `${EvidenceProducer}-unavailable`;
 
 export interface CacheStats {
   l1: { hits: number; misses: number; size: number; capacity: number };

@@ -1,5 +1,7 @@
-/** Every warning code of docs/protocol.md, as a sentence a person reads in the panel. */
-const SENTENCES: Record<string, string> = {
+import type { WarningCode } from '../../shared/types';
+
+/** Every warning code of docs/protocol.md, as a sentence a person reads in the panel (the compiler checks that none is missing). */
+const SENTENCES: Record<WarningCode, string> = {
   'shallow-history': 'This is a shallow clone: older history is not here, so the oldest commits may be missing.',
   'partial-clone': "This partial clone lacks the file's older versions: the evidence is the commits that changed the file, not its lines.",
   'uncommitted-lines': 'Some of these lines are not committed yet, so they have no history.',
@@ -9,11 +11,16 @@ const SENTENCES: Record<string, string> = {
   'time-limit': 'Blame did not finish within the time limit: the answer is partial.',
   'github-unavailable': 'GitHub could not be reached: pull requests and issues are not described.',
   'file-untracked': 'This file is not tracked by git, so it has no history.',
+  'github-auth': 'GitHub refused the token (it is wrong, expired or lacks access): pull requests and issues are not described. Set a new one with "AIL: Set GitHub Token".',
+  'github-rate-limited': "GitHub's rate limit is spent: pull requests and issues are described again when it resets.",
+  'semantic-unavailable': 'The search of commit messages could not be done in time or failed: commits found by meaning may be missing.',
+  'merge-commit-unavailable': 'The merge commits could not be read in time: pull requests named by merges may be missing.',
+  'pull-refs-unavailable': "The clone's pull request refs could not be read in time: pull requests may be missing.",
 };
 
 /** The sentence for a warning code; `<source>-unavailable` names its source; an unknown code is still said, as itself. */
 export function warningSentence(code: string): string {
-  const known = SENTENCES[code];
+  const known = (SENTENCES as Record<string, string>)[code];
   if (known) return known;
   const source = /^(.+)-unavailable$/.exec(code);
   if (source) return `The ${source[1]!.replace(/-/g, ' ')} evidence could not be gathered in time or failed.`;

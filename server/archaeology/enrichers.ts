@@ -1,4 +1,4 @@
-import type { Evidence } from '../../shared/types';
+import type { Evidence, EvidenceProducer, WarningCode } from '../../shared/types';
 import { mergeIndex, mergeThatIntroduced, type MergeIndex } from '../git/history';
 import type { Repository } from '../git/repository';
 import { CancelledError, FlightCache } from '../util/flight';
@@ -20,13 +20,13 @@ export interface QueryFacts {
 
 /** Finds commits the blame and history of the range did not (the semantic commit index, for example). */
 export interface EvidenceSource {
-  readonly name: string;
+  readonly name: EvidenceProducer;
   candidates(query: QueryFacts, signal: AbortSignal): Promise<{ sha: string; similarity: number }[]>;
 }
 
 /** Adds facts to the evidence already chosen (the pull request that merged a commit, its review, issue titles). */
 export interface EvidenceEnricher {
-  readonly name: string;
+  readonly name: EvidenceProducer;
   /** Called when a question begins, before blame: warm what every answer will need. Optional; must not throw. */
   begin?(query: QueryFacts, signal: AbortSignal): void;
   /** Called when an editor opens a file of the repository: prepare in the background what its questions will need. Optional; must not throw. */
@@ -38,7 +38,7 @@ export interface EvidenceEnricher {
    * look-ups now so that `enrich` finds them done. Optional; must not throw.
    */
   prefetch?(query: QueryFacts, shas: string[], signal: AbortSignal): void;
-  enrich(query: QueryFacts, evidence: Evidence[], signal: AbortSignal): Promise<{ warnings?: string[] }>;
+  enrich(query: QueryFacts, evidence: Evidence[], signal: AbortSignal): Promise<{ warnings?: WarningCode[] }>;
 }
 
 /** Commits the merge index covers; older ones are looked up one by one. */
@@ -48,7 +48,7 @@ const MERGE_INDEX_REPOSITORIES = 8;
 
 /** Finds, without any network, the `Merge pull request #N` commit that brought a commit into the first-parent line. */
 export class MergeCommitEnricher implements EvidenceEnricher {
-  readonly name = 'merge-commit';
+  readonly name = 'merge-commit' as const;
   /** (repository, head, commit) → the PR its merge commit names; commits and merges never change. */
   private readonly found = new FlightCache<string, PullRequestMention | undefined>(2048);
   /**
@@ -73,7 +73,7 @@ export class MergeCommitEnricher implements EvidenceEnricher {
     for (const sha of shas.slice(0, this.limit)) this.mention(query, sha, signal).catch(() => undefined);
   }
 
-  async enrich(query: QueryFacts, evidence: Evidence[], signal: AbortSignal): Promise<{ warnings?: string[] }> {
+  async enrich(query: QueryFacts, evidence: Evidence[], signal: AbortSignal): Promise<{ warnings?: WarningCode[] }> {
     await Promise.all(
       evidence.slice(0, this.limit).map(async (item) => {
         if (item.pullRequest) return;

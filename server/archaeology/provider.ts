@@ -1,4 +1,4 @@
-import type { ArchaeologyContext, Evidence, Range } from '../../shared/types';
+import type { ArchaeologyContext, Evidence, Range, WarningCode } from '../../shared/types';
 import { DEFAULT_MAX_EVIDENCE, DEFAULT_QUESTION } from '../../shared/types';
 import { commitsInRange, isUncommitted } from '../git/blame';
 import { commitRef, type CommitInfo } from '../git/commit';
@@ -150,7 +150,7 @@ export class ArchaeologyProvider {
     const timeLimitMs = input.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
     const signal = withDeadline(input.signal, timeLimitMs);
     const range = lines && toRange(lines);
-    const warnings = new Set<string>();
+    const warnings = new Set<WarningCode>();
     if (repo.shallow) warnings.add('shallow-history');
     const base: Omit<ArchaeologyContext, 'summary' | 'confidence' | 'evidence' | 'authors' | 'timeline' | 'queryTimeMs'> = {
       question,
@@ -345,7 +345,7 @@ export class ArchaeologyProvider {
       .catch((error: unknown) => (isCancelled(error) ? cancelledHistory<FileHistoryEntry>() : Promise.reject(error)));
   }
 
-  private async fromSources(facts: QueryFacts, signal: AbortSignal, warnings: Set<string>): Promise<{ sha: string; similarity: number }[]> {
+  private async fromSources(facts: QueryFacts, signal: AbortSignal, warnings: Set<WarningCode>): Promise<{ sha: string; similarity: number }[]> {
     if (this.sources.length === 0) return [];
     const settled = await Promise.allSettled(this.sources.map((source) => orWhenAborted(source.candidates(facts, signal), signal, 'aborted' as const)));
     return settled.flatMap((result, i) => {
@@ -356,7 +356,7 @@ export class ArchaeologyProvider {
   }
 
   /** Runs every enricher until the signal; false when one of them did not finish in time. */
-  private async enrich(facts: QueryFacts, evidence: Evidence[], signal: AbortSignal, warnings: Set<string>): Promise<boolean> {
+  private async enrich(facts: QueryFacts, evidence: Evidence[], signal: AbortSignal, warnings: Set<WarningCode>): Promise<boolean> {
     if (this.enrichers.length === 0 || evidence.length === 0) return true;
     const settled = await Promise.allSettled(this.enrichers.map((enricher) => orWhenAborted(enricher.enrich(facts, evidence, signal), signal, 'aborted' as const)));
     let complete = true;
@@ -458,7 +458,7 @@ function cancelledHistory<T>(): HistoryResult<T> {
   return { items: [], complete: false, stopped: 'timeout' };
 }
 
-function noteIncomplete(result: HistoryResult<unknown> | undefined, code: string, warnings: Set<string>): void {
+function noteIncomplete(result: HistoryResult<unknown> | undefined, code: WarningCode, warnings: Set<WarningCode>): void {
   if (result && !result.complete && result.stopped !== 'limit') warnings.add(code);
 }
 

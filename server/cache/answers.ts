@@ -145,7 +145,7 @@ export class AnswerService {
     this.stats.record(answer.source, ms, depth);
     // Say when similarity came from the lexical fallback rather than the model.
     const semantic = answer.source === 'l2' || answer.evidence.some((item) => item.reasons.includes('semantic'));
-    const warnings = semantic && this.parts.embedderFallback?.() && !answer.warnings.includes('embedder-fallback') ? [...answer.warnings, 'embedder-fallback'] : answer.warnings;
+    const warnings = semantic && this.parts.embedderFallback?.() && !answer.warnings.includes('embedder-fallback') ? [...answer.warnings, 'embedder-fallback' as const] : answer.warnings;
     return { ...answer, warnings, queryTimeMs: Math.round(ms * 1000) / 1000 };
   }
 }

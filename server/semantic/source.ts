@@ -13,7 +13,7 @@ const FILE_COMMITS_LIMIT = 20_000;
  * a file whose lines were rewritten since.
  */
 export class SemanticSource implements EvidenceSource {
-  readonly name = 'semantic';
+  readonly name = 'semantic' as const;
   /** (work tree, head, file) → the commits that touched the file. */
   private readonly fileCommits = new FlightCache<string, Set<string>>(256);
 
