@@ -39,6 +39,8 @@ interface ConfigurationProperty {
   minimum?: number;
   maximum?: number;
   enum?: string[];
+  /** A JSON Schema format VS Code checks in settings.json, such as `uri`. */
+  format?: string;
 }
 
 /** `contributes.configuration`: one property per row of the settings table that has a VS Code key (the token has none). */
@@ -62,6 +64,8 @@ function property(setting: SettingSpec): ConfigurationProperty {
     case 'string':
       // Unset is the empty string: the server reads '' as not set.
       return { type: 'string', default: setting.default ?? '', ...base };
+    case 'url':
+      return { type: 'string', format: 'uri', default: setting.default, ...base };
     case 'log-level':
       return { type: 'string', enum: ['DEBUG', 'INFO', 'WARNING', 'ERROR'], default: setting.default, ...base };
     case 'integer':

@@ -3,6 +3,7 @@ import { MergeCommitEnricher } from './archaeology/enrichers';
 import { ArchaeologyProvider } from './archaeology/provider';
 import { AnswerService } from './cache/answers';
 import { RepositoryRegistry } from './git/registry';
+import { GitHubTokens } from './github/token';
 import { SemanticLayer } from './semantic/layer';
 import { SemanticSource } from './semantic/source';
 
@@ -13,6 +14,8 @@ export interface Engine {
   /** Questions go through here: L1, L2, then the provider. */
   answers: AnswerService;
   semantic: SemanticLayer;
+  /** The GitHub token, asked per request: the client's, GITHUB_TOKEN, or gh's. */
+  tokens: GitHubTokens;
   dispose(): Promise<void>;
 }
 
@@ -27,6 +30,8 @@ export interface EngineOptions {
   onProgress?: ConstructorParameters<typeof SemanticLayer>[0]['onProgress'];
   onProgressEnd?: ConstructorParameters<typeof SemanticLayer>[0]['onProgressEnd'];
   log?: (message: string) => void;
+  /** The gh CLI asked for a token when no other is set (default `gh` on PATH); false never runs it. */
+  gh?: string | false;
 }
 
 export function createEngine(settings: Settings, options: EngineOptions = {}): Engine {
@@ -64,11 +69,13 @@ export function createEngine(settings: Settings, options: EngineOptions = {}): E
     },
     settings,
   );
+  const tokens = new GitHubTokens(settings.githubToken, options.gh ?? 'gh');
   return {
     registry,
     provider,
     answers,
     semantic,
+    tokens,
     dispose: async () => {
       provider.dispose();
       semantic.dispose();

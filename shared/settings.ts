@@ -16,6 +16,8 @@ export interface Settings {
   semanticCacheSize: number;
   githubOwner: string | undefined;
   githubRepo: string | undefined;
+  /** The REST API's root: https://api.github.com, or a GitHub Enterprise server's `https://host/api/v3`. */
+  githubApiUrl: string;
   /** Never a VS Code setting: the client keeps it in SecretStorage. */
   githubToken: string | undefined;
   logLevel: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
@@ -31,7 +33,7 @@ export interface Settings {
   currentLineEnabled: boolean;
 }
 
-type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'log-level';
+type Kind = 'string' | 'url' | 'integer' | 'number' | 'boolean' | 'log-level';
 
 export interface SettingSpec<K extends keyof Settings = keyof Settings> {
   key: K;
@@ -70,6 +72,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   spec({ key: 'semanticCacheSize', vscode: 'semanticCache.size', env: 'FAISS_CACHE_SIZE', kind: 'integer', default: 100, min: 1, max: 1_000_000, description: 'Questions kept in the semantic cache.' }),
   spec({ key: 'githubOwner', vscode: 'github.owner', env: 'GITHUB_OWNER', kind: 'string', default: undefined, scope: 'resource', description: 'GitHub owner of the repository (detected from the remote when unset).' }),
   spec({ key: 'githubRepo', vscode: 'github.repo', env: 'GITHUB_REPO', kind: 'string', default: undefined, scope: 'resource', description: 'GitHub repository name (detected from the remote when unset).' }),
+  spec({ key: 'githubApiUrl', vscode: 'github.apiUrl', env: 'GITHUB_API_URL', kind: 'url', default: 'https://api.github.com', scope: 'machine', description: 'The GitHub REST API: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server. The token is sent only there, so a repository cannot choose it.' }),
   spec({ key: 'githubToken', vscode: undefined, env: 'GITHUB_TOKEN', kind: 'string', default: undefined, description: 'GitHub token; in VS Code it lives in SecretStorage (command "AIL: Set GitHub Token").' }),
   spec({ key: 'logLevel', vscode: 'log.level', env: 'AIL_LOG_LEVEL', kind: 'log-level', default: 'INFO', description: 'DEBUG, INFO, WARNING or ERROR.' }),
   spec({ key: 'logFile', vscode: 'log.file', env: 'AIL_LOG_FILE', kind: 'string', default: undefined, scope: 'machine', description: 'Also write logs to this file.' }),
@@ -105,6 +108,17 @@ export function parseSetting(s: SettingSpec, raw: unknown, source: string): unkn
     case 'string':
       if (typeof text !== 'string') throw fail('a string');
       return text === '' ? undefined : text;
+    case 'url': {
+      if (typeof text !== 'string') throw fail('an http or https URL');
+      let url: URL;
+      try {
+        url = new URL(text);
+      } catch {
+        throw fail('an http or https URL');
+      }
+      if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash) throw fail('an http or https URL with no credentials, query or fragment');
+      return url.href.replace(/\/+$/, '');
+    }
     case 'boolean':
       if (typeof text === 'boolean') return text;
       if (typeof text === 'string' && /^(true|1|yes|on)$/i.test(text)) return true;

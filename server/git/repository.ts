@@ -172,6 +172,12 @@ export class Repository {
     return (await this.config()).get(configKey(key));
   }
 
+  /** Every key of one config section (`remote`, `url`) with its value, in the order git lists them. */
+  async configSection(section: string): Promise<[key: string, value: string][]> {
+    const prefix = `${section.toLowerCase()}.`;
+    return [...(await this.config())].filter(([key]) => key.startsWith(prefix));
+  }
+
   /**
    * The repository's git config as git sees it here (includes followed), read with one git call and
    * again only when a config file changed (the repository's own, or the user's). Opening the

@@ -3,7 +3,7 @@ import type { ArchaeologyContext, Evidence, Range } from '../../shared/types';
 import { visibleStrings } from '../../shared/visible';
 import { bandOf } from '../../shared/format';
 import { relativeTime } from '../../shared/format';
-import { commitUrl, issueUrl, pullRequestUrl, type GitHubRepository } from '../git/remote';
+import { commitUrl, GITHUB_API_URL, issueUrl, pullRequestUrl, type GitHubRepository } from '../github/repository';
 
 /**
  * The hover card: the commit that explains the line, its PR and issues, the why, the confidence. Every
@@ -54,13 +54,16 @@ function actionLinks(actions: HoverActions, sha: string, github: GitHubRepositor
     .join(' · ');
 }
 
+/** Where a cross-repository reference (`owner/name#12`) points when the repository itself is not on GitHub. */
+const GITHUB_COM: GitHubRepository = { owner: '', name: '', webUrl: 'https://github.com', apiUrl: GITHUB_API_URL };
+
 function links(evidence: Evidence, github: GitHubRepository | undefined): string {
   const parts: string[] = [];
   const pr = evidence.pullRequest;
   if (pr) parts.push(github ? link(`#${pr.number}`, pr.url ?? pullRequestUrl(github, pr.number)) : `#${pr.number}`);
   for (const issue of evidence.issues) {
     const label = `${issue.repository ?? ''}#${issue.number}`;
-    parts.push(`closes ${github || issue.repository ? link(label, issue.url ?? issueUrl(github ?? { owner: '', name: '' }, issue.number, issue.repository)) : escape(label)}`);
+    parts.push(`closes ${github || issue.repository ? link(label, issue.url ?? issueUrl(github ?? GITHUB_COM, issue.number, issue.repository)) : escape(label)}`);
   }
   return parts.length ? ` · ${parts.join(' · ')}` : '';
 }

@@ -42,9 +42,10 @@ export async function lineSummary(session: Session, params: LineSummaryParams, t
 export function setGitHubToken(session: Session, params: SetGitHubTokenParams): { githubToken: boolean } {
   const problem = tokenProblem(params);
   if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
-  session.githubToken = params.token === null ? undefined : params.token.trim();
-  session.connection.console.info(session.githubToken ? 'AIL: a GitHub token is set' : 'AIL: the GitHub token is cleared');
-  return { githubToken: session.githubToken !== undefined };
+  session.engine.tokens.setFromClient(params.token ?? undefined);
+  const tokens = session.engine.tokens;
+  session.connection.console.info(params.token ? 'AIL: a GitHub token is set' : tokens.hasExplicit ? 'AIL: the GitHub token is cleared; GITHUB_TOKEN from the environment is used' : 'AIL: the GitHub token is cleared');
+  return { githubToken: tokens.hasExplicit };
 }
 
 /** `workspace/executeCommand ail.askWhy [uri, range?]`: the code lens command, for any editor: answers and shows the summary. */
@@ -88,7 +89,7 @@ export async function health(session: Session, workspaceRoot: string | undefined
   } else {
     reasons.push('no workspace folder or AIL_REPO_PATH: open a folder inside a git repository');
   }
-  return { live: true, ready: reasons.length === 0, reasons, githubToken: session.githubToken !== undefined };
+  return { live: true, ready: reasons.length === 0, reasons, githubToken: session.engine.tokens.hasExplicit };
 }
 
 /** `ail/reindex`: rebuilds the workspace repository's commit index, with progress; resolves when done. */

@@ -38,7 +38,6 @@ export function startServer(connection: Connection, env: Settings): void {
   const settings = new SettingsPuller(connection, env, () => support.configuration);
   const status = new StatusNotifier(connection, () => engine.answers.cacheStats());
   const session = new Session(connection, engine, documents, settings, status);
-  session.githubToken = env.githubToken;
   engine.registry.background.onChange(() => status.changed());
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {

@@ -4,8 +4,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Settings } from '../../shared/settings';
 import type { ArchaeologyContext } from '../../shared/types';
 import type { Engine } from '../compose';
-import { githubRepository, type GitHubRepository } from '../git/remote';
-import { FlightCache } from '../util/flight';
+import { detectGitHubRepository, type GitHubRepository } from '../github/repository';
 import type { SettingsPuller } from './settings';
 import type { StatusNotifier } from './status';
 
@@ -25,14 +24,8 @@ export interface AskOptions {
 
 /** What every handler shares: the engine, the open documents, the pulled settings, the status notifier. */
 export class Session {
-  private readonly githubByRoot = new FlightCache<string, GitHubRepository | undefined>(16);
   /** The AIL commands the client runs itself (`initializationOptions.clientCommands`), set at initialize. */
   clientCommands: readonly string[] = [];
-  /**
-   * The GitHub token the client sent (`ail/setGitHubToken`), else GITHUB_TOKEN; in memory only, for
-   * the GitHub work to come. Never logged, never passed to git (git's environment is an allowlist).
-   */
-  githubToken: string | undefined;
 
   constructor(
     readonly connection: Connection,
@@ -67,10 +60,11 @@ export class Session {
   /** The GitHub repository of the work tree holding `uri`, for links (GITHUB_OWNER/GITHUB_REPO first). */
   async github(uri: string): Promise<GitHubRepository | undefined> {
     const settings = await this.settings.get(uri);
-    if (settings.githubOwner && settings.githubRepo) return { owner: settings.githubOwner, name: settings.githubRepo };
+    const target = { owner: settings.githubOwner, repo: settings.githubRepo, apiUrl: settings.githubApiUrl };
     try {
       const { repo } = await this.engine.registry.forFile(fileURLToPath(uri));
-      return await this.githubByRoot.get(repo.root, () => githubRepository(repo));
+      // The config is read again only when a config file changed: a new remote is seen at the next hover.
+      return await detectGitHubRepository(repo, target);
     } catch {
       return undefined;
     }
