@@ -42,9 +42,47 @@ export interface PullRequestRef {
   number: number;
   title: string;
   url?: string;
+  /** `open`, `closed` (without merging) or `merged`. */
   state?: string;
   mergedAt?: string;
+  /** The description, trimmed of its template (HTML comments, empty sections, unticked boxes). */
   body?: string;
+  /** Login of who opened it. */
+  author?: string;
+  /** How AIL knows the commit came from it: its message, a merge commit, a PR ref fetched into the clone, or GitHub. */
+  via?: 'message' | 'merge-commit' | 'pull-ref' | 'github';
+  /** Review comments on the asked lines, by people (bots left out), oldest first. */
+  reviewComments?: ReviewCommentRef[];
+  /** Review summaries with words in them, by people. */
+  reviews?: ReviewRef[];
+  /** People other than the author who reviewed it with words (on these lines, a summary, or a change request). */
+  reviewers?: string[];
+  /** The sentence of the description or the review that best says why, when one gives a reason. */
+  quote?: QuoteRef;
+}
+
+export interface ReviewCommentRef {
+  author: string;
+  body: string;
+  url?: string;
+  /** ISO 8601. */
+  date?: string;
+}
+
+export interface ReviewRef {
+  author: string;
+  /** `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`. */
+  state: string;
+  body: string;
+  url?: string;
+  date?: string;
+}
+
+export interface QuoteRef {
+  text: string;
+  author: string;
+  where: 'description' | 'review-comment' | 'review';
+  url?: string;
 }
 
 export interface IssueRef {
@@ -111,6 +149,8 @@ export interface ArchaeologyContext {
   uncommittedLines?: number;
   /** `owner/name` of the repository on GitHub, when its remote (or GITHUB_OWNER/GITHUB_REPO) says so; set by the language server, for links. */
   github?: string;
+  /** The repository's web page (`https://github.com/owner/name`, or on a GitHub Enterprise host), with `github`. */
+  githubUrl?: string;
 }
 
 /** The current-line annotation of one line: who last changed it, when, and the commit's subject. */

@@ -14,7 +14,7 @@ import { textOf } from '../util/slices';
 import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
 import { authorsOf, buildTimeline, countTraced, gatherCandidates, MAX_CANDIDATES, newCandidate, orderReasons, tracedFor } from './candidates';
 import { AilError } from '../util/errors';
-import { confidenceOf, scoreCandidate, type ScoredCandidate } from './rank';
+import { confidenceOf, confidenceWithReview, scoreCandidate, type ScoredCandidate } from './rank';
 import { cherryPickSource, issuesFromMessage, pullRequestFromMessage } from './references';
 import { summarize } from './summary';
 import { contentTerms, intentOf } from './text';
@@ -298,7 +298,11 @@ export class ArchaeologyProvider {
     const partial =
       signal.aborted || enrichmentCut || missingObjects || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'time-limit');
     const boundary = chosen[0] !== undefined && blame.commits.some((c) => c.sha === chosen[0]!.sha && c.boundary) && repo.shallow;
-    const confidence = confidenceOf(ranked, { partial: signal.aborted || missingObjects, boundary: boundary || missingObjects, uncommittedShare: rangeLines ? uncommittedLines / rangeLines : 0 });
+    const confidence = confidenceWithReview(
+      confidenceOf(ranked, { partial: signal.aborted || missingObjects, boundary: boundary || missingObjects, uncommittedShare: rangeLines ? uncommittedLines / rangeLines : 0 }),
+      evidence[0],
+      warnings,
+    );
     const cosmeticTraced = countTraced(blame, start, end);
     const timeline = buildTimeline(blame, blamed, lineResult, fileResult, ranked, !lines);
     const context: ArchaeologyContext = {

@@ -1,4 +1,4 @@
-import type { EvidenceReason } from '../../shared/types';
+import type { Evidence, EvidenceReason, WarningCode } from '../../shared/types';
 import type { CommitInfo } from '../git/commit';
 import { informativeness, lexicalOverlap, type Intent } from './text';
 
@@ -93,4 +93,18 @@ export function confidenceOf(ranked: ScoredCandidate[], penalties: { partial: bo
   if (penalties.boundary) confidence = Math.min(confidence, 0.35);
   confidence *= 1 - penalties.uncommittedShare;
   return Math.round(Math.min(0.95, Math.max(0, confidence)) * 100) / 100;
+}
+
+/**
+ * What the pull request adds to the confidence once enrichers have run: a linked pull request reviewed
+ * by people with words raises it, a quoted reason a little more; GitHub unreachable, refusing the token
+ * or rate limited lowers it, since the answer had less to go on.
+ */
+export function confidenceWithReview(confidence: number, top: Evidence | undefined, warnings: ReadonlySet<WarningCode>): number {
+  let adjusted = confidence;
+  const pr = top?.pullRequest;
+  if (pr?.reviewers?.length) adjusted += 0.08;
+  if (pr?.quote) adjusted += 0.04;
+  if (warnings.has('github-unavailable') || warnings.has('github-auth') || warnings.has('github-rate-limited')) adjusted -= 0.05;
+  return Math.round(Math.min(0.95, Math.max(0, adjusted)) * 100) / 100;
 }

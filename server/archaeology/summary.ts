@@ -51,7 +51,12 @@ export function summarize(input: SummaryInput): string {
 
   const why = firstSentence(c.body) ?? (top.pullRequest && top.pullRequest.title !== subject ? top.pullRequest.title : undefined);
   const issues = top.issues.map((issue) => `${issue.repository ?? ''}#${issue.number}`);
-  if (bandOf(input.confidence) === 'low' && isGenericMessage(c.subject, c.body) && !top.pullRequest && issues.length === 0) {
+  const quote = top.pullRequest?.quote;
+  if (quote && top.pullRequest) {
+    // The decisive sentence of the pull request's discussion, with who said it: the best "why" there is.
+    sentences.push(`${quoteIntro(quote.where, top.pullRequest.number, quote.author)}: “${quote.text}”${issues.length ? ` It closes ${issues.join(', ')}.` : ''}`);
+    if (why && why !== quote.text) sentences.push(`The commit says: “${why}”`);
+  } else if (bandOf(input.confidence) === 'low' && isGenericMessage(c.subject, c.body) && !top.pullRequest && issues.length === 0) {
     sentences.push(`Its message gives no reason and no pull request or issue is linked, so the history says little about why.`);
   } else if (why) {
     sentences.push(`The commit says: “${why}”${issues.length ? ` It closes ${issues.join(', ')}.` : ''}`);
@@ -64,4 +69,10 @@ export function summarize(input: SummaryInput): string {
     sentences.push(`${input.uncommittedLines} line${input.uncommittedLines === 1 ? ' is' : 's are'} not committed yet.`);
   }
   return sentences.slice(0, 3).join(' ');
+}
+
+function quoteIntro(where: 'description' | 'review-comment' | 'review', pr: number, author: string): string {
+  if (where === 'review-comment') return `Reviewing #${pr}, @${author} wrote on these lines`;
+  if (where === 'review') return `Reviewing #${pr}, @${author} wrote`;
+  return `#${pr} by @${author} says`;
 }

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { ArchaeologyContext, CacheStats } from '../../shared/types';
+import type { ArchaeologyContext, CacheStats, WarningCode } from '../../shared/types';
 import type { ArchaeologyProvider, AskInput, ResolvedQuestion } from '../archaeology/provider';
 import type { Embedder } from '../semantic/embedder';
 import { CancelledError, SingleFlight } from '../util/flight';
@@ -92,9 +92,12 @@ export class AnswerService {
 
     const answer = await this.flights.run(input.fresh ? `${key}:fresh` : key, (signal) => this.parts.provider.answer(target, { ...input, signal }), input.signal);
     if (!answer.partial) {
-      if (this.settings.cacheSize > 0) this.l1.set(key, answer);
+      // GitHub down, rate limited or refusing the token will pass: such an answer is kept for a minute,
+      // so hovers stay instant offline, and the pull requests appear soon after GitHub is back.
+      const passing = answer.warnings.some((code) => TRANSIENT_WARNINGS.has(code));
+      if (this.settings.cacheSize > 0) this.l1.set(key, answer, passing ? { ttl: TRANSIENT_TTL_MS } : undefined);
       // The kill switch may have been flipped while the answer was being dug.
-      if (embedder && vector && this.settings.semanticCacheEnabled) this.l2.addVector(embedder, vector, scope, target.question, answer);
+      if (embedder && vector && this.settings.semanticCacheEnabled && !passing) this.l2.addVector(embedder, vector, scope, target.question, answer);
     }
     return this.finish({ ...answer, source: 'cold' }, started, target.depth);
   }
@@ -149,6 +152,10 @@ export class AnswerService {
     return { ...answer, warnings, queryTimeMs: Math.round(ms * 1000) / 1000 };
   }
 }
+
+/** Warnings of a state that passes (GitHub unreachable, rate limited, refusing the token): the answer is kept briefly. */
+const TRANSIENT_WARNINGS: ReadonlySet<WarningCode> = new Set(['github-unavailable', 'github-rate-limited', 'github-auth']);
+const TRANSIENT_TTL_MS = 60_000;
 
 function newL1(capacity: number): LRUCache<string, ArchaeologyContext> {
   return new LRUCache<string, ArchaeologyContext>({ max: Math.max(1, capacity) });
