@@ -16,6 +16,15 @@ export interface QueryFacts {
   lines?: { start: number; end: number };
   question: string;
   intent: Intent;
+  /** `quick`: a hover, a lens or the current line; `full`: a question asked (the panel, `ail/context`, the CLI). */
+  depth: 'quick' | 'full';
+  /**
+   * Where the asked lines blamed on `sha` were in that commit: its path and their 1-based line numbers
+   * there (a review comment on the commit's pull request points at those). Known once blame is done.
+   */
+  origins(sha: string): { path: string; lines: number[] } | undefined;
+  /** The asked lines' text as the question sees it (unsaved text included); at most 200 lines. */
+  lineText(): Promise<string[]>;
 }
 
 /** Finds commits the blame and history of the range did not (the semantic commit index, for example). */

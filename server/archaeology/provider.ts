@@ -166,7 +166,18 @@ export class ArchaeologyProvider {
 
     const headCommitPromise = repo.commit(head); // every answer dates its evidence against HEAD
     headCommitPromise.catch(() => undefined);
-    const facts: QueryFacts = { repo, head, file, lines, question, intent: intentOf(question) };
+    let origins: QueryFacts['origins'] = () => undefined;
+    const facts: QueryFacts = {
+      repo,
+      head,
+      file,
+      lines,
+      question,
+      intent: intentOf(question),
+      depth,
+      origins: (sha) => origins(sha),
+      lineText: async () => askedText(contents ?? (await textOf(headFile.text)), lines),
+    };
     // Blame and the range's line history do not depend on each other: run them side by side. Line
     // history (`log -L`) is started first: it walks further than blame and is what a full answer
     // waits for last, and starting a process holds this thread for milliseconds. Then what the
@@ -216,6 +227,7 @@ export class ArchaeologyProvider {
     const start = lines?.start ?? 0;
     const end = lines?.end ?? Math.max(0, lineCount - 1);
     const rangeLines = lineCount === 0 ? 0 : end - start + 1;
+    origins = (sha) => originsOf(blame, start, end, sha);
     const blamed = commitsInRange(blame, start, end);
     let uncommittedLines = 0;
     for (const [index, count] of blamed) if (isUncommitted(blame.commits[index]!.sha)) uncommittedLines += count;
@@ -432,6 +444,22 @@ function validateLines(lines: AskInput['lines'], lineCount: number): { start: nu
     throw new AilError('line-out-of-range', `line ${past} is past the end of the file (${lineCount} line${lineCount === 1 ? '' : 's'})`);
   }
   return { start, end };
+}
+
+/** Where the lines `start..end` blamed on `sha` were in that commit: its path and 1-based line numbers. */
+function originsOf(blame: TracedBlame, start: number, end: number, sha: string): { path: string; lines: number[] } | undefined {
+  const index = blame.commits.findIndex((commit) => commit.sha === sha);
+  if (index < 0) return undefined;
+  const lines: number[] = [];
+  for (let line = start; line <= end && line < blame.lineCommit.length; line++) if (blame.lineCommit[line] === index) lines.push(blame.originalLine[line]!);
+  const path = blame.commits[index]!.filename;
+  return lines.length && path ? { path, lines } : undefined;
+}
+
+/** The asked lines of a text (every line for a whole file), at most 200. */
+function askedText(text: string, lines: { start: number; end: number } | undefined): string[] {
+  const all = text.split('\n');
+  return lines ? all.slice(lines.start, Math.min(lines.end + 1, lines.start + 200)) : all.slice(0, 200);
 }
 
 /** The blame of a file nobody could blame: every line unknown. */
