@@ -68,6 +68,32 @@ describe('the Ask Why panel as data', () => {
     }
   });
 
+  it("shows the pull request's description, the review on the lines and the closed issues, hostile text as text", () => {
+    const top = evidence('Switch session token hashing from md5 to bcrypt (#55)', {
+      issues: [{ number: 42, title: 'Session tokens are stored with md5' }],
+      pullRequest: {
+        number: 55,
+        title: 'Switch session token hashing from md5 to bcrypt',
+        author: 'grace',
+        mergedAt: '2024-03-02T09:00:00Z',
+        body: `md5 is fast enough to brute-force offline. ${HOSTILE}`,
+        reviewComments: [{ author: 'alan', body: 'Use a cost of 12 because 10 is too cheap now.', url: 'https://github.com/acme/auth/pull/55#discussion_r1' }],
+        reviews: [{ author: 'alan', state: 'CHANGES_REQUESTED', body: 'The cost factor needs a constant.', url: 'javascript:alert(1)' }],
+      },
+    });
+    const nodes = answerView(answer('x', { evidence: [top] }), NOW);
+    const shown = texts(nodes);
+    expect(shown).toContain(`md5 is fast enough to brute-force offline. ${HOSTILE}`);
+    expect(walk(nodes).find((node) => node.text?.includes(HOSTILE) && node.text.startsWith('md5'))?.tag).toBe('p');
+    expect(shown).toContain('— description of #55 by @grace, merged 2024-03-02');
+    expect(shown).toContain('Review on these lines (1 comment)');
+    expect(shown).toContain(': Use a cost of 12 because 10 is too cheap now.');
+    expect(walk(nodes).find((node) => node.text === '@alan' && node.action)?.action).toEqual({ kind: 'openUrl', url: 'https://github.com/acme/auth/pull/55#discussion_r1' });
+    expect(shown).toContain(' asked for changes: The cost factor needs a constant.');
+    expect(walk(nodes).filter((node) => node.action?.kind === 'openUrl').every((node) => node.action!.kind === 'openUrl' && node.action!.url.startsWith('https://'))).toBe(true);
+    expect(shown).toContain('closes #42 Session tokens are stored with md5');
+  });
+
   it('has the question, the summary, the confidence band, the evidence, authors, timeline, the tier and the buttons', () => {
     const nodes = answerView(answer('Switch session token hashing from md5 to bcrypt (#55)', { warnings: ['shallow-history', 'github-unavailable'] }), NOW);
     const shown = texts(nodes);

@@ -23,8 +23,11 @@ export function answerMarkdown(raw: ArchaeologyContext, nowMs = Date.now()): str
         const prUrl = httpsUrl(item.pullRequest.url) ?? (answer.github ? `https://github.com/${answer.github}/pull/${item.pullRequest.number}` : undefined);
         refs.push(prUrl ? `[#${item.pullRequest.number}](${prUrl})` : `#${item.pullRequest.number}`);
       }
-      for (const issue of item.issues) refs.push(`closes ${escape(`${issue.repository ?? ''}#${issue.number}`)}`);
+      for (const issue of item.issues) refs.push(`closes ${escape(`${issue.repository ?? ''}#${issue.number}${issue.title ? ` ${issue.title}` : ''}`)}`);
       lines.push(`- ${sha} ${escape(c.subject)} — ${escape(c.author)}, ${c.date.slice(0, 10)} (${relativeTime(c.date, nowMs)}) · ${item.reasons.join(', ')} · score ${item.score.toFixed(2)}${refs.length ? ` · ${refs.join(' · ')}` : ''}`);
+      const pr = item.pullRequest;
+      if (pr?.body) lines.push(`  > ${escape(pr.body).replace(/\n/g, '\n  > ')}`, `  > — #${pr.number}${pr.author ? ` by @${escape(pr.author)}` : ''}`);
+      for (const comment of pr?.reviewComments ?? []) lines.push(`  - review on these lines, @${escape(comment.author)}: ${escape(comment.body).replace(/\n/g, ' ')}`);
     }
   }
   if (answer.authors.length > 0) lines.push('', `Authors: ${answer.authors.map((a) => `${escape(a.name)} (${a.lines} lines)`).join(', ')}`);

@@ -1,5 +1,5 @@
 import { bandOf, relativeTime } from '../../shared/format';
-import type { ArchaeologyContext, CommitRef, Evidence, EvidenceReason } from '../../shared/types';
+import type { ArchaeologyContext, CommitRef, Evidence, EvidenceReason, PullRequestRef } from '../../shared/types';
 import { visible, visibleStrings } from '../../shared/visible';
 import type { ViewNode } from './view';
 import { warningSentence } from './warnings';
@@ -79,7 +79,7 @@ function evidenceItem(item: Evidence, github: string | undefined, nowMs: number)
     refs.push(linkOrText(`#${pr.number}${pr.title && pr.title !== c.subject ? ` ${pr.title}` : ''}`, url, 'pr'));
   }
   for (const issue of item.issues) {
-    const label = `${issue.repository ?? ''}#${issue.number}`;
+    const label = `${issue.repository ?? ''}#${issue.number}${issue.title ? ` ${issue.title}` : ''}`;
     const repo = issue.repository ?? github;
     refs.push(linkOrText(`closes ${label}`, httpsUrl(issue.url) ?? (repo ? `https://github.com/${repo}/issues/${issue.number}` : undefined), 'issue'));
   }
@@ -98,6 +98,7 @@ function evidenceItem(item: Evidence, github: string | undefined, nowMs: number)
     { tag: 'small', className: 'reasons', text: item.reasons.map(reasonWords).join(' · ') },
   ];
   if (refs.length > 0) children.push({ tag: 'div', className: 'refs', children: refs });
+  if (item.pullRequest) children.push(...discussion(item.pullRequest));
   const notes: string[] = [];
   if (item.blamedLines) notes.push(`${plural(item.blamedLines, 'line')} of the range`);
   if (item.pathInCommit) notes.push(`as ${item.pathInCommit}`);
@@ -105,6 +106,40 @@ function evidenceItem(item: Evidence, github: string | undefined, nowMs: number)
   if (item.cherryPickOf) notes.push(`cherry-picked from ${item.cherryPickOf.shortSha}`);
   if (notes.length > 0) children.push({ tag: 'small', className: 'notes', text: notes.join(' · ') });
   return { tag: 'li', className: 'evidence-item', children };
+}
+
+/** What the pull request says: its description (trimmed), the review comments on these lines, the reviews. */
+function discussion(pr: PullRequestRef): ViewNode[] {
+  const nodes: ViewNode[] = [];
+  if (pr.body) {
+    nodes.push({
+      tag: 'blockquote',
+      className: 'pr-body',
+      children: [{ tag: 'p', text: pr.body }, { tag: 'small', text: `— description of #${pr.number}${pr.author ? ` by @${pr.author}` : ''}${pr.mergedAt ? `, merged ${pr.mergedAt.slice(0, 10)}` : ''}` }],
+    });
+  }
+  if (pr.reviewComments?.length) {
+    nodes.push({
+      tag: 'div',
+      className: 'review-comments',
+      children: [
+        { tag: 'small', text: `Review on these lines (${plural(pr.reviewComments.length, 'comment')})` },
+        { tag: 'ul', children: pr.reviewComments.map((comment) => ({ tag: 'li', children: [linkOrText(`@${comment.author}`, httpsUrl(comment.url), 'reviewer'), { tag: 'span', text: `: ${comment.body}` }] })) },
+      ],
+    });
+  }
+  if (pr.reviews?.length) {
+    const verb: Record<string, string> = { APPROVED: 'approved', CHANGES_REQUESTED: 'asked for changes', COMMENTED: 'commented' };
+    nodes.push({
+      tag: 'div',
+      className: 'reviews',
+      children: [
+        { tag: 'small', text: 'Reviews' },
+        { tag: 'ul', children: pr.reviews.map((review) => ({ tag: 'li', children: [linkOrText(`@${review.author}`, httpsUrl(review.url), 'reviewer'), { tag: 'span', text: ` ${verb[review.state] ?? review.state.toLowerCase()}${review.body ? `: ${review.body}` : ''}` }] })) },
+      ],
+    });
+  }
+  return nodes;
 }
 
 function timeline(answer: ArchaeologyContext, nowMs: number): ViewNode[] {

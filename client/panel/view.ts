@@ -6,7 +6,7 @@
  */
 
 /** The only elements the webview creates; anything else is rendered as a span. */
-export const TAGS = ['section', 'header', 'h2', 'h3', 'p', 'ul', 'li', 'span', 'a', 'button', 'code', 'div', 'strong', 'small'] as const;
+export const TAGS = ['section', 'header', 'h2', 'h3', 'p', 'ul', 'li', 'span', 'a', 'button', 'code', 'div', 'strong', 'small', 'blockquote'] as const;
 export type Tag = (typeof TAGS)[number];
 
 /** What a click asks of the extension, which checks it before doing anything (an https URL, a sha of this answer). */

@@ -27,7 +27,15 @@ export function hoverMarkdown(answer: ArchaeologyContext, github: GitHubReposito
   }
   const c = top.commit;
   const sha = github ? `[\`${c.shortSha}\`](${commitUrl(github, c.sha)})` : `\`${c.shortSha}\``;
-  const lines = [`**AIL** · ${sha} · ${escape(c.author)} · ${relativeTime(c.date, nowMs)}`, '', `**${escape(c.subject)}**${links(top, github)}`, '', markdownWithCode(context.summary)];
+  const lines = [`**AIL** · ${sha} · ${escape(c.author)} · ${relativeTime(c.date, nowMs)}`, '', `**${escape(c.subject)}**${links(top, github)}`];
+  const pr = top.pullRequest;
+  // The pull request's own title, when it says more than the commit's subject (a merge, or a PR of many commits).
+  if (pr?.title && pr.title !== c.subject.replace(/\s*\(#\d+\)$/, '')) {
+    const label = `Pull request #${pr.number}`;
+    const url = pr.url ?? (github ? pullRequestUrl(github, pr.number) : undefined);
+    lines.push('', `${url ? link(label, url) : label}: ${escape(pr.title)}${pr.author ? ` (@${escape(pr.author)})` : ''}`);
+  }
+  lines.push('', markdownWithCode(context.summary));
   const notes = [`confidence ${context.confidence.toFixed(2)} (${bandOf(context.confidence)})`];
   if (context.cosmeticCommitsTraced) notes.push(`traced through ${context.cosmeticCommitsTraced} cosmetic commit${context.cosmeticCommitsTraced === 1 ? '' : 's'}`);
   if (context.partial) notes.push('partial');
