@@ -36,6 +36,11 @@ export interface EvidenceSource {
 /** Adds facts to the evidence already chosen (the pull request that merged a commit, its review, issue titles). */
 export interface EvidenceEnricher {
   readonly name: EvidenceProducer;
+  /**
+   * Asks a network service (GitHub): runs after the local enrichers, so that it finds the pull requests
+   * they named, within what is left of the budget.
+   */
+  readonly online?: boolean;
   /** Called when a question begins, before blame: warm what every answer will need. Optional; must not throw. */
   begin?(query: QueryFacts, signal: AbortSignal): void;
   /** Called when an editor opens a file of the repository: prepare in the background what its questions will need. Optional; must not throw. */
@@ -87,7 +92,7 @@ export class MergeCommitEnricher implements EvidenceEnricher {
       evidence.slice(0, this.limit).map(async (item) => {
         if (item.pullRequest) return;
         const mention = await this.mention(query, item.commit.sha, signal);
-        if (mention) item.pullRequest = { number: mention.number, title: mention.title };
+        if (mention) item.pullRequest = { number: mention.number, title: mention.title, via: 'merge-commit' };
       }),
     );
     return {};

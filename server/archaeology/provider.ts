@@ -374,15 +374,18 @@ export class ArchaeologyProvider {
   /** Runs every enricher until the signal; false when one of them did not finish in time. */
   private async enrich(facts: QueryFacts, evidence: Evidence[], signal: AbortSignal, warnings: Set<WarningCode>): Promise<boolean> {
     if (this.enrichers.length === 0 || evidence.length === 0) return true;
-    const settled = await Promise.allSettled(this.enrichers.map((enricher) => orWhenAborted(enricher.enrich(facts, evidence, signal), signal, 'aborted' as const)));
+    // The local ones first, side by side; then the online ones, which build on what they found.
     let complete = true;
-    settled.forEach((result, i) => {
-      if (result.status === 'fulfilled' && result.value !== 'aborted') for (const warning of result.value.warnings ?? []) warnings.add(warning);
-      else {
-        complete = false;
-        warnings.add(`${this.enrichers[i]!.name}-unavailable`);
-      }
-    });
+    for (const stage of [this.enrichers.filter((e) => !e.online), this.enrichers.filter((e) => e.online)]) {
+      const settled = await Promise.allSettled(stage.map((enricher) => orWhenAborted(enricher.enrich(facts, evidence, signal), signal, 'aborted' as const)));
+      settled.forEach((result, i) => {
+        if (result.status === 'fulfilled' && result.value !== 'aborted') for (const warning of result.value.warnings ?? []) warnings.add(warning);
+        else {
+          complete = false;
+          warnings.add(`${stage[i]!.name}-unavailable`);
+        }
+      });
+    }
     return complete;
   }
 
@@ -396,7 +399,7 @@ export class ArchaeologyProvider {
       reasons: orderReasons(item.reasons),
       issues: issuesFromMessage(message),
     };
-    if (mention) evidence.pullRequest = { number: mention.number, title: mention.title };
+    if (mention) evidence.pullRequest = { number: mention.number, title: mention.title, via: 'message' };
     if (item.blamedLines) evidence.blamedLines = item.blamedLines;
     const pathInCommit = blame.commits.find((c) => c.sha === commit.sha)?.filename;
     if (pathInCommit && (item.reasons.has('rename') || item.reasons.has('moved-code'))) evidence.pathInCommit = pathInCommit;
@@ -411,7 +414,7 @@ export class ArchaeologyProvider {
       if (original) {
         evidence.cherryPickOf = commitRef(original);
         const originalMention = pullRequestFromMessage(original.subject, original.body);
-        if (!evidence.pullRequest && originalMention) evidence.pullRequest = { number: originalMention.number, title: originalMention.title };
+        if (!evidence.pullRequest && originalMention) evidence.pullRequest = { number: originalMention.number, title: originalMention.title, via: 'message' };
         for (const issue of issuesFromMessage(`${original.subject}\n${original.body}`)) {
           if (!evidence.issues.some((known) => known.number === issue.number && known.repository === issue.repository)) evidence.issues.push(issue);
         }

@@ -10,10 +10,12 @@ export interface GitHubUser {
   login: string;
   /** GitHub's account type: `User`, `Bot`, `Organization`. */
   type?: string;
+  /** Already known to be a bot (a `[bot]` account, or typed `Bot`). */
+  bot?: boolean;
 }
 
 export interface ReviewCommentData {
-  user: GitHubUser | null;
+  user?: GitHubUser | null;
   body: string;
   path: string;
   /** The comment's last line in the pull request's latest version, null when outdated. */
@@ -28,7 +30,7 @@ export interface ReviewCommentData {
 }
 
 export interface ReviewData {
-  user: GitHubUser | null;
+  user?: GitHubUser | null;
   /** `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`. */
   state: string;
   body: string | null;
@@ -44,7 +46,7 @@ const REVIEW_BOTS = new Set(
 export function isBot(user: GitHubUser | null | undefined): boolean {
   if (!user) return true; // a deleted account ("ghost") says nothing we can attribute
   const login = user.login.toLowerCase();
-  return user.type === 'Bot' || login.endsWith('[bot]') || login.endsWith('-bot') || REVIEW_BOTS.has(login);
+  return user.bot === true || user.type === 'Bot' || login.endsWith('[bot]') || login.endsWith('-bot') || REVIEW_BOTS.has(login);
 }
 
 /**
@@ -181,7 +183,7 @@ export function sentencesOf(markdown: string): string[] {
  * review summary of a few words, or asked for changes. An approval with no words is not.
  */
 export function isSubstantiveReview(comments: ReviewCommentData[], reviews: ReviewData[], author: string | undefined): boolean {
-  const byOthers = (user: GitHubUser | null) => !isBot(user) && user!.login !== author;
+  const byOthers = (user: GitHubUser | null | undefined) => !isBot(user) && user!.login !== author;
   if (comments.some((comment) => byOthers(comment.user) && comment.body.trim().split(/\s+/).length >= 4)) return true;
   return reviews.some((review) => byOthers(review.user) && (review.state === 'CHANGES_REQUESTED' || (review.body ?? '').trim().split(/\s+/).length >= 6));
 }
