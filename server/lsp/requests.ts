@@ -4,6 +4,7 @@ import type { Health, LineSummaryParams, SetGitHubTokenParams } from '../../shar
 import type { ArchaeologyContext, ContextParams, LineSummary, Range } from '../../shared/types';
 import { visible, visibleLines } from '../../shared/visible';
 import { isAilError } from '../util/errors';
+import { repositoryUrl } from '../github/repository';
 import { GitRunner } from '../git/runner';
 import { isCancelled } from '../util/flight';
 import { requestCancelled, toAbortSignal } from './cancellation';
@@ -16,7 +17,7 @@ export async function context(session: Session, params: ContextParams, token: Ca
   if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
   const answer = await answerOrError(session, params.textDocument.uri, params.range, params.question, params.maxEvidence, token, params.fresh === true);
   const github = await session.github(params.textDocument.uri);
-  return github ? { ...answer, github: `${github.owner}/${github.name}` } : answer;
+  return github ? { ...answer, github: `${github.owner}/${github.name}`, githubUrl: repositoryUrl(github) } : answer;
 }
 
 /** `ail/lineSummary`: who last changed one line, when and why, from the quick answer; `null` when there is nothing to say. */
