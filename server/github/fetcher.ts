@@ -67,6 +67,12 @@ export function startCall(options: { signal?: AbortSignal; timeoutMs: number; pr
   };
 }
 
+/** An answer on disk and its value. */
+interface Stored<T> {
+  entry: CacheEntry;
+  value: T;
+}
+
 export interface FetcherParts {
   octokit: Octokit;
   token: TokenProvider;
@@ -137,56 +143,65 @@ export class Fetcher {
     }
   }
 
-  private async send<T>(endpoint: Endpoint<T>, stored: { entry: CacheEntry; value: T } | undefined, token: string | undefined, identity: string, signal: AbortSignal): Promise<GitHubResult<Page<T>>> {
+  private async send<T>(endpoint: Endpoint<T>, stored: Stored<T> | undefined, token: string | undefined, identity: string, signal: AbortSignal): Promise<GitHubResult<Page<T>>> {
     const headers: Record<string, string> = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
     if (token) headers.authorization = `Bearer ${token}`;
     if (stored?.entry.etag) headers['if-none-match'] = stored.entry.etag;
     else if (stored?.entry.lastModified) headers['if-modified-since'] = stored.entry.lastModified;
     this.parts.budget.sending(identity);
-    let answered = false;
+    let response: { status: number; headers: Record<string, string | undefined>; data: unknown };
     try {
-      const response = await this.parts.octokit.request(endpoint.route, { ...endpoint.params, headers, request: { signal } });
-      const responseHeaders = response.headers as Record<string, string | undefined>;
-      this.parts.budget.answered(identity, response.status, responseHeaders);
-      answered = true;
-      // A body cut short (Octokit answers an aborted read with an empty body) fails here like any malformed one.
-      const kept = endpoint.pick(response.data);
-      const value = endpoint.parse(kept);
-      const entry = {
-        etag: responseHeaders.etag,
-        lastModified: responseHeaders['last-modified'],
-        storedAt: this.parts.now(),
-        immutable: endpoint.immutable(value),
-        next: /\brel="next"/.test(responseHeaders.link ?? ''),
-        data: kept,
-      };
-      await this.parts.cache?.write(endpoint.key, entry);
-      return { ok: true, value: { value, next: entry.next }, source: 'network' };
+      const answer = await this.parts.octokit.request(endpoint.route, { ...endpoint.params, headers, request: { signal } });
+      // Octokit copies fetch's headers, which are strings.
+      response = { status: answer.status, headers: answer.headers as Record<string, string | undefined>, data: answer.data };
     } catch (error) {
-      const response = (error as { response?: { status: number; headers: Record<string, string | undefined>; data: unknown } }).response;
-      if (response && response.status === 304 && stored) {
-        if (!answered) this.parts.budget.answered(identity, 304, response.headers);
-        const refreshed = { ...stored.entry, storedAt: this.parts.now(), etag: response.headers.etag ?? stored.entry.etag };
-        await this.parts.cache?.write(endpoint.key, refreshed);
-        return { ok: true, value: { value: stored.value, next: refreshed.next === true }, source: 'revalidated' };
-      }
-      if (response) {
-        const message = typeof (response.data as { message?: unknown })?.message === 'string' ? (response.data as { message: string }).message : '';
-        const failure = failureOfResponse({ status: response.status, headers: response.headers, message }, endpoint.what, this.parts.now(), this.parts.budget.strikes(identity));
-        if (!answered) this.parts.budget.answered(identity, response.status, response.headers, failure);
-        return this.unlessStale(stored, this.clean(failure, token));
-      }
-      if (!answered) this.parts.budget.answered(identity, undefined, {});
+      return this.refused(endpoint, error, stored, token, identity, signal);
+    }
+    this.parts.budget.answered(identity, response.status, response.headers);
+    let kept: unknown;
+    let value: T;
+    try {
+      // A body cut short (Octokit answers an aborted read with an empty body) fails here like any malformed one.
+      kept = endpoint.pick(response.data);
+      value = endpoint.parse(kept);
+    } catch (error) {
+      const what = error instanceof MalformedError ? error.message : 'not readable';
+      return this.unlessStale(stored, { kind: 'github-unavailable', status: response.status, message: `GitHub's answer for ${endpoint.what} is ${what}` });
+    }
+    const entry = {
+      etag: response.headers.etag,
+      lastModified: response.headers['last-modified'],
+      storedAt: this.parts.now(),
+      immutable: endpoint.immutable(value),
+      next: /\brel="next"/.test(response.headers.link ?? ''),
+      data: kept,
+    };
+    await this.parts.cache?.write(endpoint.key, entry);
+    return { ok: true, value: { value, next: entry.next }, source: 'network' };
+  }
+
+  /** Octokit threw: a 304 (the stored answer holds), a status GitHub refused with, or no response at all. */
+  private async refused<T>(endpoint: Endpoint<T>, error: unknown, stored: Stored<T> | undefined, token: string | undefined, identity: string, signal: AbortSignal): Promise<GitHubResult<Page<T>>> {
+    const response = (error as { response?: { status: number; headers: Record<string, string | undefined>; data: unknown } }).response;
+    if (!response) {
+      this.parts.budget.answered(identity, undefined, {});
       if (signal.aborted) return { ok: false, failure: { kind: 'cancelled', message: 'cancelled' } };
-      if (error instanceof MalformedError) {
-        return this.unlessStale(stored, { kind: 'github-unavailable', message: `GitHub's answer for ${endpoint.what} is ${error.message}` });
-      }
       return this.unlessStale(stored, this.clean(failureOfNetwork(error, endpoint.what), token));
     }
+    if (response.status === 304 && stored) {
+      this.parts.budget.answered(identity, 304, response.headers);
+      const refreshed = { ...stored.entry, storedAt: this.parts.now(), etag: response.headers.etag ?? stored.entry.etag };
+      await this.parts.cache?.write(endpoint.key, refreshed);
+      return { ok: true, value: { value: stored.value, next: refreshed.next === true }, source: 'revalidated' };
+    }
+    const said = (response.data as { message?: unknown } | undefined)?.message;
+    const failure = failureOfResponse({ status: response.status, headers: response.headers, message: typeof said === 'string' ? said : '' }, endpoint.what, this.parts.now(), this.parts.budget.strikes(identity));
+    this.parts.budget.answered(identity, response.status, response.headers, failure);
+    return this.unlessStale(stored, this.clean(failure, token));
   }
 
   /** The stored entry and its value, or undefined when there is none or it does not parse (a damaged file is a miss). */
-  private async stored<T>(endpoint: Endpoint<T>): Promise<{ entry: CacheEntry; value: T } | undefined> {
+  private async stored<T>(endpoint: Endpoint<T>): Promise<Stored<T> | undefined> {
     const entry = await this.parts.cache?.read(endpoint.key);
     if (!entry) return undefined;
     try {
@@ -197,7 +212,7 @@ export class Fetcher {
   }
 
   /** A stored answer GitHub could not confirm is still worth showing, with the reason beside it; not a pull request GitHub says is gone. */
-  private unlessStale<T>(stored: { entry: CacheEntry; value: T } | undefined, failure: GitHubFailure): GitHubResult<Page<T>> {
+  private unlessStale<T>(stored: Stored<T> | undefined, failure: GitHubFailure): GitHubResult<Page<T>> {
     if (stored && failure.kind !== 'not-found' && failure.kind !== 'cancelled') {
       return { ok: true, value: { value: stored.value, next: stored.entry.next === true }, source: 'stale', failure };
     }
