@@ -488,3 +488,20 @@ describe('failures, classified', () => {
     for (const text of [...said, ...lines, ...cacheFiles().map((f) => f.text)]) expect(text).not.toContain(TOKEN);
   }, 10_000);
 });
+
+describe('what is never asked', () => {
+  it('a repository name from a remote that would leave /repos/, a bad number or sha: not found, with no request', async () => {
+    fake.on('/user/pulls/1', { body: { number: 1 } });
+    const github = client();
+    const asked = [
+      await github.pullRequest({ owner: '..', name: 'user' }, 1),
+      await github.issue({ owner: 'ail-dev', name: '..' }, 1),
+      await github.reviews({ owner: 'ail dev', name: 'ail' }, 1),
+      await github.reviewComments(REPO, 0),
+      await github.issue(REPO, 1.5),
+      await github.pullRequestsForCommit(REPO, 'HEAD~1'),
+    ];
+    for (const result of asked) expect(failure(result).kind).toBe('not-found');
+    expect(fake.requests).toEqual([]);
+  });
+});

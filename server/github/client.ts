@@ -106,7 +106,7 @@ export class GitHubClient {
 
   /** The pull requests a commit belongs to (`GET /repos/{o}/{r}/commits/{sha}/pulls`): the merged one that brought it in, usually alone. */
   pullRequestsForCommit(repo: RepositoryRef, sha: string, options: CallOptions = {}): Promise<GitHubResult<PullRequest[]>> {
-    if (!/^[0-9a-f]{4,64}$/i.test(sha)) return Promise.resolve(notFound(`commit ${sha.slice(0, 64)}`));
+    if (!validRepository(repo) || !/^[0-9a-f]{4,64}$/i.test(sha)) return Promise.resolve(notFound(`commit ${sha.slice(0, 64)} in ${name(repo)}`));
     return this.one(
       {
         what: `the pull requests of commit ${sha.slice(0, 12)} in ${name(repo)}`,
@@ -124,7 +124,7 @@ export class GitHubClient {
 
   /** One pull request (`GET /repos/{o}/{r}/pulls/{n}`). */
   pullRequest(repo: RepositoryRef, number: number, options: CallOptions = {}): Promise<GitHubResult<PullRequest>> {
-    if (!validNumber(number)) return Promise.resolve(notFound(`pull request #${number}`));
+    if (!validRepository(repo) || !validNumber(number)) return Promise.resolve(notFound(`pull request #${number} in ${name(repo)}`));
     return this.one(
       {
         what: `pull request #${number} of ${name(repo)}`,
@@ -141,7 +141,7 @@ export class GitHubClient {
 
   /** The review comments of a pull request (`GET /repos/{o}/{r}/pulls/{n}/comments`), oldest first, at most `maxPages` pages of 100. */
   reviewComments(repo: RepositoryRef, number: number, options: CallOptions = {}): Promise<GitHubResult<ReviewDiscussion<ReviewComment>>> {
-    if (!validNumber(number)) return Promise.resolve(notFound(`pull request #${number}`));
+    if (!validRepository(repo) || !validNumber(number)) return Promise.resolve(notFound(`pull request #${number} in ${name(repo)}`));
     return this.pages(
       (page) => ({
         what: `the review comments of pull request #${number} of ${name(repo)}`,
@@ -159,7 +159,7 @@ export class GitHubClient {
 
   /** The reviews of a pull request (`GET /repos/{o}/{r}/pulls/{n}/reviews`): their verdicts and summaries. */
   reviews(repo: RepositoryRef, number: number, options: CallOptions = {}): Promise<GitHubResult<ReviewDiscussion<Review>>> {
-    if (!validNumber(number)) return Promise.resolve(notFound(`pull request #${number}`));
+    if (!validRepository(repo) || !validNumber(number)) return Promise.resolve(notFound(`pull request #${number} in ${name(repo)}`));
     return this.pages(
       (page) => ({
         what: `the reviews of pull request #${number} of ${name(repo)}`,
@@ -176,7 +176,7 @@ export class GitHubClient {
 
   /** An issue (`GET /repos/{o}/{r}/issues/{n}`); GitHub answers a pull request's number here too (`isPullRequest`). */
   issue(repo: RepositoryRef, number: number, options: CallOptions = {}): Promise<GitHubResult<Issue>> {
-    if (!validNumber(number)) return Promise.resolve(notFound(`issue #${number}`));
+    if (!validRepository(repo) || !validNumber(number)) return Promise.resolve(notFound(`issue #${number} in ${name(repo)}`));
     return this.one(
       {
         what: `issue #${number} of ${name(repo)}`,
@@ -242,6 +242,14 @@ export class GitHubClient {
 
 function name(repo: RepositoryRef): string {
   return `${repo.owner}/${repo.name}`;
+}
+
+/**
+ * An owner and name GitHub could have. They come from a remote URL or a setting, so they are checked
+ * before they become a path: `..` would walk out of `/repos/` to another endpoint, with the token.
+ */
+function validRepository(repo: RepositoryRef): boolean {
+  return [repo.owner, repo.name].every((part) => /^[A-Za-z0-9_.-]{1,100}$/.test(part) && part !== '.' && part !== '..');
 }
 
 function validNumber(number: number): boolean {
