@@ -493,7 +493,7 @@ describe('what is never asked', () => {
   it('a repository name from a remote that would leave /repos/, a bad number or sha: not found, with no request', async () => {
     fake.on('/user/pulls/1', { body: { number: 1 } });
     const github = client();
-    const asked = [
+    const asked: GitHubResult<unknown>[] = [
       await github.pullRequest({ owner: '..', name: 'user' }, 1),
       await github.issue({ owner: 'ail-dev', name: '..' }, 1),
       await github.reviews({ owner: 'ail dev', name: 'ail' }, 1),
