@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { benchGitHub } from '../server/github/bench';
+import { FakeGitHub, user } from './helpers/fake-github';
+
+const REPO = { owner: 'ail-dev', name: 'ail' };
+
+/** 16 commits whose pull request was merged and closed its issue, 4 whose pull request is still open. */
+function history(fake: FakeGitHub): string[] {
+  const commits: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const sha = (0xa000 + i).toString(16).padEnd(40, '0');
+    const merged = i < 16;
+    const number = 100 + i;
+    const issue = 500 + i;
+    const pr = { number, title: `Change ${i}`, body: `Why change ${i}.\n\nFixes #${issue}`, mergedAt: merged ? '2024-03-01T10:00:00Z' : null, state: merged ? ('closed' as const) : ('open' as const), author: user('mona') };
+    fake.commit(REPO, sha, [pr]);
+    fake.pullRequest(REPO, pr, {
+      comments: [
+        { id: number * 10, path: 'src/a.ts', line: 3, body: 'Why not a map?', author: user('hubot') },
+        { id: number * 10 + 1, path: 'src/a.ts', line: 3, body: 'Order matters here.', author: user('mona'), inReplyTo: number * 10 },
+      ],
+      reviews: [{ id: number, state: 'APPROVED', body: 'Good.', author: user('octocat') }],
+    });
+    fake.issue(REPO, { number: issue, title: `Issue ${issue}`, state: merged ? 'closed' : 'open' });
+    commits.push(sha);
+  }
+  return commits;
+}
+
+describe('what GitHub costs a question (the bench)', () => {
+  let fake: FakeGitHub;
+  let dir: string;
+
+  beforeEach(async () => {
+    fake = await FakeGitHub.start();
+    dir = mkdtempSync(path.join(tmpdir(), 'ail-github-bench-'));
+  });
+
+  afterEach(async () => {
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('counts the requests of cold, warm and stale look-up sets, as the fake saw them', async () => {
+    const commits = history(fake);
+    const bench = await benchGitHub({ baseUrl: fake.baseUrl, repo: REPO, commits, cacheDir: path.join(dir, 'github'), token: 'ghp_benchTokenNotARealOne000000000000000' });
+    // Cold: the commit's pulls, then its review comments, reviews and closed issue: four per commit.
+    expect(bench.cold).toMatchObject({ sets: 20, requests: 80, requestsPerSet: 4, notModified: 0, servedFromDisk: 0 });
+    // Warm: another process within the freshness window asks GitHub nothing.
+    expect(bench.warm).toMatchObject({ requests: 0, servedFromDisk: 1 });
+    // Later: merged pulls and closed issues from the disk; discussions and open work asked again, all 304.
+    expect(bench.later).toMatchObject({ requests: 48, notModified: 48, servedFromDisk: 32 / 80 });
+    expect(fake.requests).toHaveLength(80 + 48);
+    expect(fake.requests.slice(80).every((r) => typeof r.headers['if-none-match'] === 'string')).toBe(true);
+  });
+});
