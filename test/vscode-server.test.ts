@@ -102,12 +102,12 @@ describe('dist/server.js for the VS Code client', () => {
   });
 
   it('keeps a GitHub token in memory: health says one is set, no log or message holds it', async () => {
-    expect((await client.connection.sendRequest(HealthRequest.type)).githubToken).toBe(false);
+    expect((await client.connection.sendRequest(HealthRequest.type, null)).githubToken).toBe(false);
     expect(await client.connection.sendRequest(SetGitHubTokenRequest.type, { token: TOKEN })).toEqual({ githubToken: true });
-    expect((await client.connection.sendRequest(HealthRequest.type)).githubToken).toBe(true);
+    expect((await client.connection.sendRequest(HealthRequest.type, null)).githubToken).toBe(true);
     await expect(client.connection.sendRequest(SetGitHubTokenRequest.type, { token: 'two words' })).rejects.toMatchObject({ code: -32602, message: 'token must be one word of printable characters, at most 1,024' });
     expect(await client.connection.sendRequest(SetGitHubTokenRequest.type, { token: null })).toEqual({ githubToken: false });
-    expect((await client.connection.sendRequest(HealthRequest.type)).githubToken).toBe(false);
+    expect((await client.connection.sendRequest(HealthRequest.type, null)).githubToken).toBe(false);
     expect(client.logs).toContain('AIL: a GitHub token is set');
     expect([...client.logs, ...client.messages, client.stderr].join('\n')).not.toContain(TOKEN.slice(4));
   });
