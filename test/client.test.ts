@@ -9,6 +9,7 @@ import { answerMarkdown } from '../client/panel/markdown';
 import { answerView, errorView } from '../client/panel/model';
 import { TAGS, type ViewNode } from '../client/panel/view';
 import { WARNING_CODES, warningSentence } from '../client/panel/warnings';
+import { reindexMessage, statsFor } from '../client/repositories';
 import { stateOf, statusView } from '../client/status-view';
 import type { ArchaeologyContext, CacheStats, Evidence } from '../shared/types';
 
@@ -231,6 +232,42 @@ describe('the status bar item', () => {
     expect(statusView({ kind: 'starting' }).text).toBe('$(sync~spin) AIL');
     expect(statusView({ kind: 'error', message: 'it crashed' })).toMatchObject({ text: '$(error) AIL', background: 'error' });
     expect(statusView({ kind: 'disabled', reason: 'this workspace is not trusted' })).toMatchObject({ text: '$(circle-slash) AIL', tooltip: 'AIL is off: this workspace is not trusted' });
+  });
+});
+
+describe("the status bar in a multi-root workspace: the active editor's repository", () => {
+  const first = { root: '/work/api', state: 'ready', commits: 1234 } as const;
+  const building = { root: '/work/web', state: 'building', commits: 0, progress: { done: 30, total: 120 } } as const;
+  const nested = { root: '/work/web/vendor/lib', state: 'ready', commits: 7 } as const;
+  const multi = (): CacheStats => ({ ...stats({ index: { root: first.root } }), indexes: [first, building, nested] });
+
+  it("shows the index of the repository holding the active editor's file, the innermost of nested ones", () => {
+    expect(statusView(stateOf(statsFor(multi(), '/work/web/src/app.ts'))).text).toBe('$(sync~spin) AIL indexing 25%');
+    const api = statusView(stateOf(statsFor(multi(), '/work/api/src/server.ts')));
+    expect(api.text).toBe('$(history) AIL 57% · L2 100%');
+    expect(api.tooltip).toContain('Commit index of api: ready · 1234 commits · transformers:Xenova/all-MiniLM-L6-v2');
+    expect(statusView(stateOf(statsFor(multi(), '/work/web/vendor/lib/x.ts'))).tooltip).toContain('Commit index of lib: ready · 7 commits');
+  });
+
+  it("keeps the first repository's index for a file in none of them, a sibling with a longer name, or no file", () => {
+    for (const file of ['/elsewhere/a.ts', '/work/api-client/a.ts', undefined]) expect(statsFor(multi(), file).index).toEqual(multi().index);
+    expect(statsFor(stats(), '/work/web/src/app.ts')).toEqual(stats());
+  });
+
+  it('keeps the embedder and its fallback: they are the server\'s, not a repository\'s', () => {
+    const withFallback = { ...stats({ index: { embedder: 'lexical-v1-384', fallback: 'no local copy' } }), indexes: [first, building] };
+    expect(statsFor(withFallback, '/work/web/a.ts').index).toEqual({ root: '/work/web', state: 'building', commits: 0, progress: { done: 30, total: 120 }, embedder: 'lexical-v1-384', fallback: 'no local copy' });
+  });
+
+  it('compares Windows paths whatever their slashes and drive letter case', () => {
+    const windows = { ...stats(), indexes: [{ root: 'C:\\work\\web', state: 'building', commits: 0 } as const] };
+    expect(statsFor(windows, 'c:\\work\\web\\src\\app.ts').index.state).toBe('building');
+  });
+
+  it('says which repositories Rebuild Index rebuilt', () => {
+    expect(reindexMessage({ commits: 12, embedder: 'lexical-v1-384', seconds: 0.4, repositories: [{ root: '/work/api', commits: 12 }] })).toBe('AIL: indexed 12 commits of api with lexical-v1-384 in 0.4 s.');
+    expect(reindexMessage({ commits: 13, embedder: 'lexical-v1-384', seconds: 1, repositories: [{ root: '/work/api', commits: 12 }, { root: '/work/web', commits: 1 }] })).toBe('AIL: indexed 13 commits (api 12, web 1) with lexical-v1-384 in 1 s.');
+    expect(reindexMessage({ commits: 1, embedder: 'lexical-v1-384', seconds: 1 })).toBe('AIL: indexed 1 commit with lexical-v1-384 in 1 s.');
   });
 });
 
