@@ -39,7 +39,7 @@ export function registerCommands(ail: Ail): Disposable[] {
     },
     'ail.showLogs': () => ail.log.show(),
     'ail.restartServer': () => ail.restart(),
-    'ail.openCommit': (uri, sha, github) => openCommit(uri, sha, github),
+    'ail.openCommit': (uri, sha, github, files) => openCommit(uri, sha, github, files),
     'ail.copySha': (sha) => copySha(sha),
   };
   return Object.entries(table).map(([id, handler]) => commands.registerCommand(id, handler));

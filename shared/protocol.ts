@@ -125,7 +125,11 @@ export interface InitializationOptions {
 /** The command every code lens runs: "Why does this exist?" for its range. Arguments: `[uri, range?]`. */
 export const ASK_WHY_COMMAND = 'ail.askWhy';
 
-/** Opens a commit: `[uri, sha]` (the file the hover or panel was about, and the full sha). Run by the client. */
+/**
+ * Opens a commit: `[uri, sha, github?, files?]` (the file the hover or panel was about, the full sha, the
+ * GitHub `owner/name` or null, and for a file renamed since, its paths then: `CommitFiles` of
+ * ./commit-files). Run by the client.
+ */
 export const OPEN_COMMIT_COMMAND = 'ail.openCommit';
 
 /** Copies a commit's sha: `[sha]`. Run by the client. */

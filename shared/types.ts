@@ -108,6 +108,11 @@ export interface Evidence {
   tracedThrough?: CommitRef[];
   /** Path of the file in this commit, when it differs from today's (renamed, or code moved from another file). */
   pathInCommit?: string;
+  /**
+   * Path of the file in this commit's (first) parent, when it differs from its path in the commit: the
+   * commit renamed it, or moved the code from there. Open the commit's diff with this one for `sha^`.
+   */
+  pathInParent?: string;
 }
 
 export interface AuthorShare {
