@@ -40,7 +40,8 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
     history = buildQueueHistory(repo);
     git = gitRecorder(path.join(repo.root, '..', `${path.basename(repo.root)}-git`));
     chromiumBefore = new Set(chromiumProcesses());
-    workbench = await Workbench.start({ name: 'queue', env: { AIL_COMMIT_GRAPH: 'false', ...git.env } });
+    // Every message traced, params included, once the AIL channel's level is Trace (the token step sets it).
+    workbench = await Workbench.start({ name: 'queue', settings: { 'ail.trace.server': 'verbose' }, env: { AIL_COMMIT_GRAPH: 'false', ...git.env } });
     workbench.page.on('dialog', (dialog) => {
       dialogs.push(`${dialog.type()}: ${dialog.message()}`);
       void dialog.dismiss();
@@ -192,7 +193,12 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
     await expect.poll(() => userSettings()['ail.semanticCache.enabled'], WAIT).toBe(true);
   });
 
-  it('sets a GitHub token: the server has it, and no settings, log or data file does; clearing it tells the server', async () => {
+  it('sets a GitHub token with the protocol traced verbosely: the server has it, and no settings, log or data file does; clearing it tells the server', async () => {
+    // "ail.trace.server": "verbose" is set; the client traces once the AIL channel is at Trace, as a user sets it.
+    await bench().runCommand('Developer: Set Log Level...');
+    await bench().page.locator('.quick-input-list .monaco-list-row[aria-label^="AIL, "]').click();
+    await bench().page.locator('.quick-input-list .monaco-list-row[aria-label="Trace"]').click();
+    const log = (): string => filesContaining(bench().home, 'AIL: a GitHub token is set').map((file) => readFileSync(path.join(bench().home, file), 'utf8')).join('\n');
     await bench().runCommand('AIL: Set GitHub Token');
     const box = bench().page.locator('.quick-input-widget');
     await expect.poll(() => box.locator('.quick-input-title').innerText(), WAIT).toBe('AIL: Set GitHub Token');
@@ -209,7 +215,12 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
     // The scan reaches what it must: the user settings, and the AIL output channel's log file on disk.
     expect(filesContaining(bench().home, '"ail.semanticCache.enabled"')).toContain('user-data/User/settings.json');
     await expect.poll(() => filesContaining(bench().home, 'AIL: a GitHub token is set'), WAIT).toContainEqual(expect.stringMatching(/^user-data\/logs\/.*AIL\.log$/));
+    // The request was traced, params and all, yet not the token: the trace is on, and it holds back only that.
+    await expect.poll(log, WAIT).toMatch(/\[trace\] Sending request 'ail\/setGitHubToken - \(\d+\)'\./);
     expect(filesContaining(bench().home, TOKEN)).toEqual([]);
+    expect(log()).toMatch(/\[trace\] Sending request 'ail\/setGitHubToken - \(\d+\)'\.\nParams: \(not logged: the GitHub token\)/);
+    expect(log()).toMatch(/\[trace\] Received response 'ail\/setGitHubToken - \(\d+\)' in \d+ms\.\nResult: \{\n\s+"githubToken": true/);
+    expect(log()).toMatch(/\[trace\] Received notification 'ail\/status'\.\nParams: \{/);
 
     await bench().runCommand('AIL: Clear GitHub Token');
     await bench().notification('the GitHub token is removed').waitFor();
