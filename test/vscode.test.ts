@@ -1,12 +1,13 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { requireInstalled } from './helpers/external';
 import { Fixture } from './helpers/fixture';
 import { gitRecorder, type GitRecorder } from './helpers/git-recorder';
 import { processesIn, processTable } from './helpers/processes';
 import { FILE_LENS, HOSTILE_FILE, HOSTILE_SUBJECT, HOVER_LINE, QUEUE_FILE, QUEUE_SUBJECT, SYMBOL_LENS, SYMBOL_LENS_COUNT, buildQueueHistory, hoverExpectations, type QueueHistory } from './helpers/vscode-expectations';
 import { CODE_SERVER_VERSION, Workbench, groupMembers, missingForWorkbench } from './helpers/workbench';
+import { closesWith, raise } from './helpers/workbench-suite';
 
 /**
  * Tier three in VS Code: the extension in a real workbench (code-server 1.100.3's extension host, driven
@@ -325,24 +326,6 @@ function filesContaining(root: string, text: string): string[] {
   return found;
 }
 
-/**
- * A suite's workbench, closed on every path: a step that fails leaves a picture of what the workbench
- * showed, and afterwards code-server, the fixture and its recorded git log are gone.
- */
-function closesWith(current: () => { workbench: Workbench | undefined; repo: Fixture | undefined }): void {
-  beforeEach(({ onTestFailed, task }) => {
-    onTestFailed(async () => {
-      await current().workbench?.screenshot(`failed-${task.name.split(' ')[0]}`).catch(() => undefined);
-    });
-  });
-  afterAll(async () => {
-    const { workbench, repo } = current();
-    await workbench?.close();
-    if (repo) rmSync(`${repo.root}-git`, { recursive: true, force: true });
-    repo?.cleanup();
-  });
-}
-
 /** Chromium processes on this machine (Debian's lives in /usr/lib/chromium). */
 function chromiumProcesses(): number[] {
   const found: number[] = [];
@@ -359,8 +342,4 @@ function chromiumProcesses(): number[] {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function raise(error: Error): never {
-  throw error;
 }
