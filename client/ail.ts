@@ -1,4 +1,4 @@
-import { window, workspace, type Disposable, type ExtensionContext, type LogOutputChannel } from 'vscode';
+import { window, workspace, type Disposable, type ExtensionContext, type LogOutputChannel, type TextEditor } from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { SetGitHubTokenRequest, StatusNotification } from '../shared/protocol';
 import type { ArchaeologyContext, CacheStats } from '../shared/types';
@@ -6,6 +6,7 @@ import { CurrentLineAnnotation } from './current-line';
 import { GitHubToken } from './github-token';
 import { createLanguageClient } from './language-client';
 import { AskWhyPanel } from './panel/panel';
+import { statsFor } from './repositories';
 import { StatusBar } from './status-bar';
 import { stateOf } from './status-view';
 
@@ -25,12 +26,22 @@ export class Ail implements Disposable {
   private lastStats: CacheStats | undefined;
   private githubUnavailable = false;
   private gaveUp: string | undefined;
+  /** The file of the last file editor that was active: the status bar shows its repository's index. */
+  private file: string | undefined;
+  private readonly subscriptions: Disposable[] = [];
 
   constructor(private readonly context: ExtensionContext) {
     this.log = window.createOutputChannel('AIL', { log: true });
     this.token = new GitHubToken(context.secrets);
     this.panel = new AskWhyPanel(context, () => this.running(), (answer) => this.answered(answer));
     this.annotation = new CurrentLineAnnotation(() => this.running());
+    this.editorChanged(window.activeTextEditor);
+    this.subscriptions.push(window.onDidChangeActiveTextEditor((editor) => this.editorChanged(editor)));
+  }
+
+  /** The stats as the active editor's repository sees them (its index, not the first folder's). */
+  statsForActiveFile(stats: CacheStats): CacheStats {
+    return statsFor(stats, this.file);
   }
 
   /** The client when it is running, for requests. */
@@ -101,6 +112,7 @@ export class Ail implements Disposable {
   }
 
   dispose(): void {
+    for (const subscription of this.subscriptions) subscription.dispose();
     this.annotation.dispose();
     this.panel.dispose();
     this.status.dispose();
@@ -109,7 +121,18 @@ export class Ail implements Disposable {
 
   private statsArrived(stats: CacheStats): void {
     this.lastStats = stats;
-    this.status.show(stateOf(stats, { githubUnavailable: this.githubUnavailable }));
+    this.status.show(stateOf(this.statsForActiveFile(stats), { githubUnavailable: this.githubUnavailable }));
+  }
+
+  /** A webview or an output panel leaves the last file's repository shown. */
+  private editorChanged(editor: TextEditor | undefined): void {
+    if (editor?.document.uri.scheme !== 'file') return;
+    const file = editor.document.uri.fsPath;
+    if (file === this.file) return;
+    this.file = file;
+    // Only over a state the stats drew: starting, stopped or off stay as they are.
+    const drawn = ['indexing', 'ready', 'degraded'].includes(this.status.state.kind);
+    if (this.lastStats && drawn) this.statsArrived(this.lastStats);
   }
 
   private answered(answer: ArchaeologyContext): void {

@@ -1,12 +1,12 @@
-import { ConfigurationTarget, ProgressLocation, window, workspace, type Disposable, commands } from 'vscode';
-import { ClearCacheRequest, ReindexRequest, SetGitHubTokenRequest, StatsRequest } from '../shared/protocol';
+import { ConfigurationTarget, window, workspace, type Disposable, commands } from 'vscode';
+import { ClearCacheRequest, SetGitHubTokenRequest, StatsRequest } from '../shared/protocol';
 import { DEFAULT_QUESTION } from '../shared/types';
-import { visible } from '../shared/visible';
 import { needsServer, type Ail } from './ail';
 import { askTarget, selectionRange } from './ask-target';
 import type { CommandId } from './contributions';
 import { tokenProblem } from './github-token';
 import { copySha, openCommit } from './open-commit';
+import { rebuildIndex } from './rebuild-index';
 import { statusView, stateOf } from './status-view';
 
 /** Every command of the extension, id to handler, registered once (ids and titles: client/contributions.ts). */
@@ -15,7 +15,7 @@ export function registerCommands(ail: Ail): Disposable[] {
     'ail.askWhy': (first, second) => askWhy(ail, first, second),
     'ail.showCacheStats': needsServer(ail, async (client) => {
       const stats = await client.sendRequest(StatsRequest.type);
-      const view = statusView(stateOf(stats));
+      const view = statusView(stateOf(ail.statsForActiveFile(stats)));
       const [headline, ...rest] = view.tooltip.split('\n');
       await window.showInformationMessage(headline!, { modal: true, detail: rest.slice(0, -1).join('\n') });
     }),
@@ -23,10 +23,7 @@ export function registerCommands(ail: Ail): Disposable[] {
       const dropped = await client.sendRequest(ClearCacheRequest.type);
       void window.showInformationMessage(`AIL: cleared ${dropped.l1} answer${dropped.l1 === 1 ? '' : 's'} from L1 and ${dropped.l2} from L2. Git facts stay: they cannot be stale.`);
     }),
-    'ail.rebuildIndex': needsServer(ail, async (client) => {
-      const result = await window.withProgress({ location: ProgressLocation.Notification, title: 'AIL: rebuilding the commit index', cancellable: true }, (_progress, token) => client.sendRequest(ReindexRequest.type, token));
-      void window.showInformationMessage(`AIL: indexed ${result.commits} commits with ${visible(result.embedder)} in ${result.seconds} s.`);
-    }),
+    'ail.rebuildIndex': needsServer(ail, (client) => rebuildIndex(client)),
     'ail.toggleSemanticCache': () => toggleSemanticCache(ail),
     'ail.setGitHubToken': async () => {
       const token = await window.showInputBox({ title: 'AIL: Set GitHub Token', prompt: "Kept in VS Code's secret storage, never in settings", password: true, ignoreFocusOut: true, validateInput: tokenProblem });
@@ -42,7 +39,7 @@ export function registerCommands(ail: Ail): Disposable[] {
     },
     'ail.showLogs': () => ail.log.show(),
     'ail.restartServer': () => ail.restart(),
-    'ail.openCommit': (uri, sha, github) => openCommit(uri, sha, github),
+    'ail.openCommit': (uri, sha, github, files) => openCommit(uri, sha, github, files),
     'ail.copySha': (sha) => copySha(sha),
   };
   return Object.entries(table).map(([id, handler]) => commands.registerCommand(id, handler));

@@ -3,6 +3,7 @@ import { Hover, MarkdownString, type ExtensionContext, type LogOutputChannel } f
 import { CloseAction, ErrorAction, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { ASK_WHY_COMMAND, COPY_SHA_COMMAND, OPEN_COMMIT_COMMAND, type InitializationOptions } from '../shared/protocol';
 import { CrashPolicy } from './crash-policy';
+import { redactTrace } from './trace-redaction';
 
 /** The commands the client runs itself; the server links them in hovers and leaves ail.askWhy to us. */
 export const CLIENT_COMMANDS = [ASK_WHY_COMMAND, OPEN_COMMIT_COMMAND, COPY_SHA_COMMAND];
@@ -25,6 +26,8 @@ export function createLanguageClient(context: ExtensionContext, log: LogOutputCh
     documentSelector: [{ scheme: 'file' }],
     synchronize: { configurationSection: 'ail' },
     outputChannel: log,
+    // The same channel for the trace, through the redaction: ail.trace.server logs every message's params.
+    traceOutputChannel: redacting(log),
     initializationOptions,
     errorHandler: {
       error: () => ({ action: ErrorAction.Continue }),
@@ -46,6 +49,35 @@ export function createLanguageClient(context: ExtensionContext, log: LogOutputCh
     },
   };
   return new LanguageClient('ail', 'AIL', serverOptions, clientOptions);
+}
+
+/**
+ * `log`, as vscode-languageclient's trace sees it: every trace line passes through `redactTrace`, so the
+ * GitHub token sent by `ail/setGitHubToken` is never written, whatever `ail.trace.server` says. The
+ * level is the channel's own (the client traces only when it is Trace); disposing it leaves `log` to its owner.
+ */
+function redacting(log: LogOutputChannel): LogOutputChannel {
+  return {
+    get name() {
+      return log.name;
+    },
+    get logLevel() {
+      return log.logLevel;
+    },
+    onDidChangeLogLevel: log.onDidChangeLogLevel,
+    trace: (message, ...args) => log.trace(redactTrace(message), ...args),
+    debug: (message, ...args) => log.debug(redactTrace(message), ...args),
+    info: (message, ...args) => log.info(redactTrace(message), ...args),
+    warn: (message, ...args) => log.warn(redactTrace(message), ...args),
+    error: (error, ...args) => log.error(typeof error === 'string' ? redactTrace(error) : error, ...args),
+    append: (value) => log.append(redactTrace(value)),
+    appendLine: (value) => log.appendLine(redactTrace(value)),
+    replace: (value) => log.replace(redactTrace(value)),
+    clear: () => log.clear(),
+    show: (...args: unknown[]) => (log.show as (...given: unknown[]) => void)(...args),
+    hide: () => log.hide(),
+    dispose: () => undefined,
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { CacheStats } from '../shared/types';
 import { visible } from '../shared/visible';
+import { repositoryName } from './repositories';
 
 /** Everything the status bar item can say: one state, one item. */
 export type AilState =
@@ -78,7 +79,7 @@ export function tooltip(headline: string, stats: CacheStats): string {
     `Latency: average ${stats.avgQueryTimeMs} ms · p95 ${stats.p95QueryTimeMs} ms`,
     `L1 (exact): ${stats.l1.hits} hits · ${stats.l1.misses} misses · ${stats.l1.size}/${stats.l1.capacity} answers`,
     `L2 (semantic): ${stats.l2.enabled ? 'on' : 'off'} · ${stats.l2.hits} hits · ${stats.l2.misses} misses · ${stats.l2.size}/${stats.l2.capacity} questions · threshold ${stats.l2.threshold} · rollout ${stats.l2.rollout}%`,
-    `Commit index: ${index.state} · ${index.commits} commits · ${visible(index.embedder)}${index.progress ? ` · ${index.progress.done}/${index.progress.total} embedded` : ''}`,
+    `Commit index${index.root ? ` of ${visible(repositoryName(index.root))}` : ''}: ${index.state} · ${index.commits} commits · ${visible(index.embedder)}${index.progress ? ` · ${index.progress.done}/${index.progress.total} embedded` : ''}`,
   ];
   if (index.fallback) lines.push(`Embedder fallback: ${visible(index.fallback)}`);
   if (stats.warming > 0) lines.push(`Warming: ${stats.warming} file${stats.warming === 1 ? '' : 's'}`);

@@ -64,6 +64,7 @@ export function createEngine(settings: Settings, options: EngineOptions = {}): E
       provider,
       embedder: () => semantic.embedder(),
       indexStatus: () => semantic.status(),
+      indexStatuses: () => semantic.statuses(),
       embedderFallback: () => semantic.fallbackReason,
       warming: () => registry.background.count,
     },

@@ -24,24 +24,57 @@ export namespace ClearCacheRequest {
   export const type = new RequestType0<{ l1: number; l2: number }, void>(method);
 }
 
+/**
+ * Params of `ail/health` and `ail/reindex`: none (every workspace folder's repository), or the `file:`
+ * URI of a file or folder, for the repository that holds it.
+ */
+export interface RepositoryParams {
+  uri?: string;
+}
+
 export interface Health {
   live: boolean;
   ready: boolean;
   reasons: string[];
   /** Whether the server holds a GitHub token (never the token itself). */
   githubToken: boolean;
+  /** Each workspace folder's repository (or the one `uri` named), in the folders' order. */
+  repositories?: RepositoryHealth[];
 }
 
-/** Client → server: is the server alive, and ready to answer (git found, repository opened, provider built)? */
+/** One folder's repository: `folder` as asked (an absolute path), `root` its work tree's when it opened. */
+export interface RepositoryHealth {
+  folder: string;
+  root?: string;
+  ready: boolean;
+  reasons: string[];
+}
+
+/**
+ * Client → server: is the server alive, and ready to answer (git found, each workspace folder's
+ * repository opened, or the one `uri` names)?
+ */
 export namespace HealthRequest {
   export const method = 'ail/health' as const;
-  export const type = new RequestType0<Health, void>(method);
+  export const type = new RequestType<RepositoryParams | null | void, Health, void>(method);
 }
 
-/** Client → server: rebuild the commit index; resolves when done, with progress over `window/workDoneProgress`. */
+export interface ReindexResult {
+  /** Commits indexed, over every repository rebuilt. */
+  commits: number;
+  embedder: string;
+  seconds: number;
+  /** Each repository rebuilt: its work tree's root (an absolute path) and commits. */
+  repositories?: { root: string; commits: number }[];
+}
+
+/**
+ * Client → server: rebuild the commit index of the repository holding `uri`, or of every workspace
+ * folder's repository; resolves when done, with progress over `window/workDoneProgress`.
+ */
 export namespace ReindexRequest {
   export const method = 'ail/reindex' as const;
-  export const type = new RequestType0<{ commits: number; embedder: string; seconds: number }, void>(method);
+  export const type = new RequestType<RepositoryParams | null | void, ReindexResult, void>(method);
 }
 
 /** Server → client: the stats, sent when they change, at most twice a second. */
@@ -92,7 +125,11 @@ export interface InitializationOptions {
 /** The command every code lens runs: "Why does this exist?" for its range. Arguments: `[uri, range?]`. */
 export const ASK_WHY_COMMAND = 'ail.askWhy';
 
-/** Opens a commit: `[uri, sha]` (the file the hover or panel was about, and the full sha). Run by the client. */
+/**
+ * Opens a commit: `[uri, sha, github?, files?]` (the file the hover or panel was about, the full sha, the
+ * GitHub `owner/name` or null, and for a file renamed since, its paths then: `CommitFiles` of
+ * ./commit-files). Run by the client.
+ */
 export const OPEN_COMMIT_COMMAND = 'ail.openCommit';
 
 /** Copies a commit's sha: `[sha]`. Run by the client. */

@@ -108,6 +108,11 @@ export interface Evidence {
   tracedThrough?: CommitRef[];
   /** Path of the file in this commit, when it differs from today's (renamed, or code moved from another file). */
   pathInCommit?: string;
+  /**
+   * Path of the file in this commit's (first) parent, when it differs from its path in the commit: the
+   * commit renamed it, or moved the code from there. Open the commit's diff with this one for `sha^`.
+   */
+  pathInParent?: string;
 }
 
 export interface AuthorShare {
@@ -191,13 +196,26 @@ export interface CacheStats {
   avgQueryTimeMs: number;
   p95QueryTimeMs: number;
   /**
+   * The first repository's commit index (in the language server: the first workspace folder's).
    * `fallback`: why the model is not used, when `embedder` is the lexical fallback. `progress`: commits
-   * embedded of those to embed, while a build or an update of the first repository's index runs.
+   * embedded of those to embed, while a build or an update of that index runs. `root`: that repository.
    */
-  index: { state: 'off' | 'building' | 'ready' | 'failed'; commits: number; embedder: string; fallback?: string; progress?: { done: number; total: number } };
+  index: { state: IndexState; commits: number; embedder: string; fallback?: string; progress?: { done: number; total: number }; root?: string };
+  /** Every repository's commit index, one per work tree the engine opened one for (each workspace folder's, in a multi-root workspace). */
+  indexes?: RepositoryIndex[];
   /** Files being blamed in the background, ahead of their hovers (opened in the editor, or asked about before). */
   warming: number;
   memoryRssBytes: number;
+}
+
+export type IndexState = 'off' | 'building' | 'ready' | 'failed';
+
+/** One repository's commit index: the work tree's root (an absolute path), its state, and its progress while it builds. */
+export interface RepositoryIndex {
+  root: string;
+  state: IndexState;
+  commits: number;
+  progress?: { done: number; total: number };
 }
 
 export const DEFAULT_QUESTION = 'Why does this code exist?';

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, Trace, TraceFormat } from 'vscode-jsonrpc/node';
 import { askTarget, selectionRange } from '../client/ask-target';
 import { CrashPolicy, MAX_RESTARTS, RESTART_WINDOW_MS } from '../client/crash-policy';
 import { lineAnnotation } from '../client/line-annotation';
@@ -9,7 +11,10 @@ import { answerMarkdown } from '../client/panel/markdown';
 import { answerView, errorView } from '../client/panel/model';
 import { TAGS, type ViewNode } from '../client/panel/view';
 import { WARNING_CODES, warningSentence } from '../client/panel/warnings';
+import { reindexMessage, statsFor } from '../client/repositories';
 import { stateOf, statusView } from '../client/status-view';
+import { redactTrace } from '../client/trace-redaction';
+import { SetGitHubTokenRequest } from '../shared/protocol';
 import type { ArchaeologyContext, CacheStats, Evidence } from '../shared/types';
 
 const NOW = Date.parse('2024-03-22T12:00:00Z');
@@ -231,6 +236,86 @@ describe('the status bar item', () => {
     expect(statusView({ kind: 'starting' }).text).toBe('$(sync~spin) AIL');
     expect(statusView({ kind: 'error', message: 'it crashed' })).toMatchObject({ text: '$(error) AIL', background: 'error' });
     expect(statusView({ kind: 'disabled', reason: 'this workspace is not trusted' })).toMatchObject({ text: '$(circle-slash) AIL', tooltip: 'AIL is off: this workspace is not trusted' });
+  });
+});
+
+describe("the status bar in a multi-root workspace: the active editor's repository", () => {
+  const first = { root: '/work/api', state: 'ready', commits: 1234 } as const;
+  const building = { root: '/work/web', state: 'building', commits: 0, progress: { done: 30, total: 120 } } as const;
+  const nested = { root: '/work/web/vendor/lib', state: 'ready', commits: 7 } as const;
+  const multi = (): CacheStats => ({ ...stats({ index: { root: first.root } }), indexes: [first, building, nested] });
+
+  it("shows the index of the repository holding the active editor's file, the innermost of nested ones", () => {
+    expect(statusView(stateOf(statsFor(multi(), '/work/web/src/app.ts'))).text).toBe('$(sync~spin) AIL indexing 25%');
+    const api = statusView(stateOf(statsFor(multi(), '/work/api/src/server.ts')));
+    expect(api.text).toBe('$(history) AIL 57% · L2 100%');
+    expect(api.tooltip).toContain('Commit index of api: ready · 1234 commits · transformers:Xenova/all-MiniLM-L6-v2');
+    expect(statusView(stateOf(statsFor(multi(), '/work/web/vendor/lib/x.ts'))).tooltip).toContain('Commit index of lib: ready · 7 commits');
+  });
+
+  it("keeps the first repository's index for a file in none of them, a sibling with a longer name, or no file", () => {
+    for (const file of ['/elsewhere/a.ts', '/work/api-client/a.ts', undefined]) expect(statsFor(multi(), file).index).toEqual(multi().index);
+    expect(statsFor(stats(), '/work/web/src/app.ts')).toEqual(stats());
+  });
+
+  it('keeps the embedder and its fallback: they are the server\'s, not a repository\'s', () => {
+    const withFallback = { ...stats({ index: { embedder: 'lexical-v1-384', fallback: 'no local copy' } }), indexes: [first, building] };
+    expect(statsFor(withFallback, '/work/web/a.ts').index).toEqual({ root: '/work/web', state: 'building', commits: 0, progress: { done: 30, total: 120 }, embedder: 'lexical-v1-384', fallback: 'no local copy' });
+  });
+
+  it('compares Windows paths whatever their slashes and drive letter case', () => {
+    const windows = { ...stats(), indexes: [{ root: 'C:\\work\\web', state: 'building', commits: 0 } as const] };
+    expect(statsFor(windows, 'c:\\work\\web\\src\\app.ts').index.state).toBe('building');
+  });
+
+  it('says which repositories Rebuild Index rebuilt', () => {
+    expect(reindexMessage({ commits: 12, embedder: 'lexical-v1-384', seconds: 0.4, repositories: [{ root: '/work/api', commits: 12 }] })).toBe('AIL: indexed 12 commits of api with lexical-v1-384 in 0.4 s.');
+    expect(reindexMessage({ commits: 13, embedder: 'lexical-v1-384', seconds: 1, repositories: [{ root: '/work/api', commits: 12 }, { root: '/work/web', commits: 1 }] })).toBe('AIL: indexed 13 commits (api 12, web 1) with lexical-v1-384 in 1 s.');
+    expect(reindexMessage({ commits: 1, embedder: 'lexical-v1-384', seconds: 1 })).toBe('AIL: indexed 1 commit with lexical-v1-384 in 1 s.');
+  });
+});
+
+/**
+ * vscode-jsonrpc's own trace of the messages a client sends, in both formats `ail.trace.server` can ask
+ * for, written the way vscode-languageclient writes it to its trace channel (`message\ndata`, or the
+ * JSON of an LSP message), through the redaction the extension's trace channel applies.
+ */
+describe('the trace of ail/setGitHubToken', () => {
+  const TOKEN = 'ghp_traceTokenThatMustNotLeak0123456789';
+  async function traced(format: TraceFormat): Promise<string[]> {
+    const [toServer, toClient] = [new PassThrough(), new PassThrough()];
+    const client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
+    const server = createMessageConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
+    server.onRequest(SetGitHubTokenRequest.type, () => ({ githubToken: true }));
+    server.onRequest('ail/stats', () => ({ queries: 0 }));
+    server.listen();
+    client.listen();
+    const lines: string[] = [];
+    await client.trace(Trace.Verbose, { log: (message: string | object, data?: string) => lines.push(redactTrace(typeof message === 'string' ? (data ? `${message}\n${data}` : message) : JSON.stringify(message))) }, { sendNotification: false, traceFormat: format });
+    await client.sendRequest(SetGitHubTokenRequest.type, { token: TOKEN });
+    await client.sendRequest('ail/stats');
+    client.dispose();
+    server.dispose();
+    return lines;
+  }
+
+  it('keeps the request in a verbose text trace, and its params out', async () => {
+    const lines = await traced(TraceFormat.Text);
+    expect(lines.join('\n')).not.toContain(TOKEN);
+    expect(lines).toContainEqual(expect.stringMatching(/^Sending request 'ail\/setGitHubToken - \(\d+\)'\.\nParams: \(not logged: the GitHub token\)$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^Received response 'ail\/setGitHubToken - \(\d+\)' in \d+ms\.\nResult: \{/));
+    expect(lines).toContainEqual(expect.stringMatching(/^Sending request 'ail\/stats - \(\d+\)'\.$/));
+  });
+
+  it('keeps the message in a JSON trace, and its params out', async () => {
+    const lines = await traced(TraceFormat.JSON);
+    expect(lines.join('\n')).not.toContain(TOKEN);
+    const sent = lines.map((line) => JSON.parse(line) as { type: string; message: { method?: string; params?: unknown } }).find((line) => line.type === 'send-request' && line.message.method === 'ail/setGitHubToken');
+    expect(sent?.message.params).toBe('(not logged: the GitHub token)');
+  });
+
+  it('leaves every other line as it is', () => {
+    for (const line of ["Sending request 'ail/context - (3)'.\nParams: {\n    \"question\": \"token\"\n}", 'AIL: a GitHub token is set', '{"a":1}']) expect(redactTrace(line)).toBe(line);
   });
 });
 

@@ -243,7 +243,9 @@ describe.skipIf(!NEOVIM.found)('Neovim driving dist/server.js', () => {
   });
 
   it('receives ail/health: live and ready', () => {
-    expect(results().health).toEqual({ result: { live: true, ready: true, reasons: [], githubToken: false } });
+    expect(results().health).toEqual({
+      result: { live: true, ready: true, reasons: [], githubToken: false, repositories: [{ folder: repo.root, root: repo.root, ready: true, reasons: [] }] },
+    });
   });
 
   it('receives a Markdown hover with the short sha, the subject and #31, and shows it in a float on K', () => {

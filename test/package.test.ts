@@ -126,7 +126,7 @@ describe.skipIf(!UNZIP.found)('the packaged extension (.vsix)', () => {
     const uri = pathToFileURL(repo.path('src/queue.ts')).href;
     const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 3, character: 8 } });
     expect((hover!.contents as MarkupContent).value).toContain(`[\`${sha.slice(0, 7)}\`](https://github.com/acme/queue/commit/${sha})`);
-    const index = await client.connection.sendRequest(ReindexRequest.type);
+    const index = await client.connection.sendRequest(ReindexRequest.type, null);
     expect(index).toMatchObject({ commits: 2, embedder: `transformers:${tiny.name}` });
     expect(client.stderr).not.toMatch(/Cannot find module|ERR_MODULE_NOT_FOUND/);
   });

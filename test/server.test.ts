@@ -62,7 +62,13 @@ describe('dist/server.js --stdio', () => {
   });
 
   it('is live and ready', async () => {
-    expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: true, reasons: [], githubToken: false });
+    expect(await client.connection.sendRequest(HealthRequest.type, null)).toEqual({
+      live: true,
+      ready: true,
+      reasons: [],
+      githubToken: false,
+      repositories: [{ folder: repo.root, root: repo.root, ready: true, reasons: [] }],
+    });
   });
 
   it('answers ail/context with evidence', async () => {
@@ -169,7 +175,7 @@ describe('dist/server.js --stdio', () => {
   });
 
   it('rebuilds the commit index on ail/reindex, with progress', async () => {
-    const result = await client.connection.sendRequest(ReindexRequest.type);
+    const result = await client.connection.sendRequest(ReindexRequest.type, null);
     expect(result).toMatchObject({ commits: 2, embedder: 'lexical-v1-384' });
     expect(client.progress.some((p) => (p as { value?: { kind?: string } }).value?.kind === 'begin')).toBe(true);
     expect(client.progress.some((p) => (p as { value?: { kind?: string } }).value?.kind === 'end')).toBe(true);
@@ -282,7 +288,7 @@ describe('requests with odd params', () => {
     { method: 'ail/health', params: null, answer: { result: { live: true, ready: true, reasons: [], githubToken: false } } },
     { method: 'ail/stats', params: [], answer: { result: { queries: 0 } } },
     { method: 'ail/clearCache', params: null, answer: { result: { l1: 0, l2: 0 } } },
-    { method: 'ail/reindex', params: { force: true }, answer: { error: { code: -32602, message: "ail/reindex takes no params (got 'force')" } } },
+    { method: 'ail/reindex', params: { force: true }, answer: { error: { code: -32602, message: "ail/reindex takes no params or { uri } (got 'force')" } } },
     { method: 'ail/clearCache', params: [1, 2], answer: { error: { code: -32602, message: 'ail/clearCache takes no params (got [1,2])' } } },
     { method: 'ail/stats', params: ['all'], answer: { error: { code: -32602, message: 'ail/stats takes no params (got "all")' } } },
     { method: 'ail/context', params: null, answer: { error: { code: -32602, message: 'ail/context takes an object with textDocument.uri (got null)' } } },
@@ -316,7 +322,7 @@ describe('a repository deleted under the server', () => {
       rmSync(repo.root, { recursive: true, force: true });
       const gone = `the repository at ${repo.root} no longer exists (deleted or moved)`;
       await expect(client.connection.sendRequest(ContextRequest.type, { textDocument: { uri } })).rejects.toMatchObject({ code: -32602, message: gone });
-      expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: false, reasons: [gone], githubToken: false });
+      expect(await client.connection.sendRequest(HealthRequest.type, null)).toEqual({ live: true, ready: false, reasons: [gone], githubToken: false, repositories: [{ folder: repo.root, ready: false, reasons: [gone] }] });
 
       mkdirSync(repo.root);
       const again = Fixture.at(repo.root);
@@ -324,7 +330,7 @@ describe('a repository deleted under the server', () => {
       again.write('a.ts', ['export const a = 2;']);
       again.commit('Add a constant again');
       expect((await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri } })).evidence[0]!.commit.subject).toBe('Add a constant again');
-      expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: true, reasons: [], githubToken: false });
+      expect(await client.connection.sendRequest(HealthRequest.type, null)).toMatchObject({ live: true, ready: true, reasons: [], githubToken: false });
     } finally {
       await client.stop();
       repo.cleanup();
@@ -431,7 +437,7 @@ describe('ail serve --stdio', () => {
     repo.commit('Add a constant for the serve test', ALICE);
     const client = await TestClient.start(repo.root, { AIL_DATA_DIR: dataDir, AIL_ALLOW_MODEL_DOWNLOAD: 'false' }, undefined, [CLI, 'serve', '--stdio']);
     try {
-      expect(await client.connection.sendRequest(HealthRequest.type)).toEqual({ live: true, ready: true, reasons: [], githubToken: false });
+      expect(await client.connection.sendRequest(HealthRequest.type, null)).toMatchObject({ live: true, ready: true, reasons: [], githubToken: false });
       const answer = await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri: pathToFileURL(repo.path('a.ts')).href } });
       expect(answer.evidence[0]!.commit.subject).toBe('Add a constant for the serve test');
     } finally {

@@ -102,13 +102,78 @@ describe('dist/server.js for the VS Code client', () => {
   });
 
   it('keeps a GitHub token in memory: health says one is set, no log or message holds it', async () => {
-    expect((await client.connection.sendRequest(HealthRequest.type)).githubToken).toBe(false);
+    expect((await client.connection.sendRequest(HealthRequest.type, null)).githubToken).toBe(false);
     expect(await client.connection.sendRequest(SetGitHubTokenRequest.type, { token: TOKEN })).toEqual({ githubToken: true });
-    expect((await client.connection.sendRequest(HealthRequest.type)).githubToken).toBe(true);
+    expect((await client.connection.sendRequest(HealthRequest.type, null)).githubToken).toBe(true);
     await expect(client.connection.sendRequest(SetGitHubTokenRequest.type, { token: 'two words' })).rejects.toMatchObject({ code: -32602, message: 'token must be one word of printable characters, at most 1,024' });
     expect(await client.connection.sendRequest(SetGitHubTokenRequest.type, { token: null })).toEqual({ githubToken: false });
-    expect((await client.connection.sendRequest(HealthRequest.type)).githubToken).toBe(false);
+    expect((await client.connection.sendRequest(HealthRequest.type, null)).githubToken).toBe(false);
     expect(client.logs).toContain('AIL: a GitHub token is set');
     expect([...client.logs, ...client.messages, client.stderr].join('\n')).not.toContain(TOKEN.slice(4));
+  });
+});
+
+/**
+ * Open commit without GitHub shows VS Code's diff of the file in the commit (`sha^` against `sha`), read
+ * through git at a path: for a file renamed since, the path it had then, which the server knows.
+ */
+describe('dist/server.js names where a renamed file was in each commit, for Open commit', () => {
+  const repo = Fixture.create('ail-renamed-');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-renamed-data-'));
+  let client: TestClient;
+  let uri = '';
+  const sha: Record<string, string> = {};
+  const OLD = 'lib/old-queue.ts';
+  const NEW = 'src/queue.ts';
+  beforeAll(async () => {
+    // Line 4 written, then rewritten, under the old name; then the file moved, line 5 edited on the way.
+    repo.write(OLD, QUEUE_SOURCE.map((line, i) => (i === 3 ? '    if (this.items.length > 99) throw new Error("full");' : line)));
+    sha.created = repo.commit('Add the queue', ALICE);
+    repo.write(OLD, QUEUE_SOURCE);
+    sha.bounded = repo.commit('Bound the queue at twenty entries', ALICE);
+    repo.move(OLD, NEW);
+    repo.write(NEW, QUEUE_SOURCE.map((line, i) => (i === 4 ? '    this.items.push(item.trim());' : line)));
+    sha.moved = repo.commit('Move the queue to src and trim items', BOB);
+    uri = pathToFileURL(repo.path(NEW)).href;
+    client = await TestClient.start(repo.root, { AIL_DATA_DIR: dataDir, AIL_ALLOW_MODEL_DOWNLOAD: 'false', AIL_COMMIT_GRAPH: 'false', AIL_INDEX_ENABLED: 'false', GITHUB_TOKEN: '' }, undefined, undefined, {
+      clientCommands: CLIENT_COMMANDS,
+    });
+  });
+  afterAll(async () => {
+    await client.stop();
+    repo.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('gives each commit of the answer its path then and its parent\'s, from blame and from line history', async () => {
+    const answer = await client.connection.sendRequest(ContextRequest.type, { textDocument: { uri }, range: { start: { line: 3, character: 0 }, end: { line: 5, character: 0 } }, maxEvidence: 10 });
+    const of = (commit: string) => answer.evidence.find((item) => item.commit.sha === commit);
+    // Blamed under the old name; its parent had it there too.
+    expect(of(sha.bounded!)).toMatchObject({ pathInCommit: OLD });
+    expect(of(sha.bounded!)).not.toHaveProperty('pathInParent');
+    // The move: today's path in the commit, the old one in its parent.
+    expect(of(sha.moved!)).toMatchObject({ pathInParent: OLD });
+    expect(of(sha.moved!)).not.toHaveProperty('pathInCommit');
+    // Found by line history only (blame names its successor): it created the file, so its parent has none.
+    expect(of(sha.created!)).toMatchObject({ reasons: expect.not.arrayContaining(['blame']), pathInCommit: OLD });
+    expect(of(sha.created!)).not.toHaveProperty('pathInParent');
+    // The paths are where git has the file: today's path is in none of the older commits.
+    expect(repo.git('show', `${sha.bounded}:${OLD}`)).toContain('>= 20');
+    expect(repo.git('show', `${sha.moved}^:${OLD}`)).toContain('this.items.push(item);');
+    expect(() => repo.git('show', `${sha.bounded}:${NEW}`)).toThrow();
+  });
+
+  it('hovers with an Open commit link that carries the paths, in the commit and in its parent', async () => {
+    const link = async (line: number) => {
+      const value = ((await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character: 4 } }))!.contents as MarkupContent).value;
+      const query = /\[Open commit\]\(command:ail\.openCommit\?([^)]*)\)/.exec(value)?.[1];
+      return query === undefined ? undefined : (JSON.parse(decodeURIComponent(query)) as unknown[]);
+    };
+    expect(await link(3)).toEqual([uri, sha.bounded, null, { path: repo.path(OLD), parentPath: repo.path(OLD) }]);
+    expect(await link(4)).toEqual([uri, sha.moved, null, { path: repo.path(NEW), parentPath: repo.path(OLD) }]);
+    // A line whose commit saw the file at today's path keeps the short form.
+    repo.write(NEW, [...QUEUE_SOURCE.map((line, i) => (i === 4 ? '    this.items.push(item.trim());' : line)), '// more']);
+    const added = repo.commit('Say more', BOB);
+    expect(await link(11)).toEqual([uri, added]);
   });
 });

@@ -1,12 +1,13 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { requireInstalled } from './helpers/external';
 import { Fixture } from './helpers/fixture';
 import { gitRecorder, type GitRecorder } from './helpers/git-recorder';
 import { processesIn, processTable } from './helpers/processes';
 import { FILE_LENS, HOSTILE_FILE, HOSTILE_SUBJECT, HOVER_LINE, QUEUE_FILE, QUEUE_SUBJECT, SYMBOL_LENS, SYMBOL_LENS_COUNT, buildQueueHistory, hoverExpectations, type QueueHistory } from './helpers/vscode-expectations';
 import { CODE_SERVER_VERSION, Workbench, groupMembers, missingForWorkbench } from './helpers/workbench';
+import { closesWith, raise } from './helpers/workbench-suite';
 
 /**
  * Tier three in VS Code: the extension in a real workbench (code-server 1.100.3's extension host, driven
@@ -40,7 +41,8 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
     history = buildQueueHistory(repo);
     git = gitRecorder(path.join(repo.root, '..', `${path.basename(repo.root)}-git`));
     chromiumBefore = new Set(chromiumProcesses());
-    workbench = await Workbench.start({ name: 'queue', env: { AIL_COMMIT_GRAPH: 'false', ...git.env } });
+    // Every message traced, params included, once the AIL channel's level is Trace (the token step sets it).
+    workbench = await Workbench.start({ name: 'queue', settings: { 'ail.trace.server': 'verbose' }, env: { AIL_COMMIT_GRAPH: 'false', ...git.env } });
     workbench.page.on('dialog', (dialog) => {
       dialogs.push(`${dialog.type()}: ${dialog.message()}`);
       void dialog.dismiss();
@@ -192,7 +194,12 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
     await expect.poll(() => userSettings()['ail.semanticCache.enabled'], WAIT).toBe(true);
   });
 
-  it('sets a GitHub token: the server has it, and no settings, log or data file does; clearing it tells the server', async () => {
+  it('sets a GitHub token with the protocol traced verbosely: the server has it, and no settings, log or data file does; clearing it tells the server', async () => {
+    // "ail.trace.server": "verbose" is set; the client traces once the AIL channel is at Trace, as a user sets it.
+    await bench().runCommand('Developer: Set Log Level...');
+    await bench().page.locator('.quick-input-list .monaco-list-row[aria-label^="AIL, "]').click();
+    await bench().page.locator('.quick-input-list .monaco-list-row[aria-label="Trace"]').click();
+    const log = (): string => filesContaining(bench().home, 'AIL: a GitHub token is set').map((file) => readFileSync(path.join(bench().home, file), 'utf8')).join('\n');
     await bench().runCommand('AIL: Set GitHub Token');
     const box = bench().page.locator('.quick-input-widget');
     await expect.poll(() => box.locator('.quick-input-title').innerText(), WAIT).toBe('AIL: Set GitHub Token');
@@ -209,7 +216,12 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
     // The scan reaches what it must: the user settings, and the AIL output channel's log file on disk.
     expect(filesContaining(bench().home, '"ail.semanticCache.enabled"')).toContain('user-data/User/settings.json');
     await expect.poll(() => filesContaining(bench().home, 'AIL: a GitHub token is set'), WAIT).toContainEqual(expect.stringMatching(/^user-data\/logs\/.*AIL\.log$/));
+    // The request was traced, params and all, yet not the token: the trace is on, and it holds back only that.
+    await expect.poll(log, WAIT).toMatch(/\[trace\] Sending request 'ail\/setGitHubToken - \(\d+\)'\./);
     expect(filesContaining(bench().home, TOKEN)).toEqual([]);
+    expect(log()).toMatch(/\[trace\] Sending request 'ail\/setGitHubToken - \(\d+\)'\.\nParams: \(not logged: the GitHub token\)/);
+    expect(log()).toMatch(/\[trace\] Received response 'ail\/setGitHubToken - \(\d+\)' in \d+ms\.\nResult: \{\n\s+"githubToken": true/);
+    expect(log()).toMatch(/\[trace\] Received notification 'ail\/status'\.\nParams: \{/);
 
     await bench().runCommand('AIL: Clear GitHub Token');
     await bench().notification('the GitHub token is removed').waitFor();
@@ -314,24 +326,6 @@ function filesContaining(root: string, text: string): string[] {
   return found;
 }
 
-/**
- * A suite's workbench, closed on every path: a step that fails leaves a picture of what the workbench
- * showed, and afterwards code-server, the fixture and its recorded git log are gone.
- */
-function closesWith(current: () => { workbench: Workbench | undefined; repo: Fixture | undefined }): void {
-  beforeEach(({ onTestFailed, task }) => {
-    onTestFailed(async () => {
-      await current().workbench?.screenshot(`failed-${task.name.split(' ')[0]}`).catch(() => undefined);
-    });
-  });
-  afterAll(async () => {
-    const { workbench, repo } = current();
-    await workbench?.close();
-    if (repo) rmSync(`${repo.root}-git`, { recursive: true, force: true });
-    repo?.cleanup();
-  });
-}
-
 /** Chromium processes on this machine (Debian's lives in /usr/lib/chromium). */
 function chromiumProcesses(): number[] {
   const found: number[] = [];
@@ -348,8 +342,4 @@ function chromiumProcesses(): number[] {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function raise(error: Error): never {
-  throw error;
 }

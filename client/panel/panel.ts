@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { commands, env, Uri, ViewColumn, window, type Disposable, type ExtensionContext, type WebviewPanel } from 'vscode';
 import { CancellationTokenSource, ResponseError, type LanguageClient } from 'vscode-languageclient/node';
+import { commitFiles } from '../../shared/commit-files';
 import { ContextRequest, OPEN_COMMIT_COMMAND } from '../../shared/protocol';
 import type { ArchaeologyContext, Range } from '../../shared/types';
 import { answerMarkdown } from './markdown';
@@ -130,7 +131,11 @@ export class AskWhyPanel implements Disposable {
         const known = answer && [...answer.evidence.map((e) => e.commit.sha), answer.timeline.created?.sha, answer.timeline.lastChanged?.sha].includes(action.sha);
         if (!known || !this.query) return;
         if (action.kind === 'copySha') await env.clipboard.writeText(action.sha);
-        else await commands.executeCommand(OPEN_COMMIT_COMMAND, this.query.uri, action.sha, answer.github);
+        else {
+          // Where the file was in that commit, when it was renamed since: git has no file at today's path there.
+          const files = commitFiles(this.query.uri, answer.file, answer.evidence.find((item) => item.commit.sha === action.sha));
+          await commands.executeCommand(OPEN_COMMIT_COMMAND, this.query.uri, action.sha, answer.github ?? null, ...(files ? [files] : []));
+        }
         return;
       }
     }

@@ -123,3 +123,45 @@ export function orderReasons(reasons: Set<EvidenceReason>): EvidenceReason[] {
   const order: EvidenceReason[] = ['blame', 'line-history', 'file-history', 'rename', 'moved-code', 'semantic', 'keyword'];
   return order.filter((reason) => reasons.has(reason));
 }
+
+/** Where the file was in a commit and in that commit's parent, when either differs from its path today. */
+export interface CommitPaths {
+  pathInCommit?: string;
+  pathInParent?: string;
+}
+
+/**
+ * The file's path in `sha` and in its parent, as blame (for the asked lines), line history or file
+ * history names them, first that knows. Each is given only when it differs from the one before it
+ * (the parent's from the commit's, the commit's from today's `file`); a parent without the file (the
+ * commit created it) has none. For opening the commit's diff of a file renamed since.
+ */
+export function commitPaths(
+  sha: string,
+  blame: TracedBlame,
+  lineResult: HistoryResult<LineHistoryEntry> | undefined,
+  fileResult: HistoryResult<FileHistoryEntry> | undefined,
+  file: string,
+): CommitPaths {
+  const known = pathsOf(sha, blame, lineResult, fileResult);
+  if (!known) return {};
+  const paths: CommitPaths = {};
+  if (known.path !== file) paths.pathInCommit = known.path;
+  if (known.parentPath !== undefined && known.parentPath !== known.path) paths.pathInParent = known.parentPath;
+  return paths;
+}
+
+function pathsOf(
+  sha: string,
+  blame: TracedBlame,
+  lineResult: HistoryResult<LineHistoryEntry> | undefined,
+  fileResult: HistoryResult<FileHistoryEntry> | undefined,
+): { path: string; parentPath?: string } | undefined {
+  const blamed = blame.commits.find((commit) => commit.sha === sha && commit.filename);
+  if (blamed) return { path: blamed.filename, parentPath: blamed.previous?.filename };
+  const line = lineResult?.items.find((entry) => entry.sha === sha && entry.path);
+  if (line?.path) return { path: line.path, parentPath: line.previousPath };
+  const changed = fileResult?.items.find((entry) => entry.sha === sha);
+  if (changed) return { path: changed.path, parentPath: changed.oldPath ?? (changed.status.startsWith('A') ? undefined : changed.path) };
+  return undefined;
+}

@@ -12,7 +12,7 @@ import { mapToCommittedLines } from '../util/linemap';
 import { orAfter, orWhenAborted, withDeadline } from '../util/race';
 import { textOf } from '../util/slices';
 import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
-import { authorsOf, buildTimeline, countTraced, gatherCandidates, MAX_CANDIDATES, newCandidate, orderReasons, tracedFor } from './candidates';
+import { authorsOf, buildTimeline, commitPaths, countTraced, gatherCandidates, MAX_CANDIDATES, newCandidate, orderReasons, tracedFor, type CommitPaths } from './candidates';
 import { AilError } from '../util/errors';
 import { confidenceOf, confidenceWithReview, scoreCandidate, type ScoredCandidate } from './rank';
 import { cherryPickSource, issuesFromMessage, pullRequestFromMessage } from './references';
@@ -300,7 +300,8 @@ export class ArchaeologyProvider {
 
     const maxEvidence = Math.max(1, Math.min(50, input.maxEvidence ?? DEFAULT_MAX_EVIDENCE));
     const chosen = ranked.slice(0, maxEvidence);
-    const evidence = await Promise.all(chosen.map((item) => this.toEvidence(item, blame, start, end, repo)));
+    const paths = (sha: string) => commitPaths(sha, blame, lineResult, fileResult, file);
+    const evidence = await Promise.all(chosen.map((item) => this.toEvidence(item, blame, start, end, repo, paths(item.sha))));
     // Enrichment (merge look-ups; GitHub later) in every answer, but a quick one (a hover) gives it only
     // ENRICHMENT_BUDGET_MS: what did not arrive by then is left out and the answer marked partial, so it
     // is not cached and the next hover, the look-up done by then, has it.
@@ -389,7 +390,7 @@ export class ArchaeologyProvider {
     return complete;
   }
 
-  private async toEvidence(item: ScoredCandidate, blame: TracedBlame, start: number, end: number, repo: QueryFacts['repo']): Promise<Evidence> {
+  private async toEvidence(item: ScoredCandidate, blame: TracedBlame, start: number, end: number, repo: QueryFacts['repo'], paths: CommitPaths): Promise<Evidence> {
     const commit = item.commit!;
     const message = `${commit.subject}\n${commit.body}`;
     const mention = pullRequestFromMessage(commit.subject, commit.body);
@@ -401,8 +402,8 @@ export class ArchaeologyProvider {
     };
     if (mention) evidence.pullRequest = { number: mention.number, title: mention.title, via: 'message' };
     if (item.blamedLines) evidence.blamedLines = item.blamedLines;
-    const pathInCommit = blame.commits.find((c) => c.sha === commit.sha)?.filename;
-    if (pathInCommit && (item.reasons.has('rename') || item.reasons.has('moved-code'))) evidence.pathInCommit = pathInCommit;
+    if (paths.pathInCommit) evidence.pathInCommit = paths.pathInCommit;
+    if (paths.pathInParent) evidence.pathInParent = paths.pathInParent;
     const traced = tracedFor(blame, start, end, commit.sha);
     if (traced.length) {
       const refs = await Promise.all(traced.map((sha) => repo.commit(sha)));

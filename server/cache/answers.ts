@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { ArchaeologyContext, CacheStats, WarningCode } from '../../shared/types';
+import type { ArchaeologyContext, CacheStats, RepositoryIndex, WarningCode } from '../../shared/types';
 import type { ArchaeologyProvider, AskInput, ResolvedQuestion } from '../archaeology/provider';
 import type { Embedder } from '../semantic/embedder';
 import { CancelledError, SingleFlight } from '../util/flight';
@@ -16,12 +16,8 @@ export interface CacheSettings {
   semanticCacheSize: number;
 }
 
-export interface IndexStatus {
-  state: 'off' | 'building' | 'ready' | 'failed';
-  commits: number;
-  embedder: string;
-  progress?: { done: number; total: number };
-}
+/** The first repository's index (`CacheStats.index` without the fallback, which the service adds). */
+export type IndexStatus = Omit<CacheStats['index'], 'fallback'>;
 
 export interface AnswerServiceParts {
   provider: ArchaeologyProvider;
@@ -29,6 +25,8 @@ export interface AnswerServiceParts {
   embedder: () => Embedder | undefined;
   /** The commit index's state, for stats. */
   indexStatus?: () => IndexStatus;
+  /** Every repository's commit index, for stats. */
+  indexStatuses?: () => RepositoryIndex[];
   /** Why the model is not used, when the embedder is the lexical fallback. */
   embedderFallback?: () => string | undefined;
   /** Files being blamed ahead of their questions. */
@@ -131,6 +129,7 @@ export class AnswerService {
         ...(this.parts.indexStatus?.() ?? { state: 'off', commits: 0, embedder: this.parts.embedder()?.id ?? 'none' }),
         ...(this.parts.embedderFallback?.() ? { fallback: this.parts.embedderFallback()! } : {}),
       },
+      ...(this.parts.indexStatuses ? { indexes: this.parts.indexStatuses() } : {}),
       warming: this.parts.warming?.() ?? 0,
       memoryRssBytes: process.memoryUsage.rss(),
     };

@@ -17,6 +17,10 @@ export interface LineHistoryEntry {
   sha: string;
   /** The lines this commit added and removed in the range, for lexical matching. */
   hunk: string;
+  /** The file's path in this commit (`log -L` follows the lines across renames). */
+  path?: string;
+  /** Its path in the commit's parent; absent when the commit created the file. */
+  previousPath?: string;
 }
 
 export interface FileHistoryEntry {
@@ -45,6 +49,9 @@ export async function lineHistory(
     '--no-ext-diff',
     '--no-textconv',
     '--no-color',
+    // The paths' prefixes as this parser reads them, whatever diff.noprefix or diff.mnemonicPrefix say.
+    '--src-prefix=a/',
+    '--dst-prefix=b/',
     '-n',
     String(options.limit),
     head,
@@ -57,15 +64,28 @@ export async function lineHistory(
     const newline = record.indexOf('\n');
     const sha = (newline < 0 ? record : record.slice(0, newline)).trim();
     const hunkLines: string[] = [];
+    const paths: { path?: string; previousPath?: string } = {};
     let inHunk = false;
     for (const line of record.slice(newline + 1).split('\n')) {
       if (line.startsWith('@@')) inHunk = true;
       else if (line.startsWith('diff --git')) inHunk = false;
       else if (inHunk && (line.startsWith('+') || line.startsWith('-'))) hunkLines.push(line.slice(1));
+      else if (!inHunk && line.startsWith('--- ')) paths.previousPath ??= diffPath(line.slice(4), 'a/');
+      else if (!inHunk && line.startsWith('+++ ')) paths.path ??= diffPath(line.slice(4), 'b/');
     }
-    items.push({ sha, hunk: hunkLines.join('\n').slice(0, 8000) });
+    items.push({ sha, hunk: hunkLines.join('\n').slice(0, 8000), ...definedOnly(paths) });
   }
   return items.length >= options.limit ? { items, complete: false, stopped: 'limit' } : { items, complete: true };
+}
+
+/** A path of a diff's `---`/`+++` line (`a/src/x.ts`, `"b/we\\tird"`, `/dev/null`), without its prefix; undefined for no file. */
+function diffPath(name: string, prefix: 'a/' | 'b/'): string | undefined {
+  const path = unquotePath(name.replace(/\t$/, ''));
+  return path.startsWith(prefix) ? path.slice(prefix.length) : undefined;
+}
+
+function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** Commits that touched the file, following renames, newest first. */

@@ -11,7 +11,8 @@ export function serverCapabilities(_client: ClientCapabilities, clientCommands: 
     hoverProvider: true,
     codeLensProvider: { resolveProvider: true },
     ...(clientCommands.includes(ASK_WHY_COMMAND) ? {} : { executeCommandProvider: { commands: [ASK_WHY_COMMAND] } }),
-    workspace: { workspaceFolders: { supported: true } },
+    // Folder changes come unasked (no dynamic registration): each folder answers about its own repository.
+    workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
   };
 }
 

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, ResponseError, type CancellationToken } from 'vscode-languageserver/node';
+import type { RepositoryParams } from '../../shared/protocol';
 import type { ContextParams } from '../../shared/types';
 import { visible } from '../../shared/visible';
 
@@ -68,6 +69,26 @@ export function noParams<R>(method: string, handler: (token: CancellationToken) 
       throw new ResponseError(ErrorCodes.InvalidParams, `${method} takes no params (got ${fields})`);
     }
     return handler(token);
+  };
+}
+
+/**
+ * A request that takes no params or `{ uri }` (`ail/health`, `ail/reindex`): the no-params forms of
+ * `noParams`, or an object whose one field is `uri`, a `file:` URI of a path on this machine.
+ */
+export function repositoryParams<R>(method: string, handler: (params: RepositoryParams, token: CancellationToken) => R | Promise<R>): (...args: unknown[]) => Promise<R> {
+  return async (...args: unknown[]): Promise<R> => {
+    const token = args[args.length - 1] as CancellationToken;
+    const given = args.slice(0, -1);
+    const params = given.length === 1 ? given[0] : given;
+    if (params === null || (Array.isArray(params) && params.length === 0)) return handler({}, token);
+    if (!isObject(params)) throw new ResponseError(ErrorCodes.InvalidParams, `${method} takes no params or { uri } (got ${shown(params)})`);
+    const others = Object.keys(params).filter((key) => key !== 'uri');
+    if (others.length > 0) throw new ResponseError(ErrorCodes.InvalidParams, `${method} takes no params or { uri } (got ${others.map((key) => `'${key}'`).join(', ')})`);
+    if (params.uri === undefined || params.uri === null) return handler({}, token);
+    const problem = fileUriProblem('uri', params.uri);
+    if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
+    return handler({ uri: params.uri as string }, token);
   };
 }
 

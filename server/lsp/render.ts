@@ -1,5 +1,6 @@
 import { ASK_WHY_COMMAND, COPY_SHA_COMMAND, OPEN_COMMIT_COMMAND } from '../../shared/protocol';
 import type { ArchaeologyContext, Evidence, Range } from '../../shared/types';
+import { commitFiles, type CommitFiles } from '../../shared/commit-files';
 import { visibleStrings } from '../../shared/visible';
 import { bandOf } from '../../shared/format';
 import { relativeTime } from '../../shared/format';
@@ -40,7 +41,7 @@ export function hoverMarkdown(answer: ArchaeologyContext, github: GitHubReposito
   if (context.cosmeticCommitsTraced) notes.push(`traced through ${context.cosmeticCommitsTraced} cosmetic commit${context.cosmeticCommitsTraced === 1 ? '' : 's'}`);
   if (context.partial) notes.push('partial');
   lines.push('', `_${notes.join(' · ')}_`);
-  const actionLine = actions ? actionLinks(actions, answer.evidence[0]!.commit.sha, github) : '';
+  const actionLine = actions ? actionLinks(actions, answer.evidence[0]!.commit.sha, github, commitFiles(actions.uri, answer.file, answer.evidence[0])) : '';
   if (actionLine) lines.push('', actionLine);
   return lines.join('\n');
 }
@@ -48,18 +49,30 @@ export function hoverMarkdown(answer: ArchaeologyContext, github: GitHubReposito
 /**
  * "Ask Why · Open commit · Copy SHA", as command links, for the commands the client said it runs
  * (`initializationOptions.clientCommands`). Their arguments are the document's URI, the line, the raw
- * sha (40 hex digits) and the GitHub repository, JSON in the link's query, percent-encoded: nothing from a
- * commit message.
+ * sha (40 hex digits), the GitHub repository and, for a file renamed since, its paths in the commit and
+ * its parent: JSON in the link's query, percent-encoded (brackets too, so a path cannot end the link):
+ * nothing from a commit message.
  */
-function actionLinks(actions: HoverActions, sha: string, github: GitHubRepository | undefined): string {
-  const link = (title: string, command: string, args: unknown[]) => (actions.commands.includes(command) ? `[${title}](command:${command}?${encodeURIComponent(JSON.stringify(args))})` : undefined);
+function actionLinks(actions: HoverActions, sha: string, github: GitHubRepository | undefined, files: CommitFiles | undefined): string {
+  const link = (title: string, command: string, args: unknown[]) => (actions.commands.includes(command) ? `[${title}](command:${command}?${linkQuery(args)})` : undefined);
   return [
     link('Ask Why', ASK_WHY_COMMAND, [actions.uri, actions.range]),
-    /^[0-9a-f]{40,64}$/.test(sha) ? link('Open commit', OPEN_COMMIT_COMMAND, github ? [actions.uri, sha, `${github.owner}/${github.name}`] : [actions.uri, sha]) : undefined,
+    /^[0-9a-f]{40,64}$/.test(sha) ? link('Open commit', OPEN_COMMIT_COMMAND, openCommitArguments(actions.uri, sha, github, files)) : undefined,
     /^[0-9a-f]{40,64}$/.test(sha) ? link('Copy SHA', COPY_SHA_COMMAND, [sha]) : undefined,
   ]
     .filter((part) => part !== undefined)
     .join(' · ');
+}
+
+function linkQuery(args: unknown[]): string {
+  return encodeURIComponent(JSON.stringify(args)).replace(/[()!'*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** `[uri, sha, github?]`, and the file's paths then when it was renamed since: `[uri, sha, github | null, files]`. */
+function openCommitArguments(uri: string, sha: string, github: GitHubRepository | undefined, files: CommitFiles | undefined): unknown[] {
+  const repository = github ? `${github.owner}/${github.name}` : undefined;
+  if (files) return [uri, sha, repository ?? null, files];
+  return repository ? [uri, sha, repository] : [uri, sha];
 }
 
 /** Where a cross-repository reference (`owner/name#12`) points when the repository itself is not on GitHub. */

@@ -1,10 +1,12 @@
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { ErrorCodes, MessageType, ResponseError, ShowMessageNotification, type CancellationToken, type ExecuteCommandParams } from 'vscode-languageserver/node';
-import type { Health, LineSummaryParams, SetGitHubTokenParams } from '../../shared/protocol';
+import type { Health, LineSummaryParams, ReindexResult, RepositoryHealth, RepositoryParams, SetGitHubTokenParams } from '../../shared/protocol';
 import type { ArchaeologyContext, ContextParams, LineSummary, Range } from '../../shared/types';
 import { visible, visibleLines } from '../../shared/visible';
 import { isAilError } from '../util/errors';
 import { repositoryUrl } from '../github/repository';
+import type { Repository } from '../git/repository';
 import { GitRunner } from '../git/runner';
 import { isCancelled } from '../util/flight';
 import { requestCancelled, toAbortSignal } from './cancellation';
@@ -74,39 +76,67 @@ async function answerOrError(session: Session, uri: string, range: Range | undef
   }
 }
 
-/** `ail/health`: live when it answers; ready when git runs, the workspace's repository is open and the engine is built. */
-export async function health(session: Session, workspaceRoot: string | undefined): Promise<Health> {
-  const reasons: string[] = [];
+/**
+ * `ail/health`: live when it answers; ready when git runs and each folder's repository opens with a
+ * commit: every workspace folder's, or the one holding `params.uri`.
+ */
+export async function health(session: Session, folders: readonly string[], params: RepositoryParams): Promise<Health> {
   // Run where a process can surely start: in a deleted workspace, git would fail as if it were missing.
   const git = await new GitRunner(tmpdir()).run(['--version'], { timeoutMs: 5000 });
-  if (git.kind !== 'ok') reasons.push('git was not found or does not run');
-  if (workspaceRoot) {
-    try {
-      const { repo } = await session.engine.registry.forDirectory(workspaceRoot);
-      await repo.requireHead();
-    } catch (error) {
-      reasons.push(isAilError(error) ? error.message : visible(`the repository at ${workspaceRoot} could not be opened`));
-    }
-  } else {
-    reasons.push('no workspace folder or AIL_REPO_PATH: open a folder inside a git repository');
-  }
-  return { live: true, ready: reasons.length === 0, reasons, githubToken: session.engine.tokens.hasExplicit };
+  const reasons: string[] = git.kind === 'ok' ? [] : ['git was not found or does not run'];
+  const asked = params.uri ? [fileURLToPath(params.uri)] : folders;
+  if (asked.length === 0) reasons.push('no workspace folder or AIL_REPO_PATH: open a folder inside a git repository');
+  const repositories = await Promise.all(asked.map((folder) => repositoryHealth(session, folder, params.uri === undefined)));
+  for (const repository of repositories) for (const reason of repository.reasons) if (!reasons.includes(reason)) reasons.push(reason);
+  return { live: true, ready: reasons.length === 0, reasons, githubToken: session.engine.tokens.hasExplicit, repositories };
 }
 
-/** `ail/reindex`: rebuilds the workspace repository's commit index, with progress; resolves when done. */
-export async function reindex(session: Session, workspaceRoot: string | undefined, token: CancellationToken): Promise<{ commits: number; embedder: string; seconds: number }> {
-  if (!workspaceRoot) throw new ResponseError(ErrorCodes.InvalidRequest, 'no repository to index: open a folder inside a git repository or set AIL_REPO_PATH');
-  const started = performance.now();
-  let repoRoot: string;
+async function repositoryHealth(session: Session, folder: string, isFolder: boolean): Promise<RepositoryHealth> {
   try {
-    repoRoot = (await session.engine.registry.forDirectory(workspaceRoot)).repo.root;
+    const { repo } = await repositoryOf(session, folder, isFolder);
+    await repo.requireHead();
+    return { folder, root: repo.root, ready: true, reasons: [] };
   } catch (error) {
-    throw new ResponseError(ErrorCodes.InvalidRequest, isAilError(error) ? error.message : visible(String(error)));
+    return { folder, ready: false, reasons: [isAilError(error) ? error.message : visible(`the repository at ${folder} could not be opened`)] };
   }
-  const { repo } = await session.engine.registry.forDirectory(repoRoot);
-  const index = await session.engine.semantic.reindex(repo, toAbortSignal(token));
-  session.status.changed();
-  if (token.isCancellationRequested) throw requestCancelled();
-  if (!index || index.state !== 'ready') throw new ResponseError(ErrorCodes.InternalError, visible(`indexing failed: ${index?.reason ?? 'the semantic index is off (AIL_INDEX_ENABLED)'}`));
-  return { commits: index.count, embedder: index.embedderId, seconds: Math.round((performance.now() - started) / 10) / 100 };
+}
+
+/**
+ * `ail/reindex`: rebuilds the commit index of the repository holding `params.uri`, or of each workspace
+ * folder's repository (one after another; a folder outside any repository is passed over), with
+ * progress; resolves when done.
+ */
+export async function reindex(session: Session, folders: readonly string[], params: RepositoryParams, token: CancellationToken): Promise<ReindexResult> {
+  const asked = params.uri ? [fileURLToPath(params.uri)] : folders;
+  if (asked.length === 0) throw new ResponseError(ErrorCodes.InvalidRequest, 'no repository to index: open a folder inside a git repository or set AIL_REPO_PATH');
+  const started = performance.now();
+  const repos = new Map<string, Repository>();
+  let problem: string | undefined;
+  for (const folder of asked) {
+    try {
+      const { repo } = await repositoryOf(session, folder, params.uri === undefined);
+      repos.set(repo.root, repo);
+    } catch (error) {
+      problem ??= isAilError(error) ? error.message : visible(String(error));
+    }
+  }
+  // One folder that is no repository is refused; among several, the others are rebuilt.
+  if (repos.size === 0 || (params.uri && problem)) throw new ResponseError(ErrorCodes.InvalidRequest, problem ?? 'no repository to index');
+  const rebuilt: { root: string; commits: number }[] = [];
+  let embedder = '';
+  for (const repo of repos.values()) {
+    const index = await session.engine.semantic.reindex(repo, toAbortSignal(token));
+    session.status.changed();
+    if (token.isCancellationRequested) throw requestCancelled();
+    if (!index || index.state !== 'ready') throw new ResponseError(ErrorCodes.InternalError, visible(`indexing ${repo.root} failed: ${index?.reason ?? 'the semantic index is off (AIL_INDEX_ENABLED)'}`));
+    rebuilt.push({ root: repo.root, commits: index.count });
+    embedder = index.embedderId;
+  }
+  const commits = rebuilt.reduce((sum, repository) => sum + repository.commits, 0);
+  return { commits, embedder, seconds: Math.round((performance.now() - started) / 10) / 100, repositories: rebuilt };
+}
+
+/** A workspace folder is a directory even once deleted (its repository "no longer exists"); a URI may name a file or a folder. */
+function repositoryOf(session: Session, target: string, isFolder: boolean) {
+  return isFolder ? session.engine.registry.forDirectory(target) : session.engine.registry.forFile(target);
 }

@@ -10,26 +10,29 @@ import { clientCommandsOf, clientSupport, serverCapabilities, type ClientSupport
 import { codeLenses, resolveCodeLens } from './codelens';
 import { hover } from './hover';
 import { ProgressBridge } from './progress';
-import { noParams } from './params';
+import { noParams, repositoryParams } from './params';
 import { askWhy, context, health, lineSummary, reindex, setGitHubToken } from './requests';
 import { Session } from './session';
 import { SettingsPuller } from './settings';
 import { StatusNotifier } from './status';
+import { openFolders, WorkspaceFolders } from './workspace';
 
 /** Thin wiring: the engine and the session are built here, and each LSP message maps to one handler. */
 export function startServer(connection: Connection, env: Settings): void {
   let support: ClientSupport = { configuration: false, configurationChangeRegistration: false, workDoneProgress: false, codeLensRefresh: false };
-  let workspaceRoot: string | undefined;
+  const folders = new WorkspaceFolders();
+  let workspaceFolderChanges = false;
   const progress = new ProgressBridge(connection, () => support.workDoneProgress);
   const engine: Engine = createEngine(env, {
     warmFiles: true,
     buildIndexes: true,
-    onProgress: (job, report) => {
-      progress.report(job, job === 'model' ? 'AIL: loading the embedding model' : 'AIL: indexing commit messages', report);
+    // One progress per repository's index: two folders' builds each end their own.
+    onProgress: (job, report, root) => {
+      progress.report(root ? `${job} ${root}` : job, job === 'model' ? 'AIL: loading the embedding model' : 'AIL: indexing commit messages', report);
       if (job === 'index') status.changed(); // the status bar shows the index's progress
     },
-    onProgressEnd: (job) => {
-      progress.end(job);
+    onProgressEnd: (job, root) => {
+      progress.end(root ? `${job} ${root}` : job);
       status.changed();
     },
     log: (message) => connection.console.info(visibleLines(message)),
@@ -43,10 +46,14 @@ export function startServer(connection: Connection, env: Settings): void {
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     support = clientSupport(params.capabilities);
     session.clientCommands = clientCommandsOf(params.initializationOptions);
-    workspaceRoot = env.repoPath ?? workspaceFolderOf(params);
+    folders.reset(params, env.repoPath);
+    workspaceFolderChanges = params.capabilities.workspace?.workspaceFolders === true;
     return { capabilities: serverCapabilities(params.capabilities, session.clientCommands), serverInfo: { name: 'ail', version: '0.1.0' } };
   });
-  connection.onInitialized(() => void initialized(session, support, () => workspaceRoot));
+  connection.onInitialized(() => {
+    if (workspaceFolderChanges) connection.workspace.onDidChangeWorkspaceFolders((event) => void openFolders(session, folders.change(event, env.repoPath)));
+    void initialized(session, support, folders.all);
+  });
   connection.onDidChangeConfiguration(() => void configurationChanged(session, support));
   // Every request: a client's cancel is answered RequestCancelled, never with what was computed anyway.
   connection.onHover(cancellable((params, token) => hover(session, params, token)));
@@ -58,8 +65,8 @@ export function startServer(connection: Connection, env: Settings): void {
   connection.onRequest(SetGitHubTokenRequest.type, (params) => setGitHubToken(session, params));
   connection.onRequest(StatsRequest.type, noParams(StatsRequest.method, () => engine.answers.cacheStats()));
   connection.onRequest(ClearCacheRequest.type, noParams(ClearCacheRequest.method, () => cleared(session)));
-  connection.onRequest(HealthRequest.type, noParams(HealthRequest.method, (token) => unlessCancelled(token, () => health(session, workspaceRoot))));
-  connection.onRequest(ReindexRequest.type, noParams(ReindexRequest.method, (token) => unlessCancelled(token, () => reindex(session, workspaceRoot, token))));
+  connection.onRequest(HealthRequest.method, repositoryParams(HealthRequest.method, (params, token) => unlessCancelled(token, () => health(session, folders.all, params))));
+  connection.onRequest(ReindexRequest.method, repositoryParams(ReindexRequest.method, (params, token) => unlessCancelled(token, () => reindex(session, folders.all, params, token))));
   documents.onDidOpen(({ document }) => void warm(session, document.uri));
   connection.onShutdown(async () => {
     status.dispose();
@@ -72,20 +79,11 @@ function cancellable<P, R>(handler: (params: P, token: CancellationToken) => R |
   return (params, token) => unlessCancelled(token, () => handler(params, token));
 }
 
-/** After the handshake: pull the settings, register for their changes, open the workspace's repository and its index. */
-async function initialized(session: Session, support: ClientSupport, root: () => string | undefined): Promise<void> {
+/** After the handshake: pull the settings, register for their changes, open each workspace folder's repository and its index. */
+async function initialized(session: Session, support: ClientSupport, folders: readonly string[]): Promise<void> {
   if (support.configuration && support.configurationChangeRegistration) session.connection.client.register(DidChangeConfigurationNotification.type, { section: 'ail' }).catch(() => undefined);
   session.engine.answers.configure(await session.settings.get());
-  const directory = root();
-  if (!directory) return;
-  try {
-    const { repo } = await session.engine.registry.forDirectory(directory);
-    await session.engine.semantic.start();
-    await session.engine.semantic.ready(repo);
-    session.status.changed();
-  } catch (error) {
-    session.connection.console.warn(visibleLines(`AIL: ${error instanceof Error ? error.message : String(error)}`));
-  }
+  await openFolders(session, folders);
 }
 
 /** A settings change applies at once: caches reconfigured, lenses refreshed, status sent. */
@@ -109,9 +107,4 @@ async function warm(session: Session, uri: string): Promise<void> {
   } catch {
     // untracked, binary, not in a repository: nothing to warm
   }
-}
-
-function workspaceFolderOf(params: InitializeParams): string | undefined {
-  const uri = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
-  return uri?.startsWith('file:') ? fileURLToPath(uri) : (params.rootPath ?? undefined);
 }

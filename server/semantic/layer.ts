@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
+import type { CacheStats, RepositoryIndex } from '../../shared/types';
 import type { Repository } from '../git/repository';
 import type { ProgressReporter, Embedder } from './embedder';
 import { orWhenAborted } from '../util/race';
@@ -21,10 +22,10 @@ export interface SemanticLayerOptions {
   /** Build indexes that do not exist yet (the server); false only loads and brings forward stored ones (a one-shot CLI). */
   buildMissing: boolean;
   enabled: boolean;
-  /** Progress of the model load and of index builds. */
-  onProgress?: (job: 'model' | 'index', progress: Parameters<ProgressReporter>[0]) => void;
+  /** Progress of the model load and of index builds (`root`: the repository an index build is of). */
+  onProgress?: (job: 'model' | 'index', progress: Parameters<ProgressReporter>[0], root?: string) => void;
   /** A job is over, however it ended (the model loaded or could not be had, an index built or failed): its progress ends. */
-  onProgressEnd?: (job: 'model' | 'index') => void;
+  onProgressEnd?: (job: 'model' | 'index', root?: string) => void;
   log?: (message: string) => void;
 }
 
@@ -107,8 +108,8 @@ export class SemanticLayer {
     index = new CommitIndex(repo, embedder, {
       dir,
       batchSize: this.options.batchSize,
-      onProgress: (progress) => this.options.onProgress?.('index', progress),
-      onJobEnd: () => this.options.onProgressEnd?.('index'),
+      onProgress: (progress) => this.options.onProgress?.('index', progress, repo.root),
+      onJobEnd: () => this.options.onProgressEnd?.('index', repo.root),
       log: (message) => this.options.log?.(`index ${path.basename(repo.root)}: ${message}`),
     });
     this.indexes.set(repo.root, index);
@@ -135,10 +136,15 @@ export class SemanticLayer {
   }
 
   /** The state of the first repository's index, for `CacheStats.index`. */
-  status(): { state: 'off' | 'building' | 'ready' | 'failed'; commits: number; embedder: string; progress?: { done: number; total: number } } {
+  status(): Omit<CacheStats['index'], 'fallback'> {
     const index = this.primary ? this.indexes.get(this.primary) : undefined;
     const embedder = this.embedder()?.id ?? (this.embedderState.kind === 'loading' && this.started ? 'loading' : 'none');
-    return { state: index?.state ?? 'off', commits: index?.count ?? 0, embedder, ...(index?.progress ? { progress: { ...index.progress } } : {}) };
+    return { state: index?.state ?? 'off', commits: index?.count ?? 0, embedder, ...(index?.progress ? { progress: { ...index.progress } } : {}), ...(this.primary ? { root: this.primary } : {}) };
+  }
+
+  /** Every repository's index, in the order they were opened, for `CacheStats.indexes`. */
+  statuses(): RepositoryIndex[] {
+    return [...this.indexes].map(([root, index]) => ({ root, state: index.state, commits: index.count, ...(index.progress ? { progress: { ...index.progress } } : {}) }));
   }
 
   dispose(): void {

@@ -70,15 +70,25 @@ export class TestClient {
     this.connection.listen();
   }
 
-  /** Starts `node dist/server.js --stdio` (or another command line, e.g. the CLI's `serve --stdio`) in `root`. */
-  static async start(root: string, env: NodeJS.ProcessEnv, capabilities: ClientCapabilities = defaultCapabilities(), args: string[] = [SERVER, '--stdio'], initializationOptions?: unknown): Promise<TestClient> {
+  /**
+   * Starts `node dist/server.js --stdio` (or another command line, e.g. the CLI's `serve --stdio`) in
+   * `root`, with `root` as the workspace folder, or `folders` (a multi-root workspace).
+   */
+  static async start(
+    root: string,
+    env: NodeJS.ProcessEnv,
+    capabilities: ClientCapabilities = defaultCapabilities(),
+    args: string[] = [SERVER, '--stdio'],
+    initializationOptions?: unknown,
+    folders: string[] = [root],
+  ): Promise<TestClient> {
     const server = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env } });
     const client = new TestClient(server);
     const result = await client.connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: pathToFileURL(root).href,
       capabilities,
-      workspaceFolders: [{ uri: pathToFileURL(root).href, name: path.basename(root) }],
+      workspaceFolders: folders.map(workspaceFolder),
       initializationOptions,
     });
     client.capabilities = result.capabilities;
@@ -133,6 +143,11 @@ export class TestClient {
       await exited;
     }
   }
+}
+
+/** A folder as `initialize` and `workspace/didChangeWorkspaceFolders` name it. */
+export function workspaceFolder(folder: string): { uri: string; name: string } {
+  return { uri: pathToFileURL(folder).href, name: path.basename(folder) };
 }
 
 export function defaultCapabilities(): ClientCapabilities {

@@ -178,6 +178,24 @@ export class Workbench {
     await this.page.locator(`.explorer-folders-view, .monaco-workbench .part.sidebar`).first().waitFor();
   }
 
+  /** Opens a `.code-workspace` file (a multi-root workspace) and waits for the explorer to show each of `folders` by name. */
+  async openWorkspace(file: string, folders: readonly string[]): Promise<void> {
+    await this.page.goto(`${this.url}?workspace=${encodeURIComponent(file)}`);
+    await this.page.locator('.monaco-workbench').waitFor();
+    for (const name of folders) await this.page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first().waitFor();
+  }
+
+  /** The tooltip of a status bar item, as the mouse over it shows it; the mouse then leaves and the tooltip goes. */
+  async statusTooltip(item: Locator, containing: string): Promise<string> {
+    await item.hover();
+    const tooltip = this.page.locator('.monaco-hover:not(.hidden), .workbench-hover', { hasText: containing }).first();
+    await tooltip.waitFor();
+    const text = await tooltip.innerText();
+    await this.page.mouse.move(700, 300);
+    await tooltip.waitFor({ state: 'hidden' });
+    return text;
+  }
+
   /** Opens a file of the workspace through Quick Open, and waits for its editor tab and text. */
   async openFile(relative: string, firstLine: string): Promise<Locator> {
     await this.page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 } }).catch(() => undefined);
