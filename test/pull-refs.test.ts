@@ -2,9 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Evidence } from '../shared/types';
+import { PullRefEnricher } from '../server/archaeology/pull-ref-enricher';
+import { ArchaeologyProvider } from '../server/archaeology/provider';
+import type { QueryFacts } from '../server/archaeology/enrichers';
 import { pullRequestIndex } from '../server/git/pull-refs';
 import { RepositoryRegistry } from '../server/git/registry';
+import type { Repository } from '../server/git/repository';
 import { ALICE, BOB, Fixture } from './helpers/fixture';
 
 /**
@@ -208,3 +213,137 @@ describe('the pull request index of a clone that fetched PR refs', () => {
     }
   }
 });
+
+describe('the pull-refs enricher', () => {
+  const clone = (() => {
+    let fixture: Fixture | undefined;
+    return () => (fixture ??= cloneWith('clone-enricher', PULL_REFSPEC));
+  })();
+  const registry = new RepositoryRegistry();
+  afterAll(() => registry.dispose());
+
+  function ask(provider: ArchaeologyProvider, fixture: Fixture, name: string) {
+    return provider.ask({ path: fixture.path(`${name}.ts`), lines: { start: 0, end: 0 }, timeLimitMs: 20_000 });
+  }
+
+  it('names the PR in the answer, with the title the merge that brought it gives, and none it cannot prove', async () => {
+    const provider = new ArchaeologyProvider({ registry, enrichers: [new PullRefEnricher()] });
+    try {
+      const inner = await ask(provider, clone(), 'i1');
+      expect(inner.evidence[0]!.commit.sha).toBe(sha.i1);
+      expect(inner.evidence[0]!.pullRequest).toEqual({ number: 5, title: 'Inner part', via: 'pull-ref' });
+      expect(inner.summary).toContain('(#5)');
+      // #2 merged inside #3's merge: its number, and no title (the merge names #3).
+      expect((await ask(provider, clone(), 's1')).evidence[0]!.pullRequest).toEqual({ number: 2, via: 'pull-ref' });
+      // Two PRs with one head: the one the merge names.
+      expect((await ask(provider, clone(), 'z1')).evidence[0]!.pullRequest).toEqual({ number: 11, title: 'Z, opened again', via: 'pull-ref' });
+      // Merged locally: the number only.
+      expect((await ask(provider, clone(), 'l1')).evidence[0]!.pullRequest).toEqual({ number: 7, via: 'pull-ref' });
+      for (const name of ['f1', 'm1', 'x1']) {
+        const answer = await ask(provider, clone(), name);
+        expect(answer.evidence[0]!.commit.sha, name).toBe(sha[name]);
+        expect(answer.evidence[0]!.pullRequest, name).toBeUndefined();
+      }
+      // The squash commit keeps the number its subject gives.
+      expect((await ask(provider, clone(), 'q1')).evidence[0]!.pullRequest).toMatchObject({ number: 8, title: 'Add Q' });
+    } finally {
+      provider.dispose();
+    }
+  });
+
+  it('leaves a PR another source named as it is', async () => {
+    const enricher = new PullRefEnricher();
+    const { repo } = await registry.forDirectory(clone().root);
+    const named: Evidence = evidenceOf(sha.i1!, { number: 4, title: 'Outer feature' });
+    const bare: Evidence = evidenceOf(sha.o1!);
+    await enricher.enrich(facts(repo, await repo.requireHead()), [named, bare], new AbortController().signal);
+    expect(named.pullRequest).toEqual({ number: 4, title: 'Outer feature' });
+    expect(bare.pullRequest).toEqual({ number: 4, title: 'Outer feature', via: 'pull-ref' });
+    enricher.dispose();
+  });
+
+  it('reads the refs and walks the history once for every question until HEAD moves or PR refs are fetched', async () => {
+    const fixture = cloneWith('clone-moving', PULL_REFSPEC);
+    const { repo } = await registry.forDirectory(fixture.root);
+    const calls = recordGit(repo);
+    const enricher = new PullRefEnricher();
+    const numberOf = async (name: string) => {
+      const item = evidenceOf(sha[name]!);
+      await enricher.enrich(facts(repo, await repo.requireHead()), [item], new AbortController().signal);
+      return item.pullRequest?.number;
+    };
+    try {
+      for (const name of ['a1', 'i1', 's1', 'l1', 'z1', 'f1']) await numberOf(name);
+      expect(await numberOf('t1')).toBe(3);
+      expect(calls()).toEqual(['for-each-ref', 'rev-list']);
+
+      // Upstream merges #12; the clone pulls: HEAD moves, and the new PR ref came with it.
+      branch('pull-12');
+      pulls.set(12, work('p12'));
+      merge('M12', 'Merge pull request #12 from bob/pull-12\n\nTwelve', 'pull-12');
+      publish();
+      git(fixture.root, 'pull', '-q', '--ff-only');
+      expect(await numberOf('p12')).toBe(12);
+      expect(await numberOf('i1')).toBe(5);
+      expect(calls()).toEqual(['for-each-ref', 'rev-list', 'for-each-ref', 'rev-list']);
+
+      // A PR ref fetched for a branch merged long ago, HEAD where it was: the topic branch was #13.
+      pulls.set(13, sha.x1!);
+      publish();
+      expect(await numberOf('x1')).toBeUndefined();
+      git(fixture.root, 'fetch', '-q', 'origin');
+      expect(await numberOf('x1')).toBe(13);
+      expect(calls()).toHaveLength(6);
+    } finally {
+      enricher.dispose();
+      pulls.delete(13);
+      git(originDir, 'update-ref', '-d', 'refs/pull/13/head');
+    }
+  });
+
+  it('costs no git process in a clone without PR refs', async () => {
+    const fixture = cloneWith('clone-plain');
+    const { repo } = await registry.forDirectory(fixture.root);
+    const calls = recordGit(repo);
+    const enricher = new PullRefEnricher();
+    const items = ['a1', 'i1', 't1'].map((name) => evidenceOf(sha[name]!));
+    await enricher.enrich(facts(repo, await repo.requireHead()), items, new AbortController().signal);
+    expect(items.map((item) => item.pullRequest)).toEqual([undefined, undefined, undefined]);
+    expect(calls()).toEqual([]);
+    enricher.dispose();
+  });
+});
+
+/** The git commands the repository runs from now on (the command name only), through the real runner. */
+function recordGit(repo: Repository): () => string[] {
+  const seen: string[] = [];
+  const run = repo.git.run.bind(repo.git);
+  vi.spyOn(repo.git, 'run').mockImplementation((args, options) => {
+    seen.push(args[0]!);
+    return run(args, options);
+  });
+  return () => [...seen];
+}
+
+function evidenceOf(commit: string, pullRequest?: Evidence['pullRequest']): Evidence {
+  return {
+    commit: { sha: commit, shortSha: commit.slice(0, 7), author: BOB.name, date: '2021-01-01T12:00:00Z', subject: 'Work', body: '', authorEmail: BOB.email },
+    score: 1,
+    reasons: ['blame'],
+    issues: [],
+    ...(pullRequest ? { pullRequest } : {}),
+  };
+}
+
+function facts(repo: Repository, head: string): QueryFacts {
+  return {
+    repo,
+    head,
+    file: 'a1.ts',
+    question: 'why?',
+    intent: 'why',
+    depth: 'full',
+    origins: () => undefined,
+    lineText: async () => [],
+  };
+}
