@@ -147,6 +147,9 @@ beforeAll(() => {
   publish();
   // GitHub's test merge of the open PR: not a head, never read.
   git(originDir, 'update-ref', 'refs/pull/9/merge', sha.m9!);
+  // A PR ref to an annotated tag, not a commit: read, and found nowhere in the history.
+  git(originDir, '-c', 'user.name=GitHub', '-c', 'user.email=noreply@github.com', 'tag', '-a', '-m', 'Not a commit', 'tag-98', sha.z1!);
+  git(originDir, 'update-ref', 'refs/pull/98/head', git(originDir, 'rev-parse', 'refs/tags/tag-98').trim());
 });
 
 afterAll(() => {
@@ -205,8 +208,8 @@ describe('the pull request index of a clone that fetched PR refs', () => {
         const found: Record<string, number[] | undefined> = {};
         for (const name of Object.keys(EXPECTED)) found[name] = index.pullRequestOf(sha[name]!)?.numbers;
         expect(found).toEqual(EXPECTED);
-        expect(index.refs).toBe(11);
-        expect(index.merged).toBe(9); // all but the squashed #8 and the open #9
+        expect(index.refs).toBe(12);
+        expect(index.merged).toBe(9); // all but the squashed #8, the open #9 and the tag
         expect(index.pullRequestOf(sha.i1!)).toEqual({ numbers: [5], head: sha.i1, merge: sha.mo });
         expect(index.pullRequestOf(sha.s1!)).toEqual({ numbers: [2], head: sha.s2, merge: sha.M3 });
       });
