@@ -140,6 +140,22 @@ beforeAll(() => {
   pulls.set(11, z1);
   merge('M11', 'Merge pull request #11 from bob/twice\n\nZ, opened again', 'twice');
 
+  // A long-lived branch merged whole, as a 4.x or a develop is: #14 fast-forwarded onto it among
+  // commits pushed there directly, #15 merged into it with a merge commit.
+  branch('release');
+  work('r1', ALICE);
+  branch('rel-fix', 'release');
+  pulls.set(14, work('rf1'));
+  upstream.git('checkout', '-q', 'release');
+  upstream.git('merge', '-q', '--ff-only', 'rel-fix');
+  work('r2', ALICE);
+  branch('rel-feat', 'release');
+  pulls.set(15, work('rq1'));
+  upstream.git('checkout', '-q', 'release');
+  sha.Mr15 = upstream.gitCommitting(ALICE, 'merge', '--no-ff', '-q', '-m', 'Merge pull request #15 from bob/rel-feat\n\nRelease feature', 'rel-feat');
+  work('r3', ALICE);
+  merge('Mrel', "Merge branch 'release'", 'release');
+
   upstream.git('checkout', '-q', 'main');
   work('m9', ALICE);
 
@@ -187,6 +203,13 @@ const EXPECTED: Record<string, number[] | undefined> = {
   Mx: undefined,
   z1: [10, 11],
   M11: [10, 11],
+  r1: undefined, // pushed to the release branch, below #14's head there
+  rf1: undefined, // fast-forwarded onto the release branch
+  r2: undefined,
+  rq1: [15],
+  Mr15: [15],
+  r3: undefined,
+  Mrel: undefined,
   m9: undefined,
 };
 
@@ -208,8 +231,8 @@ describe('the pull request index of a clone that fetched PR refs', () => {
         const found: Record<string, number[] | undefined> = {};
         for (const name of Object.keys(EXPECTED)) found[name] = index.pullRequestOf(sha[name]!)?.numbers;
         expect(found).toEqual(EXPECTED);
-        expect(index.refs).toBe(12);
-        expect(index.merged).toBe(9); // all but the squashed #8, the open #9 and the tag
+        expect(index.refs).toBe(14);
+        expect(index.merged).toBe(11); // all but the squashed #8, the open #9 and the tag
         expect(index.pullRequestOf(sha.i1!)).toEqual({ numbers: [5], head: sha.i1, merge: sha.mo });
         expect(index.pullRequestOf(sha.s1!)).toEqual({ numbers: [2], head: sha.s2, merge: sha.M3 });
       });

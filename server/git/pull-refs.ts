@@ -11,25 +11,25 @@ import { TimeSlicer } from '../util/slices';
  * the PR was merged. What the history says is enough for PRs merged with a merge commit, and only for
  * those:
  *
- * - A PR is named only when its head is in HEAD's history and came in through a merge: the head sits
- *   on the branch side of a merge on HEAD's first-parent line (the mainline), or of a merge on such a
- *   branch. Its head reached the mainline, so the PR truly merged (or its commits did, inside another
- *   PR's branch).
- * - The commits it brought are those of its head that the merge brought in: on the branch's line
- *   (first parents from the merged commit down to where it joins what the mainline had), every commit
- *   at or below the head belongs to it, up to the next PR head below, which takes over. So of stacked
- *   PRs merged together, B branched from A's branch, A's commits are A's and B's own are B's; and a
- *   PR merged into another's branch owns what its own merge brought to that branch (not the commits
- *   it branched from, which were that branch's first). A PR merged earlier owns its commits: a later
- *   branch that contains them finds them in the mainline's history already. Commits above the
- *   highest head on a line (a branch that is no PR, or pushed after its PR's ref) belong to the line's
- *   merge's owner: none, for a merge on the mainline. PR refs sharing one head all own its commits.
- * - A mainline merge is named after the PR whose head is the commit it merged.
- * - A head on the mainline itself (a fast-forward, or a branch pushed as it was) is not named: the
- *   first-parent line does not say where such a PR began, nor whether it was the mainline that went
- *   into another branch (a develop → main PR seen from develop). Neither is a head outside HEAD's
- *   history: an open or closed PR, or one squashed or rebased, whose commits on the mainline are new
- *   ones (a squash names its PR in its subject, `Title (#123)`, read elsewhere).
+ * - A PR is named only when a merge in HEAD's history merged its head (the head is the merge's second
+ *   or later parent), or when its head lies inside the commits of a PR so named. Its head reached the
+ *   mainline through that merge, so the PR truly merged (or its commits did, in another PR's branch).
+ * - The commits a merge brought in along the merged head's line (first parents down to what the
+ *   mainline had) are that PR's; a PR head further down that line takes over from there: of stacked
+ *   PRs merged together (B branched from A's branch), A's commits are A's and B's own are B's. A PR
+ *   merged into another's branch owns what its merge brought to that branch, not the commits it
+ *   branched from, which were that branch's first. A PR merged earlier owns its commits: a later
+ *   branch that contains them finds them in the mainline's history already. PR refs sharing one head
+ *   all own its commits. A PR whose head lies inside another's commits is named for its own even if
+ *   GitHub shows it closed: they merged, inside the other. A merge nobody owns (a mainline one, say)
+ *   is named after the PR it merged.
+ * - A head on the mainline, or on a merged line no PR owns (a long-lived branch such as 4.x or
+ *   develop merged whole), was put there by a fast-forward, a rebase onto it or a push: it names
+ *   nothing, not even itself. The line does not say where such a PR began (the commits below its head
+ *   may have been pushed directly), nor whether the line went into the PR rather than the PR into the
+ *   line (a develop → main PR seen from develop). Neither is a head outside HEAD's history named: an
+ *   open or closed PR, or one squashed or rebased, whose commits on the mainline are new ones (a
+ *   squash names its PR in its subject, `Title (#123)`, read elsewhere).
  *
  * Built once per (HEAD, refs): one `git for-each-ref` and one walk of the numbered history (the
  * commit-graph, or one `rev-list --parents`), then a look-up is an array access. A clone with no PR
@@ -165,11 +165,11 @@ export async function pullRequestIndex(repo: Repository, head: string, options: 
 
 /**
  * The walk, in 4 ms slices: the mainline by first parents from HEAD; then, oldest merge first, the
- * lines its other parents start (first parents down to what is already seen), every commit owned by
- * the nearest PR head at or above it on its line, or by the owner of the line's merge when no head is
- * above it (nobody, for a mainline merge); then, oldest first and depth first, the merges found on
- * those lines, the same way. Every commit of HEAD's history is visited once, and those a merge brings
- * in are the ones the merge index gives it.
+ * lines its other parents start (first parents down to what is already seen). On a line, every commit
+ * is owned by the nearest PR head at or above it, or by the owner of the line's merge when there is
+ * none above it; a head below the top of a line nobody owns starts nothing. Then, oldest first and
+ * depth first, the merges found on those lines, the same way. Every commit of HEAD's history is
+ * visited once, and those a merge brings in are the ones the merge index gives it.
  */
 async function walkPullRequests(
   history: NumberedHistory,
@@ -200,9 +200,12 @@ async function walkPullRequests(
       const found: number[] = [];
       for (let side = 1; side < parents.length; side++) {
         let current = job.owner;
-        for (let id = parents[side]!; id >= 0 && seen[id] === 0; ) {
+        const merged = parents[side]!;
+        for (let id = merged; id >= 0 && seen[id] === 0; ) {
           seen[id] = 1;
-          if (heads.has(id)) {
+          // A head starts a PR's commits where the merge merged it, or inside another PR's; on a line
+          // nobody owns (a long-lived branch), it was put there some other way and starts nothing.
+          if (heads.has(id) && (current >= 0 || id === merged)) {
             current = id;
             mergeOf.set(id, job.merge);
           }
@@ -213,11 +216,11 @@ async function walkPullRequests(
           if (slicer.due()) await rest();
         }
       }
+      // A merge nobody owns is named after the PR it merged.
+      if (job.owner < 0 && parents[1]! >= 0 && mergeOf.get(parents[1]!) === job.merge) owner[job.merge] = parents[1]!;
       // Found from the top of each line down: the last is the oldest, and is taken first.
       for (const sub of found) jobs.push({ merge: sub, owner: owner[sub]! });
     }
-    const merged = history.parentsOf(merge)[1]!;
-    if (merged >= 0 && mergeOf.get(merged) === merge) owner[merge] = merged;
   }
   return { seen, owner, mergeOf };
 }
