@@ -40,7 +40,8 @@ export type EvidenceReason = 'blame' | 'line-history' | 'file-history' | 'rename
 
 export interface PullRequestRef {
   number: number;
-  title: string;
+  /** Absent when only the number is known: a PR ref fetched into the clone has none, and no message gave it. */
+  title?: string;
   url?: string;
   /** `open`, `closed` (without merging) or `merged`. */
   state?: string;

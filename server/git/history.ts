@@ -1,6 +1,6 @@
 import type { GitOutcome } from './runner';
 import { unquotePath } from './quote';
-import type { CommitGraph } from './commit-graph';
+import { numberedHistory } from './numbered-history';
 import type { Repository } from './repository';
 import { TimeSlicer } from '../util/slices';
 
@@ -157,114 +157,31 @@ export interface MergeIndex {
   complete: boolean;
 }
 
-/** Commits of HEAD's history missing from the commit-graph (newer than it) read one by one, at most. */
-const MAX_COMMITS_OUTSIDE_GRAPH = 2000;
-
 /**
- * The merge index from the commit-graph when the repository has one git would use (no process, no
- * text: parents are positions in the file), otherwise from `git rev-list --parents`, bounded by `limit`.
+ * The merge index on HEAD's numbered history: from the commit-graph when git would use it, else from
+ * `git rev-list --parents`, bounded by `limit` (see numberedHistory).
  */
 export async function mergeIndex(repo: Repository, head: string, limit: number, signal?: AbortSignal): Promise<MergeIndex> {
-  const graph = await repo.commitGraph();
-  const fromGraph = graph && (await mergeIndexFromGraph(repo, graph, head, signal));
-  if (signal?.aborted) throw new Error('merge index cancelled');
-  return fromGraph || mergeIndexFromRevList(repo, head, limit, signal);
-}
-
-async function mergeIndexFromGraph(repo: Repository, graph: CommitGraph, head: string, signal?: AbortSignal): Promise<MergeIndex | undefined> {
-  // Commits newer than the graph get the positions after it: read from their objects, from HEAD down
-  // to where the graph takes over (it holds every ancestor of what it holds).
-  const outside = new Map<string, number>();
-  const outsideOids: string[] = [];
-  const outsideParents: string[][] = [];
-  const pending = [head];
-  while (pending.length > 0) {
-    const sha = pending.pop()!;
-    if (graph.positionOf(sha) >= 0 || outside.has(sha)) continue;
-    if (outsideOids.length >= MAX_COMMITS_OUTSIDE_GRAPH || signal?.aborted) return undefined;
-    const commit = await repo.commit(sha);
-    if (!commit) return undefined;
-    outside.set(sha, graph.size + outsideOids.length);
-    outsideOids.push(sha);
-    outsideParents.push(commit.parents);
-    pending.push(...commit.parents);
-  }
-  const idOf = (sha: string) => {
-    const position = graph.positionOf(sha);
-    return position >= 0 ? position : (outside.get(sha) ?? -1);
-  };
-  const outsideParentIds = outsideParents.map((parents) => parents.map(idOf));
-  const parentsOf = (id: number) => (id < graph.size ? graph.parentsOf(id) : outsideParentIds[id - graph.size]!);
-  const oidOf = (id: number) => (id < graph.size ? graph.oidAt(id) : outsideOids[id - graph.size]!);
-
-  const { mainline, introducedBy } = await walkMerges(idOf(head), graph.size + outsideOids.length, parentsOf);
+  const history = await numberedHistory(repo, head, limit, signal);
+  const { mainline, introducedBy } = await walkMerges(history.head, history.size, (id) => history.parentsOf(id));
   return {
-    complete: true,
+    complete: history.complete,
     onMainline: (sha) => {
-      const id = idOf(sha);
+      const id = history.idOf(sha);
       return id >= 0 && mainline[id] === 1;
     },
     introducedBy: (sha) => {
-      const id = idOf(sha);
+      const id = history.idOf(sha);
       const merge = id >= 0 ? introducedBy[id]! : -1;
-      return merge >= 0 ? oidOf(merge) : undefined;
-    },
-  };
-}
-
-async function mergeIndexFromRevList(repo: Repository, head: string, limit: number, signal?: AbortSignal): Promise<MergeIndex> {
-  // Read as it arrives, each name copied out of git's bytes: what the index keeps must not be slices
-  // of one string of the whole output (tens of megabytes on a long history) that would stay alive with it.
-  const ids = new Map<string, number>();
-  const oids: string[] = [];
-  const parentNames: string[][] = [];
-  const lines = new LineReader((line) => {
-    const names: string[] = [];
-    for (let at = 0; at < line.length; ) {
-      let end = line.indexOf(0x20, at);
-      if (end < 0) end = line.length;
-      if (end > at) names.push(line.toString('latin1', at, end));
-      at = end + 1;
-    }
-    if (names.length === 0) return;
-    ids.set(names[0]!, oids.length);
-    oids.push(names[0]!);
-    parentNames.push(names.slice(1));
-  });
-  const outcome = await repo.git.run(['rev-list', '--parents', `--max-count=${limit}`, head], {
-    signal,
-    onOutput: (chunk) => lines.feed(chunk),
-    streamOnly: true,
-    background: true, // built beside questions, never holding a slot they need
-  });
-  if (outcome.kind !== 'ok') throw new Error(`git rev-list --parents ${outcome.kind}`);
-  lines.end();
-  // Parents beyond the bound are not listed: -1, where the walk stops.
-  const parents: number[][] = [];
-  const slicer = new TimeSlicer();
-  for (const names of parentNames) {
-    parents.push(names.map((name) => ids.get(name) ?? -1));
-    if (slicer.due()) await slicer.rest();
-  }
-  const { mainline, introducedBy } = await walkMerges(ids.get(head) ?? -1, oids.length, (id) => parents[id]!);
-  return {
-    complete: oids.length < limit,
-    onMainline: (sha) => {
-      const id = ids.get(sha);
-      return id !== undefined && mainline[id] === 1;
-    },
-    introducedBy: (sha) => {
-      const id = ids.get(sha);
-      const merge = id === undefined ? -1 : introducedBy[id]!;
-      return merge >= 0 ? oids[merge] : undefined;
+      return merge >= 0 ? history.oidOf(merge) : undefined;
     },
   };
 }
 
 /**
- * The walk both sources of the index share, on commits numbered 0..total-1 (-1: not known): the
- * first-parent line from `head`, then, oldest merge first, what each merge's other parents reach
- * that neither the line nor an older merge has. It visits every commit once, which on a long history
+ * The walk of the index, on commits numbered 0..total-1 (-1: not known): the first-parent line
+ * from `head`, then, oldest merge first, what each merge's other parents reach that neither the line
+ * nor an older merge has. It visits every commit once, which on a long history
  * takes tens of milliseconds: it runs in slices, so a question that comes meanwhile is not held up.
  */
 async function walkMerges(head: number, total: number, parentsOf: (id: number) => readonly number[]): Promise<{ mainline: Uint8Array; introducedBy: Int32Array }> {
@@ -290,28 +207,6 @@ async function walkMerges(head: number, total: number, parentsOf: (id: number) =
     }
   }
   return { mainline, introducedBy };
-}
-
-/** Splits a stream of bytes into lines (without the newline), a line split across chunks included. */
-class LineReader {
-  private rest: Buffer | undefined;
-
-  constructor(private readonly onLine: (line: Buffer) => void) {}
-
-  feed(chunk: Buffer): void {
-    const data = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
-    let start = 0;
-    for (let end = data.indexOf(0x0a); end >= 0; end = data.indexOf(0x0a, start)) {
-      this.onLine(data.subarray(start, end));
-      start = end + 1;
-    }
-    this.rest = start < data.length ? Buffer.from(data.subarray(start)) : undefined;
-  }
-
-  end(): void {
-    if (this.rest) this.onLine(this.rest);
-    this.rest = undefined;
-  }
 }
 
 function stoppedEarly<T>(outcome: Exclude<GitOutcome, { kind: 'ok' }>): HistoryResult<T> {
