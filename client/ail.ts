@@ -25,6 +25,7 @@ export class Ail implements Disposable {
   private readonly annotation: CurrentLineAnnotation;
   private lastStats: CacheStats | undefined;
   private githubUnavailable = false;
+  private githubAuth = false;
   private gaveUp: string | undefined;
   /** The file of the last file editor that was active: the status bar shows its repository's index. */
   private file: string | undefined;
@@ -121,7 +122,7 @@ export class Ail implements Disposable {
 
   private statsArrived(stats: CacheStats): void {
     this.lastStats = stats;
-    this.status.show(stateOf(this.statsForActiveFile(stats), { githubUnavailable: this.githubUnavailable }));
+    this.status.show(stateOf(this.statsForActiveFile(stats), { githubUnavailable: this.githubUnavailable, githubAuth: this.githubAuth }));
   }
 
   /** A webview or an output panel leaves the last file's repository shown. */
@@ -137,6 +138,7 @@ export class Ail implements Disposable {
 
   private answered(answer: ArchaeologyContext): void {
     this.githubUnavailable = answer.warnings.includes('github-unavailable');
+    this.githubAuth = answer.warnings.includes('github-auth');
     if (this.lastStats) this.statsArrived(this.lastStats);
   }
 }

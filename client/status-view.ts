@@ -24,12 +24,15 @@ export const ERROR_HIT_RATE = 0.3;
 export const MIN_QUERIES_TO_JUDGE = 20;
 
 /** The state a `ail/status` says, with what the client knows besides (GitHub unreachable on the last answer). */
-export function stateOf(stats: CacheStats, known: { githubUnavailable?: boolean } = {}): AilState {
+export function stateOf(stats: CacheStats, known: { githubUnavailable?: boolean; githubAuth?: boolean } = {}, nowMs = Date.now()): AilState {
   if (stats.index.state === 'building') return { kind: 'indexing', stats };
   const reasons: string[] = [];
   if (stats.index.fallback) reasons.push(`the embedding model could not be loaded (${stats.index.fallback}): questions and commits are matched by their words`);
   if (stats.index.state === 'failed') reasons.push('the commit index could not be built: Rebuild Index tries again');
   if (known.githubUnavailable) reasons.push('GitHub could not be reached: pull requests and issues are not described');
+  if (known.githubAuth) reasons.push('GitHub refused the token: Set GitHub Token gives it a new one');
+  const limitedUntil = stats.github?.limitedUntil ? Date.parse(stats.github.limitedUntil) : NaN;
+  if (limitedUntil > nowMs) reasons.push(`GitHub: rate limited until ${clock(limitedUntil)}`);
   return reasons.length > 0 ? { kind: 'degraded', stats, reasons } : { kind: 'ready', stats };
 }
 
@@ -82,6 +85,11 @@ export function tooltip(headline: string, stats: CacheStats): string {
     `Commit index${index.root ? ` of ${visible(repositoryName(index.root))}` : ''}: ${index.state} · ${index.commits} commits · ${visible(index.embedder)}${index.progress ? ` · ${index.progress.done}/${index.progress.total} embedded` : ''}`,
   ];
   if (index.fallback) lines.push(`Embedder fallback: ${visible(index.fallback)}`);
+  const github = stats.github;
+  if (github) {
+    const budget = github.remaining !== undefined && github.limit !== undefined ? ` · ${github.remaining}/${github.limit} left${github.resetAt ? `, resets ${clock(Date.parse(github.resetAt))}` : ''}` : '';
+    lines.push(`GitHub: ${github.requests} requests (${github.spent} counted, ${github.notModified} not modified) · ${github.cacheHits} from the disk cache${budget}`);
+  }
   if (stats.warming > 0) lines.push(`Warming: ${stats.warming} file${stats.warming === 1 ? '' : 's'}`);
   lines.push(`Memory: ${Math.round(stats.memoryRssBytes / 1_048_576)} MB`, 'Click for Show Cache Stats.');
   return lines.join('\n');
@@ -89,4 +97,10 @@ export function tooltip(headline: string, stats: CacheStats): string {
 
 function percent(rate: number): string {
   return `${Math.round(rate * 100)}%`;
+}
+
+/** A time of day as the user reads it: 14:05. */
+function clock(ms: number): string {
+  const date = new Date(ms);
+  return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
 }

@@ -1,8 +1,16 @@
+import { homedir } from 'node:os';
+import * as path from 'node:path';
 import type { Settings } from '../shared/settings';
+import type { GitHubStats } from '../shared/types';
 import { MergeCommitEnricher } from './archaeology/enrichers';
 import { ArchaeologyProvider } from './archaeology/provider';
 import { AnswerService } from './cache/answers';
 import { RepositoryRegistry } from './git/registry';
+import { PullRefEnricher } from './archaeology/pull-ref-enricher';
+import type { RateState } from './github/budget';
+import { GitHubClient } from './github/client';
+import { GitHubEnricher } from './github/enricher';
+import { GITHUB_API_URL, webUrlOf } from './github/repository';
 import { GitHubTokens } from './github/token';
 import { SemanticLayer } from './semantic/layer';
 import { SemanticSource } from './semantic/source';
@@ -16,6 +24,11 @@ export interface Engine {
   semantic: SemanticLayer;
   /** The GitHub token, asked per request: the client's, GITHUB_TOKEN, or gh's. */
   tokens: GitHubTokens;
+  github: GitHubEnricher;
+  /** The rate budget of the GitHub in use (`GITHUB_API_URL`), once it was asked. */
+  githubRate(): (RateState & { cacheHits: number }) | undefined;
+  /** Settings changed: the caches and the GitHub target follow at once. */
+  configure(settings: Settings): void;
   dispose(): Promise<void>;
 }
 
@@ -32,6 +45,8 @@ export interface EngineOptions {
   log?: (message: string) => void;
   /** The gh CLI asked for a token when no other is set (default `gh` on PATH); false never runs it. */
   gh?: string | false;
+  /** The rate budget of a GitHub changed (for the status bar). */
+  onGitHubRate?: () => void;
 }
 
 export function createEngine(settings: Settings, options: EngineOptions = {}): Engine {
@@ -52,10 +67,35 @@ export function createEngine(settings: Settings, options: EngineOptions = {}): E
     onProgressEnd: options.onProgressEnd,
     log: options.log,
   });
+  const tokens = new GitHubTokens(settings.githubToken, options.gh ?? 'gh');
+  const dataDir = settings.dataDir ?? path.join(homedir(), '.cache', 'ail');
+  // One client per GitHub (github.com, an Enterprise server): its own budget, its own folder of the disk cache.
+  const clients = new Map<string, GitHubClient>();
+  const clientFor = (apiUrl: string): GitHubClient => {
+    let client = clients.get(apiUrl);
+    if (!client) {
+      const host = new URL(webUrlOf(apiUrl)).host;
+      client = new GitHubClient({
+        baseUrl: apiUrl,
+        token: async () => (await tokens.token(host))?.value,
+        cacheDir: path.join(dataDir, 'github', host.replace(/[^\w.-]/g, '_')),
+        timeoutMs: Math.max(2000, settings.maxQueryTimeS * 1000),
+        log: options.log,
+        onRateChange: () => options.onGitHubRate?.(),
+      });
+      clients.set(apiUrl, client);
+    }
+    return client;
+  };
+  let apiUrl = settings.githubApiUrl ?? GITHUB_API_URL;
+  const github = new GitHubEnricher(
+    (url) => ({ client: clientFor(url), hasToken: async () => (await tokens.token(new URL(webUrlOf(url)).host)) !== undefined }),
+    { owner: settings.githubOwner, repo: settings.githubRepo, apiUrl },
+  );
   const provider = new ArchaeologyProvider({
     registry,
     sources: [new SemanticSource(semantic)],
-    enrichers: [new MergeCommitEnricher()],
+    enrichers: [new MergeCommitEnricher(), new PullRefEnricher(), github],
     warmFiles: options.warmFiles ?? false,
     answerBeforeHistory: options.warmFiles ?? false,
   });
@@ -67,20 +107,43 @@ export function createEngine(settings: Settings, options: EngineOptions = {}): E
       indexStatuses: () => semantic.statuses(),
       embedderFallback: () => semantic.fallbackReason,
       warming: () => registry.background.count,
+      github: () => githubStats(clients.get(apiUrl)?.rateState()),
     },
     settings,
   );
-  const tokens = new GitHubTokens(settings.githubToken, options.gh ?? 'gh');
   return {
     registry,
     provider,
     answers,
     semantic,
     tokens,
+    github,
+    githubRate: () => clients.get(apiUrl)?.rateState(),
+    configure: (next) => {
+      answers.configure(next);
+      apiUrl = next.githubApiUrl ?? GITHUB_API_URL;
+      github.configure({ owner: next.githubOwner, repo: next.githubRepo, apiUrl });
+    },
     dispose: async () => {
       provider.dispose();
       semantic.dispose();
       await registry.dispose();
     },
+  };
+}
+
+function githubStats(state: (RateState & { cacheHits: number }) | undefined): GitHubStats | undefined {
+  if (!state) return undefined;
+  const iso = (ms: number | undefined) => (ms === undefined ? {} : { value: new Date(ms).toISOString() });
+  const limitedUntil = state.limitedUntil !== undefined && state.limitedUntil > Date.now() ? iso(state.limitedUntil).value : undefined;
+  return {
+    requests: state.sent,
+    spent: state.spent,
+    notModified: state.notModified,
+    cacheHits: state.cacheHits,
+    ...(state.limit !== undefined ? { limit: state.limit } : {}),
+    ...(state.remaining !== undefined ? { remaining: state.remaining } : {}),
+    ...(state.resetAt !== undefined ? { resetAt: iso(state.resetAt).value! } : {}),
+    ...(limitedUntil ? { limitedUntil } : {}),
   };
 }

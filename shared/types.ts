@@ -206,6 +206,8 @@ export interface CacheStats {
   indexes?: RepositoryIndex[];
   /** Files being blamed in the background, ahead of their hovers (opened in the editor, or asked about before). */
   warming: number;
+  /** The GitHub in use (`GITHUB_API_URL`), once a question asked it. */
+  github?: GitHubStats;
   memoryRssBytes: number;
 }
 
@@ -217,6 +219,21 @@ export interface RepositoryIndex {
   state: IndexState;
   commits: number;
   progress?: { done: number; total: number };
+}
+
+/** GitHub's rate budget as GitHub last told it, and what AIL asked of it. Times are ISO 8601. */
+export interface GitHubStats {
+  /** Requests sent, those GitHub counted against the budget, and the 304s it did not. */
+  requests: number;
+  spent: number;
+  notModified: number;
+  /** Look-ups the disk cache answered with no request. */
+  cacheHits: number;
+  limit?: number;
+  remaining?: number;
+  resetAt?: string;
+  /** No request is sent before then: the budget is spent, or GitHub asked AIL to slow down. */
+  limitedUntil?: string;
 }
 
 export const DEFAULT_QUESTION = 'Why does this code exist?';

@@ -204,6 +204,19 @@ describe('the status bar item', () => {
     expect(view.tooltip).toContain('Commit index: ready · 1234 commits');
   });
 
+  it("says when GitHub's rate limit is spent and until when, and its budget in the tooltip", () => {
+    const now = new Date(2026, 11, 4, 13, 40).getTime();
+    const limited = { ...stats(), github: { requests: 61, spent: 60, notModified: 1, cacheHits: 12, limit: 60, remaining: 0, resetAt: new Date(2026, 11, 4, 14, 5).toISOString(), limitedUntil: new Date(2026, 11, 4, 14, 5).toISOString() } };
+    const state = stateOf(limited, {}, now);
+    expect(state).toMatchObject({ kind: 'degraded', reasons: ['GitHub: rate limited until 14:05'] });
+    const view = statusView(state);
+    expect(view.text).toMatch(/^\$\(warning\) AIL/);
+    expect(view.tooltip).toContain('GitHub: rate limited until 14:05');
+    expect(view.tooltip).toContain('GitHub: 61 requests (60 counted, 1 not modified) · 12 from the disk cache · 0/60 left, resets 14:05');
+    expect(stateOf(limited, {}, new Date(2026, 11, 4, 14, 6).getTime()).kind).toBe('ready');
+    expect(stateOf(stats(), { githubAuth: true })).toMatchObject({ kind: 'degraded', reasons: ['GitHub refused the token: Set GitHub Token gives it a new one'] });
+  });
+
   it('turns warning below a 40% hit rate and error below 30%, once there are 20 queries to judge', () => {
     expect(statusView(stateOf(stats({ hits: 39 }))).background).toBe('warning');
     expect(statusView(stateOf(stats({ hits: 29 }))).background).toBe('error');

@@ -221,7 +221,7 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
     expect(filesContaining(bench().home, TOKEN)).toEqual([]);
     expect(log()).toMatch(/\[trace\] Sending request 'ail\/setGitHubToken - \(\d+\)'\.\nParams: \(not logged: the GitHub token\)/);
     expect(log()).toMatch(/\[trace\] Received response 'ail\/setGitHubToken - \(\d+\)' in \d+ms\.\nResult: \{\n\s+"githubToken": true/);
-    expect(log()).toMatch(/\[trace\] Received notification 'ail\/status'\.\nParams: \{/);
+    await expect.poll(log, WAIT).toMatch(/\[trace\] Received notification 'ail\/status'\.\nParams: \{/);
 
     await bench().runCommand('AIL: Clear GitHub Token');
     await bench().notification('the GitHub token is removed').waitFor();

@@ -41,6 +41,8 @@ export interface EvidenceEnricher {
    * they named, within what is left of the budget.
    */
   readonly online?: boolean;
+  /** Only fills evidence no other local enricher described: runs after them, so that their answer stands. */
+  readonly fillsGaps?: boolean;
   /** Called when a question begins, before blame: warm what every answer will need. Optional; must not throw. */
   begin?(query: QueryFacts, signal: AbortSignal): void;
   /** Called when an editor opens a file of the repository: prepare in the background what its questions will need. Optional; must not throw. */

@@ -375,9 +375,11 @@ export class ArchaeologyProvider {
   /** Runs every enricher until the signal; false when one of them did not finish in time. */
   private async enrich(facts: QueryFacts, evidence: Evidence[], signal: AbortSignal, warnings: Set<WarningCode>): Promise<boolean> {
     if (this.enrichers.length === 0 || evidence.length === 0) return true;
-    // The local ones first, side by side; then the online ones, which build on what they found.
+    // The local ones first, side by side; then those that only fill gaps; then the online ones, which
+    // build on what they found. Each stage finds the evidence as the one before left it.
     let complete = true;
-    for (const stage of [this.enrichers.filter((e) => !e.online), this.enrichers.filter((e) => e.online)]) {
+    const stages = [this.enrichers.filter((e) => !e.online && !e.fillsGaps), this.enrichers.filter((e) => !e.online && e.fillsGaps), this.enrichers.filter((e) => e.online)];
+    for (const stage of stages.filter((enrichers) => enrichers.length > 0)) {
       const settled = await Promise.allSettled(stage.map((enricher) => orWhenAborted(enricher.enrich(facts, evidence, signal), signal, 'aborted' as const)));
       settled.forEach((result, i) => {
         if (result.status === 'fulfilled' && result.value !== 'aborted') for (const warning of result.value.warnings ?? []) warnings.add(warning);

@@ -20,6 +20,7 @@ const INDEX_REPOSITORIES = 8;
  */
 export class PullRefEnricher implements EvidenceEnricher {
   readonly name = 'pull-refs' as const;
+  readonly fillsGaps = true;
   /**
    * Per repository, the index for its newest HEAD and refs state: built in the background when a file
    * is opened or a question begins, not stopped by a cancelled hover, and built again when HEAD moves

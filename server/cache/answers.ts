@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { ArchaeologyContext, CacheStats, RepositoryIndex, WarningCode } from '../../shared/types';
+import type { ArchaeologyContext, CacheStats, GitHubStats, RepositoryIndex, WarningCode } from '../../shared/types';
 import type { ArchaeologyProvider, AskInput, ResolvedQuestion } from '../archaeology/provider';
 import type { Embedder } from '../semantic/embedder';
 import { CancelledError, SingleFlight } from '../util/flight';
@@ -31,6 +31,8 @@ export interface AnswerServiceParts {
   embedderFallback?: () => string | undefined;
   /** Files being blamed ahead of their questions. */
   warming?: () => number;
+  /** The GitHub in use, once asked. */
+  github?: () => GitHubStats | undefined;
 }
 
 /**
@@ -131,6 +133,7 @@ export class AnswerService {
       },
       ...(this.parts.indexStatuses ? { indexes: this.parts.indexStatuses() } : {}),
       warming: this.parts.warming?.() ?? 0,
+      ...(this.parts.github?.() ? { github: this.parts.github()! } : {}),
       memoryRssBytes: process.memoryUsage.rss(),
     };
   }

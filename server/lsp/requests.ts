@@ -48,6 +48,7 @@ export function setGitHubToken(session: Session, params: SetGitHubTokenParams): 
   session.engine.tokens.setFromClient(params.token ?? undefined);
   const tokens = session.engine.tokens;
   session.connection.console.info(params.token ? 'AIL: a GitHub token is set' : tokens.hasExplicit ? 'AIL: the GitHub token is cleared; GITHUB_TOKEN from the environment is used' : 'AIL: the GitHub token is cleared');
+  session.status.changed(); // a new token is a new rate budget: the status bar follows
   return { githubToken: tokens.hasExplicit };
 }
 

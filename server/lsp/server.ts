@@ -36,6 +36,7 @@ export function startServer(connection: Connection, env: Settings): void {
       status.changed();
     },
     log: (message) => connection.console.info(visibleLines(message)),
+    onGitHubRate: () => status.changed(),
   });
   const documents = new TextDocuments(TextDocument);
   const settings = new SettingsPuller(connection, env, () => support.configuration);
@@ -82,14 +83,14 @@ function cancellable<P, R>(handler: (params: P, token: CancellationToken) => R |
 /** After the handshake: pull the settings, register for their changes, open each workspace folder's repository and its index. */
 async function initialized(session: Session, support: ClientSupport, folders: readonly string[]): Promise<void> {
   if (support.configuration && support.configurationChangeRegistration) session.connection.client.register(DidChangeConfigurationNotification.type, { section: 'ail' }).catch(() => undefined);
-  session.engine.answers.configure(await session.settings.get());
+  session.engine.configure(await session.settings.get());
   await openFolders(session, folders);
 }
 
 /** A settings change applies at once: caches reconfigured, lenses refreshed, status sent. */
 async function configurationChanged(session: Session, support: ClientSupport): Promise<void> {
   session.settings.invalidate();
-  session.engine.answers.configure(await session.settings.get());
+  session.engine.configure(await session.settings.get());
   if (support.codeLensRefresh) session.connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
   session.status.changed();
 }
