@@ -302,7 +302,7 @@ export class ArchaeologyProvider {
     const chosen = ranked.slice(0, maxEvidence);
     const paths = (sha: string) => commitPaths(sha, blame, lineResult, fileResult, file);
     const evidence = await Promise.all(chosen.map((item) => this.toEvidence(item, blame, start, end, repo, paths(item.sha))));
-    // Enrichment (merge look-ups; GitHub later) in every answer, but a quick one (a hover) gives it only
+    // Enrichment (merge commits, PR refs, GitHub) in every answer, but a quick one (a hover) gives it only
     // ENRICHMENT_BUDGET_MS: what did not arrive by then is left out and the answer marked partial, so it
     // is not cached and the next hover, the look-up done by then, has it.
     const enrichSignal = depth === 'quick' ? withDeadline(signal, ENRICHMENT_BUDGET_MS) : signal;
