@@ -221,7 +221,12 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
     expect(filesContaining(bench().home, TOKEN)).toEqual([]);
     expect(log()).toMatch(/\[trace\] Sending request 'ail\/setGitHubToken - \(\d+\)'\.\nParams: \(not logged: the GitHub token\)/);
     expect(log()).toMatch(/\[trace\] Received response 'ail\/setGitHubToken - \(\d+\)' in \d+ms\.\nResult: \{\n\s+"githubToken": true/);
-    await expect.poll(log, WAIT).toMatch(/\[trace\] Received notification 'ail\/status'\.\nParams: \{/);
+    // Every other message is traced whole: the stats a command asks for, result and all.
+    await bench().runCommand('AIL: Show Cache Stats');
+    await expect.poll(log, WAIT).toMatch(/\[trace\] Received response 'ail\/stats - \(\d+\)' in \d+ms\.\nResult: \{\n\s+"l1"/);
+    await bench().page.locator('.monaco-dialog-box').waitFor();
+    await bench().page.keyboard.press('Escape');
+    await bench().page.locator('.monaco-dialog-box').waitFor({ state: 'detached' });
 
     await bench().runCommand('AIL: Clear GitHub Token');
     await bench().notification('the GitHub token is removed').waitFor();
