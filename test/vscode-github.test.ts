@@ -52,13 +52,15 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
   it("hovers a line and reads the pull request's title, author and link", async () => {
     await bench().openFolder(repo.root);
     const editor = await bench().openFile('src/queue.ts', 'export class Queue');
+    // After the lenses (the file's, the class's, the method's): lines they push down cannot move from under the mouse.
+    await bench().codeLensTitles(editor, 3);
     // A hover gives GitHub a quarter second; a hover moved away from and back shows what arrived since.
     let text = '';
     for (let attempt = 0; attempt < 20 && !text.includes('Pull request #55'); attempt++) {
       const hover = await bench().hoverLine(editor, 3, 'Bound the queue');
       text = await hover.innerText();
       await bench().page.mouse.move(5, 5);
-      await hover.waitFor({ state: 'hidden' }).catch(() => undefined);
+      await hover.waitFor({ state: 'hidden', timeout: 3000 }).catch(() => undefined);
     }
     expect(text).toContain('Pull request #55: Bound the job queue at 1000 items (@bob)');
     const hover = await bench().hoverLine(editor, 3, 'Pull request #55');

@@ -306,7 +306,7 @@ export class ArchaeologyProvider {
     // ENRICHMENT_BUDGET_MS: what did not arrive by then is left out and the answer marked partial, so it
     // is not cached and the next hover, the look-up done by then, has it.
     const enrichSignal = depth === 'quick' ? withDeadline(signal, ENRICHMENT_BUDGET_MS) : signal;
-    const enrichmentCut = !(await this.enrich(facts, evidence, enrichSignal, warnings));
+    const enrichmentCut = !(await this.enrich(facts, evidence, enrichSignal, warnings, depth === 'quick' && !signal.aborted ? enrichSignal : undefined));
 
     const partial =
       signal.aborted || enrichmentCut || missingObjects || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'time-limit');
@@ -373,7 +373,11 @@ export class ArchaeologyProvider {
   }
 
   /** Runs every enricher until the signal; false when one of them did not finish in time. */
-  private async enrich(facts: QueryFacts, evidence: Evidence[], signal: AbortSignal, warnings: Set<WarningCode>): Promise<boolean> {
+  /**
+   * `budget`: a hover's signal, whose end is its enrichment budget rather than a failure: an online
+   * enricher it cuts short is not said to be unavailable (the answer is partial, and the next hover has it).
+   */
+  private async enrich(facts: QueryFacts, evidence: Evidence[], signal: AbortSignal, warnings: Set<WarningCode>, budget?: AbortSignal): Promise<boolean> {
     if (this.enrichers.length === 0 || evidence.length === 0) return true;
     // The local ones first, side by side; then those that only fill gaps; then the online ones, which
     // build on what they found. Each stage finds the evidence as the one before left it.
@@ -385,7 +389,7 @@ export class ArchaeologyProvider {
         if (result.status === 'fulfilled' && result.value !== 'aborted') for (const warning of result.value.warnings ?? []) warnings.add(warning);
         else {
           complete = false;
-          warnings.add(`${stage[i]!.name}-unavailable`);
+          if (!(budget?.aborted && stage[i]!.online && result.status === 'fulfilled')) warnings.add(`${stage[i]!.name}-unavailable`);
         }
       });
     }
