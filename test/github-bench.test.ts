@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { benchGitHub } from '../server/github/bench';
+import { runCli } from './helpers/cli';
 import { FakeGitHub, user } from './helpers/fake-github';
 
 const REPO = { owner: 'ail-dev', name: 'ail' };
@@ -55,5 +56,18 @@ describe('what GitHub costs a question (the bench)', () => {
     expect(bench.later).toMatchObject({ requests: 48, notModified: 48, servedFromDisk: 32 / 80 });
     expect(fake.requests).toHaveLength(80 + 48);
     expect(fake.requests.slice(80).every((r) => typeof r.headers['if-none-match'] === 'string')).toBe(true);
+  });
+});
+
+describe('ail bench --github', () => {
+  it('prints what GitHub costs a question: requests per evidence commit, the share the disk serves a second server, the 304s of a later run', async () => {
+    const result = await runCli(['bench', '--github', '--json'], { cwd: tmpdir() });
+    expect(result.code, result.stderr).toBe(0);
+    const figures = JSON.parse(result.stdout) as { latencyMs: number; cold: { requestsPerSet: number; servedFromDisk: number }; warm: { requests: number; servedFromDisk: number }; later: { requests: number; notModified: number } };
+    expect(figures.latencyMs).toBe(50);
+    expect(figures.cold).toMatchObject({ requestsPerSet: 4, servedFromDisk: 0 });
+    expect(figures.warm).toMatchObject({ requests: 0, servedFromDisk: 1 });
+    expect(figures.later.requests).toBeGreaterThan(0);
+    expect(figures.later.notModified).toBe(figures.later.requests);
   });
 });

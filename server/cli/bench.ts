@@ -7,6 +7,7 @@ import { Random } from '../bench/random';
 import { createEngine } from '../compose';
 import { processStarter } from '../git/process';
 import { AilError } from '../util/errors';
+import { runGitHubBench } from './bench-github';
 import { benchCaches, type CacheBench } from './bench-caches';
 import { rawGit as git } from '../bench/git';
 import { benchLsp, type LspBench } from './bench-lsp';
@@ -19,6 +20,8 @@ interface BenchArgs {
   json: boolean;
   /** Only the language server over stdio. */
   lsp: boolean;
+  /** `--github`: what GitHub costs a question, against a GitHub on 127.0.0.1 answering in 50 ms. */
+  github: boolean;
 }
 
 interface Target {
@@ -34,6 +37,7 @@ interface Target {
  */
 export async function runBench(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   const args = parseBenchArgs(argv);
+  if (args.github) return runGitHubBench(args.json, out);
   const progress = progressPrinter(err);
   const root = args.repo ? path.resolve(args.repo) : await generatedRepository(args.commits, err, progress);
   const files = (await git(root, ['ls-files', '-z'])).split('\0').filter(Boolean);
@@ -253,7 +257,7 @@ function target(text: string, met: boolean): string {
 }
 
 function parseBenchArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { commits: 10_000, queries: 40, json: false, lsp: false };
+  const args: BenchArgs = { commits: 10_000, queries: 40, json: false, lsp: false, github: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -271,7 +275,8 @@ function parseBenchArgs(argv: readonly string[]): BenchArgs {
     else if (arg === '--queries') args.queries = count(value());
     else if (arg === '--json') args.json = true;
     else if (arg === '--lsp') args.lsp = true;
-    else throw new AilError('bad-argument', `unknown option ${arg} (ail bench takes --repo DIR, --commits N, --queries N, --lsp, --json)`);
+    else if (arg === '--github') args.github = true;
+    else throw new AilError('bad-argument', `unknown option ${arg} (ail bench takes --repo DIR, --commits N, --queries N, --lsp, --github, --json)`);
   }
   return args;
 }
