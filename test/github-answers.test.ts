@@ -166,6 +166,12 @@ describe('answers with the pull request from GitHub', () => {
     expect(answer.evidence[0]!.pullRequest).toBeUndefined();
     expect(answer.warnings).toContain(warning);
     expect(answer.summary).toContain('Bound the queue');
+    if (warning === 'github-rate-limited') {
+      // ail/stats (and the status bar) says until when.
+      const limitedUntil = engines[engines.length - 1]!.answers.cacheStats().github?.limitedUntil;
+      expect(limitedUntil).toBeDefined();
+      expect(Date.parse(limitedUntil!)).toBeGreaterThan(Date.now());
+    }
   });
 
   it('never lets the token into an answer, a log line or a cached file', async () => {
