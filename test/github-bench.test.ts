@@ -4,32 +4,12 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { benchGitHub } from '../server/github/bench';
 import { runCli } from './helpers/cli';
-import { FakeGitHub, user } from './helpers/fake-github';
+import { benchScenario, FakeGitHub } from './helpers/fake-github';
 
 const REPO = { owner: 'ail-dev', name: 'ail' };
 
 /** 16 commits whose pull request was merged and closed its issue, 4 whose pull request is still open. */
-function history(fake: FakeGitHub): string[] {
-  const commits: string[] = [];
-  for (let i = 0; i < 20; i++) {
-    const sha = (0xa000 + i).toString(16).padEnd(40, '0');
-    const merged = i < 16;
-    const number = 100 + i;
-    const issue = 500 + i;
-    const pr = { number, title: `Change ${i}`, body: `Why change ${i}.\n\nFixes #${issue}`, mergedAt: merged ? '2024-03-01T10:00:00Z' : null, state: merged ? ('closed' as const) : ('open' as const), author: user('mona') };
-    fake.commit(REPO, sha, [pr]);
-    fake.pullRequest(REPO, pr, {
-      comments: [
-        { id: number * 10, path: 'src/a.ts', line: 3, body: 'Why not a map?', author: user('hubot') },
-        { id: number * 10 + 1, path: 'src/a.ts', line: 3, body: 'Order matters here.', author: user('mona'), inReplyTo: number * 10 },
-      ],
-      reviews: [{ id: number, state: 'APPROVED', body: 'Good.', author: user('octocat') }],
-    });
-    fake.issue(REPO, { number: issue, title: `Issue ${issue}`, state: merged ? 'closed' : 'open' });
-    commits.push(sha);
-  }
-  return commits;
-}
+const history = (fake: FakeGitHub): string[] => benchScenario(fake, REPO, 20);
 
 describe('what GitHub costs a question (the bench)', () => {
   let fake: FakeGitHub;
