@@ -40,17 +40,14 @@ const FAILURE_WARNINGS: ReadonlySet<string> = new Set(['github-unavailable', 'gi
 export class GitHubEnricher implements EvidenceEnricher {
   readonly name = 'github' as const;
   readonly online = true;
-  private target: GitHubTarget = {};
   /** API root → until when GitHub is not asked (it could not be reached). */
   private readonly unreachable = new Map<string, number>();
 
   constructor(
     private readonly api: (apiUrl: string) => GitHubApi,
-    target: GitHubTarget = {},
+    private target: GitHubTarget = {},
     private readonly now: () => number = Date.now,
-  ) {
-    this.target = target;
-  }
+  ) {}
 
   /** GITHUB_OWNER, GITHUB_REPO and GITHUB_API_URL changed (a settings change applies at the next question). */
   configure(target: GitHubTarget): void {
@@ -75,8 +72,7 @@ export class GitHubEnricher implements EvidenceEnricher {
   async enrich(query: QueryFacts, evidence: Evidence[], signal: AbortSignal): Promise<{ warnings?: WarningCode[] }> {
     const repository = await this.repository(query.repo);
     if (!repository || evidence.length === 0) return {};
-    const until = this.unreachable.get(repository.apiUrl);
-    if (until !== undefined && until > this.now()) return { warnings: ['github-unavailable'] };
+    if (this.paused(repository)) return { warnings: ['github-unavailable'] };
     const api = this.api(repository.apiUrl);
     const count = query.depth === 'quick' ? QUICK_COMMITS : (await api.hasToken()) ? FULL_COMMITS : ANONYMOUS_COMMITS;
     const failures: GitHubFailure[] = [];
