@@ -81,14 +81,15 @@ describe('the Ask Why panel as data', () => {
         title: 'Switch session token hashing from md5 to bcrypt',
         author: 'grace',
         mergedAt: '2024-03-02T09:00:00Z',
-        body: `md5 is fast enough to brute-force offline. ${HOSTILE}`,
+        body: `md5 is fast enough to brute-force offline. ${HOSTILE}\nSee the benchmark \u001b[31mhere\u001b[0m.`,
         reviewComments: [{ author: 'alan', body: 'Use a cost of 12 because 10 is too cheap now.', url: 'https://github.com/acme/auth/pull/55#discussion_r1' }],
         reviews: [{ author: 'alan', state: 'CHANGES_REQUESTED', body: 'The cost factor needs a constant.', url: 'javascript:alert(1)' }],
       },
     });
     const nodes = answerView(answer('x', { evidence: [top] }), NOW);
     const shown = texts(nodes);
-    expect(shown).toContain(`md5 is fast enough to brute-force offline. ${HOSTILE}`);
+    // Its lines stay lines; a control character in one is still shown as its escape.
+    expect(shown).toContain(`md5 is fast enough to brute-force offline. ${HOSTILE}\nSee the benchmark \\x1b[31mhere\\x1b[0m.`);
     expect(walk(nodes).find((node) => node.text?.includes(HOSTILE) && node.text.startsWith('md5'))?.tag).toBe('p');
     expect(shown).toContain('— description of #55 by @grace, merged 2024-03-02');
     expect(shown).toContain('Review on these lines (1 comment)');

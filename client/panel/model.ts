@@ -18,7 +18,7 @@ export function answerView(raw: ArchaeologyContext, nowMs = Date.now()): ViewNod
   if (answer.warnings.length > 0) nodes.push({ tag: 'ul', className: 'warnings', children: answer.warnings.map((code) => ({ tag: 'li', text: warningSentence(code) })) });
   nodes.push({ tag: 'div', className: 'actions', children: [button('Ask again fresh', { kind: 'askFresh' }), button('Copy as Markdown', { kind: 'copyMarkdown' })] });
   if (answer.evidence.length > 0) {
-    nodes.push({ tag: 'section', className: 'evidence', children: [{ tag: 'h3', text: 'Evidence' }, { tag: 'ul', children: answer.evidence.map((item) => evidenceItem(item, answer.github, nowMs)) }] });
+    nodes.push({ tag: 'section', className: 'evidence', children: [{ tag: 'h3', text: 'Evidence' }, { tag: 'ul', children: answer.evidence.map((item, i) => evidenceItem(item, answer.github, nowMs, raw.evidence[i]?.pullRequest)) }] });
   }
   if (answer.authors.length > 0) {
     nodes.push({
@@ -70,7 +70,7 @@ function confidence(value: number): ViewNode {
   return { tag: 'p', className: 'confidence', children: [{ tag: 'span', text: 'Confidence ' }, { tag: 'span', className: `band band-${band}`, text: band }, { tag: 'span', text: ` ${value.toFixed(2)}` }] };
 }
 
-function evidenceItem(item: Evidence, github: string | undefined, nowMs: number): ViewNode {
+function evidenceItem(item: Evidence, github: string | undefined, nowMs: number, rawPr?: PullRequestRef): ViewNode {
   const c = item.commit;
   const refs: ViewNode[] = [];
   if (item.pullRequest) {
@@ -98,7 +98,7 @@ function evidenceItem(item: Evidence, github: string | undefined, nowMs: number)
     { tag: 'small', className: 'reasons', text: item.reasons.map(reasonWords).join(' · ') },
   ];
   if (refs.length > 0) children.push({ tag: 'div', className: 'refs', children: refs });
-  if (item.pullRequest) children.push(...discussion(item.pullRequest));
+  if (item.pullRequest) children.push(...discussion(item.pullRequest, rawPr));
   const notes: string[] = [];
   if (item.blamedLines) notes.push(`${plural(item.blamedLines, 'line')} of the range`);
   if (item.pathInCommit) notes.push(`as ${item.pathInCommit}`);
@@ -108,14 +108,18 @@ function evidenceItem(item: Evidence, github: string | undefined, nowMs: number)
   return { tag: 'li', className: 'evidence-item', children };
 }
 
-/** What the pull request says: its description (trimmed), the review comments on these lines, the reviews. */
-function discussion(pr: PullRequestRef): ViewNode[] {
+/**
+ * What the pull request says: its description (trimmed), the review comments on these lines, the reviews.
+ * Their text keeps its line breaks (shown by the stylesheet): each line is made visible on its own.
+ */
+function discussion(pr: PullRequestRef, raw: PullRequestRef | undefined): ViewNode[] {
   const nodes: ViewNode[] = [];
+  const lines = (text: string | undefined, shown: string) => (text === undefined ? shown : text.split(/\r?\n/).map(visible).join('\n'));
   if (pr.body) {
     nodes.push({
       tag: 'blockquote',
       className: 'pr-body',
-      children: [{ tag: 'p', text: pr.body }, { tag: 'small', text: `— description of #${pr.number}${pr.author ? ` by @${pr.author}` : ''}${pr.mergedAt ? `, merged ${pr.mergedAt.slice(0, 10)}` : ''}` }],
+      children: [{ tag: 'p', text: lines(raw?.body, pr.body) }, { tag: 'small', text: `— description of #${pr.number}${pr.author ? ` by @${pr.author}` : ''}${pr.mergedAt ? `, merged ${pr.mergedAt.slice(0, 10)}` : ''}` }],
     });
   }
   if (pr.reviewComments?.length) {
@@ -124,7 +128,7 @@ function discussion(pr: PullRequestRef): ViewNode[] {
       className: 'review-comments',
       children: [
         { tag: 'small', text: `Review on these lines (${plural(pr.reviewComments.length, 'comment')})` },
-        { tag: 'ul', children: pr.reviewComments.map((comment) => ({ tag: 'li', children: [linkOrText(`@${comment.author}`, httpsUrl(comment.url), 'reviewer'), { tag: 'span', text: `: ${comment.body}` }] })) },
+        { tag: 'ul', children: pr.reviewComments.map((comment, i) => ({ tag: 'li', children: [linkOrText(`@${comment.author}`, httpsUrl(comment.url), 'reviewer'), { tag: 'span', text: `: ${lines(raw?.reviewComments?.[i]?.body, comment.body)}` }] })) },
       ],
     });
   }
@@ -135,7 +139,7 @@ function discussion(pr: PullRequestRef): ViewNode[] {
       className: 'reviews',
       children: [
         { tag: 'small', text: 'Reviews' },
-        { tag: 'ul', children: pr.reviews.map((review) => ({ tag: 'li', children: [linkOrText(`@${review.author}`, httpsUrl(review.url), 'reviewer'), { tag: 'span', text: ` ${verb[review.state] ?? review.state.toLowerCase()}${review.body ? `: ${review.body}` : ''}` }] })) },
+        { tag: 'ul', children: pr.reviews.map((review, i) => ({ tag: 'li', children: [linkOrText(`@${review.author}`, httpsUrl(review.url), 'reviewer'), { tag: 'span', text: ` ${verb[review.state] ?? review.state.toLowerCase()}${review.body ? `: ${lines(raw?.reviews?.[i]?.body, review.body)}` : ''}` }] })) },
       ],
     });
   }

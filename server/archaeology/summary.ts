@@ -49,17 +49,21 @@ export function summarize(input: SummaryInput): string {
   if (input.cosmeticTraced > 0) first += `, traced through ${input.cosmeticTraced} cosmetic commit${input.cosmeticTraced === 1 ? '' : 's'}`;
   sentences.push(`${first}.`);
 
-  const why = firstSentence(c.body) ?? (top.pullRequest && top.pullRequest.title !== subject ? top.pullRequest.title : undefined);
+  const fromCommit = firstSentence(c.body);
+  // Without a body, the pull request's title may say more than the subject: it is quoted as the PR's.
+  const prTitle = !fromCommit && top.pullRequest?.title && top.pullRequest.title !== subject ? top.pullRequest.title : undefined;
+  const why = fromCommit ?? prTitle;
+  const says = fromCommit ? 'The commit says' : `#${top.pullRequest?.number} is titled`;
   const issues = top.issues.map((issue) => `${issue.repository ?? ''}#${issue.number}`);
   const quote = top.pullRequest?.quote;
   if (quote && top.pullRequest) {
     // The decisive sentence of the pull request's discussion, with who said it: the best "why" there is.
     sentences.push(`${quoteIntro(quote.where, top.pullRequest.number, quote.author)}: “${quote.text}”${issues.length ? ` It closes ${issues.join(', ')}.` : ''}`);
-    if (why && why !== quote.text) sentences.push(`The commit says: “${why}”`);
+    if (fromCommit && fromCommit !== quote.text) sentences.push(`The commit says: “${fromCommit}”`);
   } else if (bandOf(input.confidence) === 'low' && isGenericMessage(c.subject, c.body) && !top.pullRequest && issues.length === 0) {
     sentences.push(`Its message gives no reason and no pull request or issue is linked, so the history says little about why.`);
   } else if (why) {
-    sentences.push(`The commit says: “${why}”${issues.length ? ` It closes ${issues.join(', ')}.` : ''}`);
+    sentences.push(`${says}: “${why}”${issues.length ? ` It closes ${issues.join(', ')}.` : ''}`);
   } else if (issues.length) {
     sentences.push(`It closes ${issues.join(', ')}.`);
   }
