@@ -54,4 +54,23 @@ describe('progress on stderr', () => {
     print('index', { done: 0, total: 0, message: 'loading \x1b[31m' });
     expect(pipe.text).toBe('bench: files 1/2 (50%)\nbench: files 2/2 (100%)\nbench: caches 1/4 (25%)\nindex: loading \\x1b[31m\n');
   });
+
+  it('ends a job that stops before it is done with a last word, on a terminal and on a pipe, and only then', () => {
+    const tty = stream(true);
+    const onTerminal = progressPrinter(tty);
+    onTerminal.end('bench', 'stopped'); // nothing shown yet: nothing to end
+    onTerminal('bench', { done: 1, total: 3, message: 'requests' });
+    onTerminal.end('bench', 'interrupted after 1 request');
+    onTerminal.end('bench', 'stopped'); // ended already
+    expect(tty.text).toBe('\r\x1b[2Kbench: requests 1/3 (33%)\r\x1b[2Kbench: interrupted after 1 request\n');
+
+    const pipe = stream(false);
+    const onPipe = progressPrinter(pipe, () => 0);
+    onPipe('bench', { done: 1, total: 2, message: 'files' });
+    onPipe('bench', { done: 2, total: 2, message: 'files' });
+    onPipe.end('bench', 'stopped'); // finished already
+    onPipe('bench', { done: 0, total: 0, message: 'connecting' });
+    onPipe.end('bench', 'stopped: \x1b[2J');
+    expect(pipe.text).toBe('bench: files 1/2 (50%)\nbench: files 2/2 (100%)\nbench: connecting\nbench: stopped: \\x1b[2J\n');
+  });
 });

@@ -9,6 +9,12 @@ export interface ProgressUpdate {
 /** Reports one update of a long job; `progressPrinter` makes one that writes to stderr. */
 export type Progress = (job: string, progress: ProgressUpdate) => void;
 
+/** Progress that can also end a job that stops before it is done (an error, Ctrl-C). */
+export type ProgressPrinter = Progress & {
+  /** Ends the job's progress with a last word, `job: message`; nothing when none of it is shown or it already ended. */
+  end(job: string, message: string): void;
+};
+
 /** How often a pipe gets a line at most, besides the first and the last of a job. */
 const PIPE_INTERVAL_MS = 5_000;
 
@@ -18,15 +24,18 @@ const PIPE_INTERVAL_MS = 5_000;
  * where carriage returns would run every update together in a log: whole lines, the first and the last
  * of each job and between them one per tenth, no more often than every few seconds.
  */
-export function progressPrinter(stream: NodeJS.WritableStream & { isTTY?: boolean }, now: () => number = Date.now): Progress {
+export function progressPrinter(stream: NodeJS.WritableStream & { isTTY?: boolean }, now: () => number = Date.now): ProgressPrinter {
   const shown = new Map<string, { tenth: number; at: number; done: number }>();
-  return (job, { done, total, message: raw }) => {
+  /** The job whose line a terminal shows unfinished. */
+  let open: string | undefined;
+  const print: Progress = (job, { done, total, message: raw }) => {
     const message = visible(raw);
     const percent = total > 0 ? Math.floor((Math.min(done, total) / total) * 100) : 0;
     const line = `${job}: ${message}${total > 0 ? ` ${done}/${total} (${percent}%)` : ''}`;
     const finished = total > 0 && done >= total;
     if (stream.isTTY) {
       stream.write(`\r\x1b[2K${line}${finished ? '\n' : ''}`);
+      open = finished ? undefined : job;
       return;
     }
     const last = shown.get(job);
@@ -37,4 +46,12 @@ export function progressPrinter(stream: NodeJS.WritableStream & { isTTY?: boolea
     else shown.set(job, { tenth, at: now(), done });
     stream.write(`${line}\n`);
   };
+  const end = (job: string, message: string) => {
+    if (stream.isTTY) {
+      if (open !== job) return;
+      open = undefined;
+      stream.write(`\r\x1b[2K${job}: ${visible(message)}\n`);
+    } else if (shown.delete(job)) stream.write(`${job}: ${visible(message)}\n`);
+  };
+  return Object.assign(print, { end });
 }
