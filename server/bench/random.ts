@@ -73,3 +73,21 @@ export class WeightedPicker {
     return lo;
   }
 }
+
+/**
+ * Zipf's law over ranks 0..n-1: rank k is drawn with probability proportional to 1/(k+1)^s, so rank 0
+ * is the most frequent and a few ranks take most draws, as with the files and lines people ask about.
+ */
+export class Zipf {
+  private readonly picker: WeightedPicker;
+
+  constructor(readonly n: number, readonly s: number) {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`a Zipf distribution needs at least one rank, got ${n}`);
+    this.picker = new WeightedPicker(Array.from({ length: n }, (_, k) => 1 / (k + 1) ** s));
+  }
+
+  /** A rank, 0 (the most frequent) to n-1. */
+  sample(random: Random): number {
+    return this.picker.pick(random);
+  }
+}
