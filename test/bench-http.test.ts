@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { guardConflict, signatureOf } from '../server/cache/guards';
 import { normalizeForCache } from '../server/cache/key';
+import type { Sample } from '../server/bench/http-load';
+import { renderReport, type ReportRun } from '../server/bench/http-report';
+import { checkTargets, summarize } from '../server/bench/http-summary';
 import { HttpWorkload, QUESTIONS, type ContextBody } from '../server/bench/http-workload';
 import { Random, Zipf } from '../server/bench/random';
 import { LexicalEmbedder } from '../server/semantic/lexical-embedder';
@@ -101,5 +104,55 @@ describe('the workload', () => {
         for (const x of a) for (const y of b) if (!guardConflict(signatureOf(x), signatureOf(y))) expect(cosine(x, y), `${x} / ${y}`).toBeLessThan(0.85);
       }
     }
+  });
+});
+
+describe('the figures and the report', () => {
+  const sample = (at: number, ms: number, tier: Sample['tier'], path = 'src/a.ts', status = 200): Sample => ({ at, ms, status, path, ...(tier ? { tier, serverMs: ms / 2 } : { error: 'line-out-of-range' }) });
+  const samples: Sample[] = [
+    ...Array.from({ length: 60 }, (_, i) => sample(i * 50, 1 + (i % 5) * 0.2, 'l1')),
+    ...Array.from({ length: 20 }, (_, i) => sample(i * 150, 20 + i, 'l2', 'docs/<img src=x onerror=alert(1)>.md')),
+    ...Array.from({ length: 40 }, (_, i) => sample(i * 75, 100 + i * 10, 'cold', 'src/"quoted" & <b>.ts')),
+    sample(500, 3, undefined, 'src/a.ts', 400),
+  ];
+  const run: ReportRun = { url: 'http://127.0.0.1:1/', repository: '/tmp/<repo>', started: false, seed: 1, concurrency: 4, requests: 121, warmupS: 0, files: 3, startedAt: new Date(0), interrupted: false };
+
+  it('adds up: every request answered or failed, every answer in one tier, percentiles in order', () => {
+    const summary = summarize(samples, 3500);
+    expect(summary.requests).toBe(121);
+    expect(summary.answered + summary.failed).toBe(summary.requests);
+    expect(summary.tiers.l1.count + summary.tiers.l2.count + summary.tiers.cold.count).toBe(summary.answered);
+    expect(summary.errors).toEqual({ '400': 1 });
+    expect(summary.errorCodes).toEqual({ 'line-out-of-range': 1 });
+    expect(summary.hitRate.overall).toBeCloseTo(80 / 120, 3);
+    for (const figures of [summary.overall, summary.tiers.l1, summary.tiers.l2, summary.tiers.cold]) {
+      expect(figures.p50).toBeLessThanOrEqual(figures.p95);
+      expect(figures.p95).toBeLessThanOrEqual(figures.p99);
+    }
+    expect(summary.series.reduce((n, b) => n + b.answered + b.failed, 0)).toBe(summary.requests);
+    const targets = checkTargets(summary);
+    expect(targets.find((t) => t.figure === 'throughput')).toMatchObject({ met: false });
+    expect(targets.find((t) => t.figure === 'l1 p95')).toMatchObject({ met: true });
+  });
+
+  it('leaves a target it cannot judge unjudged', () => {
+    const targets = checkTargets(summarize(samples.filter((s) => s.tier !== 'l2'), 3500));
+    expect(targets.find((t) => t.figure === 'l2 p95')!.met).toBeUndefined();
+  });
+
+  it('is one self-contained HTML page with its charts, and every string from the repository escaped', () => {
+    const summary = summarize(samples, 3500);
+    const html = renderReport(run, summary, checkTargets(summary), samples);
+    expect(html.match(/<html/g)).toHaveLength(1);
+    expect(html.match(/<\/html>/g)).toHaveLength(1);
+    for (const title of ['Latency over time', 'Latency distribution by tier', 'Hit rate over time']) expect(html).toContain(`<h2>${title}</h2>`);
+    expect(html.match(/<svg /g)!.length).toBeGreaterThanOrEqual(3);
+    expect(html).toMatch(/<circle /);
+    expect(html).toMatch(/<polyline /);
+    expect(html).not.toMatch(/<script|<img|<b>|<link|@import|url\(/i);
+    expect(html).not.toContain('<repo>');
+    expect(html).toContain('docs/&#60;img src=x onerror=alert(1)&#62;.md');
+    expect(html).toContain('src/&#34;quoted&#34; &#38; &#60;b&#62;.ts');
+    expect(html).toContain("Content-Security-Policy\" content=\"default-src 'none'");
   });
 });

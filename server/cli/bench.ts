@@ -8,6 +8,7 @@ import { createEngine } from '../compose';
 import { processStarter } from '../git/process';
 import { AilError } from '../util/errors';
 import { runGitHubBench } from './bench-github';
+import { runHttpBench, wantsHttp } from './bench-http';
 import { benchCaches, type CacheBench } from './bench-caches';
 import { rawGit as git } from '../bench/git';
 import { benchLsp, type LspBench } from './bench-lsp';
@@ -36,6 +37,7 @@ interface Target {
  * --commits commits with git fast-import.
  */
 export async function runBench(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  if (wantsHttp(argv)) return runHttpBench(argv, out, err, generatedRepository);
   const args = parseBenchArgs(argv);
   if (args.github) return runGitHubBench(args.json, out);
   const progress = progressPrinter(err);
