@@ -2,9 +2,9 @@ import * as path from 'node:path';
 import { settingsFromEnv, SettingError } from '../../shared/settings';
 import { safeJson, visible } from '../../shared/visible';
 import { AilError, isAilError } from '../util/errors';
-import { createEngine, type Engine } from '../compose';
+import { Engine } from '../engine';
 import { parseAskArgs } from './args';
-import { openStoredIndex, runIndex, runStats } from './index-commands';
+import { quiet, runIndex, runStats } from './index-commands';
 import { runValidate } from './validate';
 import { formatContext, styleFor } from './format';
 
@@ -64,12 +64,12 @@ async function ask(argv: readonly string[]): Promise<number> {
   const settings = settingsFromEnv(process.env);
   const args = parseAskArgs(argv, process.cwd());
   const base = args.repo ? path.resolve(args.repo) : process.cwd();
-  const engine = createEngine(settings);
+  const engine = new Engine(settings, { logSink: quiet });
   try {
     // Paths are taken relative to --repo, or to the current directory; either way the file must be inside that work tree.
-    const repository = args.repo ? base : (await isInsideWorkTree(engine, base)) ? base : undefined;
-    if (repository && settings.semanticIndexEnabled) await openStoredIndex(engine, repository);
-    const context = await engine.answers.ask({
+    const repository = args.repo ? base : (await engine.isInsideWorkTree(base)) ? base : undefined;
+    if (repository && settings.semanticIndexEnabled) await engine.openStoredIndex(repository);
+    const context = await engine.ask({
       path: path.resolve(base, args.file),
       repository,
       lines: args.lines,
@@ -93,17 +93,6 @@ async function serve(argv: readonly string[]): Promise<number> {
   // one: parsing the language server's libraries (420 KB) cost every other command ~25 ms to start.
   require(path.join(__dirname, 'server.js'));
   return new Promise<number>(() => undefined); // the connection exits the process on `exit`, or when stdin closes
-}
-
-/** Whether `directory` is in a git work tree: opening it there is what answering needs next anyway. */
-async function isInsideWorkTree(engine: Engine, directory: string): Promise<boolean> {
-  try {
-    await engine.registry.forDirectory(directory);
-    return true;
-  } catch (error) {
-    if (error instanceof AilError && (error.code === 'not-a-repository' || error.code === 'not-a-work-tree')) return false;
-    throw error;
-  }
 }
 
 if (require.main === module) {
