@@ -107,6 +107,12 @@ export class Engine {
     }
   }
 
+  /** A front end refused a request before it reached `ask` (a bad field): counted and logged as bad input, as a refused question is. */
+  rejected(field: string): void {
+    this.parts.metrics.failed('bad_input');
+    this.log.request('refused', { code: 'bad-request', field });
+  }
+
   stats(): CacheStats {
     return this.parts.stats();
   }
