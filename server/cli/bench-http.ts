@@ -1,5 +1,6 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { settingsFromEnv } from '../../shared/settings';
 import { visible } from '../../shared/visible';
 import { rawGit } from '../bench/git';
 import { getJson, runLoad, type LoadRun, type Sample } from '../bench/http-load';
@@ -78,10 +79,13 @@ export async function runHttpBench(argv: readonly string[], out: NodeJS.Writable
     const base = args.url ?? service!.url;
     progress('bench', { done: 0, total: 0, message: `connecting to ${base.href}` });
     await checkService(base, service !== undefined, progress, err, stop.signal);
+    progress.end('bench', `${base.href} is ready`);
     const workload = new HttpWorkload(files, { seed: args.seed });
     const load = { base, next: () => workload.next(), concurrency: args.concurrency, signal: stop.signal, timeoutMs: REQUEST_TIMEOUT_MS };
     if (args.warmupS > 0) {
-      await runLoad({ ...load, durationMs: args.warmupS * 1000, onSample: reporter(progress, 'warming up', args.warmupS) });
+      const warming = reporter(progress, 'warming up', undefined, args.warmupS);
+      await runLoad({ ...load, durationMs: args.warmupS * 1000, onSample: warming.sample });
+      warming.finish();
     }
     if (stop.signal.aborted) throw new Interrupted();
     meta = {
@@ -96,12 +100,10 @@ export async function runHttpBench(argv: readonly string[], out: NodeJS.Writable
       startedAt: new Date(),
       interrupted: false,
     };
-    run = await runLoad({
-      ...load,
-      ...(args.requests !== undefined ? { requests: args.requests } : { durationMs: args.durationS * 1000 }),
-      onSample: reporter(progress, 'requests', args.requests, args.durationS),
-    });
+    const running = reporter(progress, 'requests', args.requests, args.durationS);
+    run = await runLoad({ ...load, ...(args.requests !== undefined ? { requests: args.requests } : { durationMs: args.durationS * 1000 }), onSample: running.sample });
     if (run.interrupted) progress.end('bench', `interrupted after ${run.samples.length} requests`);
+    else running.finish();
     if (run.samples.length === 0) throw run.interrupted ? new Interrupted() : new Error('no request was answered or failed');
     meta.interrupted = run.interrupted;
   } catch (error) {
@@ -144,43 +146,66 @@ export async function runHttpBench(argv: readonly string[], out: NodeJS.Writable
 
 class Interrupted extends Error {}
 
-/** Progress of a load run: answers so far, with the running throughput and hit rate. */
-function reporter(progress: ProgressPrinter, message: string, requests?: number, durationS?: number): (sample: Sample, elapsedMs: number) => void {
+/** Progress of a load run: answers so far, with the running throughput and hit rate; `finish` shows it done. */
+function reporter(progress: Progress, message: string, requests?: number, durationS?: number): { sample: (sample: Sample, elapsedMs: number) => void; finish: () => void } {
   let count = 0;
   let hits = 0;
   let answered = 0;
   let shown = -Infinity;
-  return (sample, elapsedMs) => {
-    count++;
-    if (sample.tier) answered++;
-    if (sample.tier === 'l1' || sample.tier === 'l2') hits++;
-    const last = requests !== undefined && count >= requests;
-    if (!last && elapsedMs - shown < PROGRESS_INTERVAL_MS) return;
-    shown = elapsedMs;
-    const rate = `${message}, ${(answered / Math.max(elapsedMs / 1000, 1e-3)).toFixed(0)} qps, ${answered ? Math.round((hits / answered) * 100) : 0}% hits`;
-    if (requests !== undefined) progress('bench', { done: count, total: requests, message: rate });
-    else progress('bench', { done: Math.min(Math.floor(elapsedMs / 1000), durationS ?? 0), total: durationS ?? 0, message: `${rate}, seconds` });
+  let elapsed = 0;
+  let finished = false;
+  const show = (final: boolean) => {
+    const rate = `${message}, ${(answered / Math.max(elapsed / 1000, 1e-3)).toFixed(0)} qps, ${answered ? Math.round((hits / answered) * 100) : 0}% hits`;
+    if (requests !== undefined) progress('bench', { done: final ? requests : Math.min(count, requests), total: requests, message: rate });
+    else {
+      const seconds = Math.ceil(durationS!);
+      progress('bench', { done: final ? seconds : Math.min(Math.floor(elapsed / 1000), seconds - 1), total: seconds, message: `${rate}, seconds` });
+    }
+    finished = final || (requests !== undefined && count >= requests);
+  };
+  return {
+    sample: (sample, elapsedMs) => {
+      count++;
+      elapsed = elapsedMs;
+      if (sample.tier) answered++;
+      if (sample.tier === 'l1' || sample.tier === 'l2') hits++;
+      const last = requests !== undefined && count >= requests;
+      if (!last && elapsedMs - shown < PROGRESS_INTERVAL_MS) return;
+      shown = elapsedMs;
+      show(false);
+    },
+    finish: () => {
+      if (!finished) show(true);
+    },
   };
 }
 
-/** Reachable, AIL's, and ready: a service the bench started is waited for; the user's is measured as it is. */
+/**
+ * Reachable, AIL's, and ready. A service the bench started is waited for, its commit index included (built
+ * as it starts, it would take the cores from the first questions); the user's is measured as it is.
+ */
 async function checkService(base: URL, started: boolean, progress: ProgressPrinter, err: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
   const live = await getJson(base, 'health/live', 10_000, signal);
   if (signal.aborted) throw new Interrupted();
   if (live.status === 0) throw new Error(`cannot reach ${base.href}: ${live.error ?? 'no answer'} (is ail serve --http running there?)`);
   if (live.status !== 200) throw new Error(`${base.href} answered ${live.status} to GET /health/live: is it AIL's HTTP service (ail serve --http)?`);
   const deadline = performance.now() + (started ? READY_TIMEOUT_MS : 0);
+  const waitIndex = started && settingsFromEnv(process.env).semanticIndexEnabled;
   for (;;) {
     const ready = await getJson(base, 'health/ready', 10_000, signal);
+    const stats = ready.status === 200 && waitIndex ? await getJson(base, 'v1/stats', 10_000, signal) : undefined;
     if (signal.aborted) throw new Interrupted();
-    if (ready.status === 200) return;
+    const index = (stats?.json as { index?: { state?: string; progress?: { done: number; total: number } } } | undefined)?.index;
+    if (ready.status === 200 && (!stats || index?.state === 'ready' || index?.state === 'failed')) return;
     const reasons = (ready.json as { reasons?: unknown } | undefined)?.reasons;
-    const why = Array.isArray(reasons) && reasons.length ? reasons.map(String).join('; ') : `HTTP ${ready.status}`;
+    const why = ready.status === 200 ? `commit index ${index?.state ?? 'unknown'}` : Array.isArray(reasons) && reasons.length ? reasons.map(String).join('; ') : `HTTP ${ready.status}`;
     if (performance.now() >= deadline) {
-      err.write(`bench: the service says it is not ready (${visible(why)}); measuring it as it is\n`);
+      if (ready.status !== 200) err.write(`bench: the service says it is not ready (${visible(why)}); measuring it as it is\n`);
+      else err.write(`bench: the service's ${visible(why)} after ${READY_TIMEOUT_MS / 1000} s; measuring it as it is\n`);
       return;
     }
-    progress('bench', { done: 0, total: 0, message: `waiting for the service to be ready (${why})` });
+    const done = index?.progress ? { done: index.progress.done, total: index.progress.total } : { done: 0, total: 0 };
+    progress('bench', { ...done, message: `waiting for the service (${why})` });
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -204,8 +229,10 @@ export function formatSummary(run: ReportRun, summary: HttpSummary, targets: rea
   };
   const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(2)).padStart(9);
   const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
-  const row = (name: string, figures: HttpSummary['overall'], note: string) =>
-    `${name.padEnd(8)} ${String(figures.count).padStart(7)} ${ms(figures.p50)} ${ms(figures.p95)} ${ms(figures.p99)}   ${ms(figures.serverP50)} ${ms(figures.serverP95)}  ${note}`;
+  const row = (name: string, figures: HttpSummary['overall'], note: string) => {
+    const [p50, p95, p99, s50, s95] = [figures.p50, figures.p95, figures.p99, figures.serverP50, figures.serverP95].map((v) => (figures.count ? ms(v) : '-'.padStart(9)));
+    return `${name.padEnd(8)} ${String(figures.count).padStart(7)} ${p50} ${p95} ${p99}   ${s50} ${s95}  ${note}`.trimEnd();
+  };
   const errors = Object.entries(summary.errors)
     .sort((a, b) => b[1] - a[1])
     .map(([status, count]) => `${status}: ${count}`)
