@@ -43,6 +43,8 @@ export interface LoadRun {
   elapsedMs: number;
   /** The signal stopped the run before its end. */
   interrupted: boolean;
+  /** CPU time the load generator itself used (user and system), ms: on the service's machine, it is taken from the service. */
+  clientCpuMs: number;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const endpoint = new URL('v1/context', withSlash(options.base));
   const samples: Sample[] = [];
   const started = performance.now();
+  const cpu = process.cpuUsage();
   let sent = 0;
   const mayStart = () =>
     !options.signal.aborted &&
@@ -84,7 +87,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   } finally {
     client.agent.destroy();
   }
-  return { samples, elapsedMs: performance.now() - started, interrupted: options.signal.aborted };
+  const used = process.cpuUsage(cpu);
+  return { samples, elapsedMs: performance.now() - started, interrupted: options.signal.aborted, clientCpuMs: (used.user + used.system) / 1000 };
 }
 
 export interface JsonReply {

@@ -19,6 +19,10 @@ export interface ReportRun {
   files: number;
   startedAt: Date;
   interrupted: boolean;
+  /** Share of one core the load generator used over the run (0.25: a quarter of a core). */
+  clientCpu?: number;
+  /** The machine's 1-minute load average before the bench started anything, and its cores: another job on the machine takes from the service. */
+  load?: { average: number; cores: number };
 }
 
 const COLOURS: Record<AnswerSource | 'failed', string> = { l1: '#2e7d32', l2: '#1565c0', cold: '#ef6c00', failed: '#c62828' };
@@ -46,7 +50,7 @@ export function renderReport(run: ReportRun, summary: HttpSummary, targets: read
     `<h1>${text(title)}</h1>`,
     `<p class="meta">${text(run.started ? 'Service started by the bench' : "The user's service")}, files from ${text(run.repository)} (${run.files} text files);
 seed ${run.seed}, concurrency ${run.concurrency}, ${text(length)}${run.warmupS ? ` after ${run.warmupS} s of warm-up` : ''};
-started ${text(run.startedAt.toISOString())}${run.interrupted ? '; <strong>interrupted</strong> before its end' : ''}.</p>`,
+started ${text(run.startedAt.toISOString())}${run.clientCpu !== undefined ? `; the load generator used ${Math.round(run.clientCpu * 100)}% of a core` : ''}${run.load ? `; load average ${run.load.average} on ${run.load.cores} cores before it began` : ''}${run.interrupted ? '; <strong>interrupted</strong> before its end' : ''}.</p>`,
     figuresTable(summary, targets),
     errorsTable(summary),
     latencyOverTime(summary, samples),

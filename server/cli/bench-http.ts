@@ -1,4 +1,5 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { settingsFromEnv } from '../../shared/settings';
 import { visible } from '../../shared/visible';
@@ -55,6 +56,8 @@ export function wantsHttp(argv: readonly string[]): boolean {
 export async function runHttpBench(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream, generated: GeneratedRepository): Promise<number> {
   const args = parseHttpBenchArgs(argv, process.cwd());
   const progress = progressPrinter(err);
+  // Before the bench starts anything of its own (the service, its index build): what else runs here.
+  const machineLoad = { average: Math.round(loadavg()[0]! * 100) / 100, cores: availableParallelism() };
   const stop = new AbortController();
   let service: Service | undefined;
   const onSignal = () => {
@@ -99,6 +102,7 @@ export async function runHttpBench(argv: readonly string[], out: NodeJS.Writable
       files: files.length,
       startedAt: new Date(),
       interrupted: false,
+      load: machineLoad,
     };
     const running = reporter(progress, 'requests', args.requests, args.durationS);
     run = await runLoad({ ...load, ...(args.requests !== undefined ? { requests: args.requests } : { durationMs: args.durationS * 1000 }), onSample: running.sample });
@@ -106,6 +110,7 @@ export async function runHttpBench(argv: readonly string[], out: NodeJS.Writable
     else running.finish();
     if (run.samples.length === 0) throw run.interrupted ? new Interrupted() : new Error('no request was answered or failed');
     meta.interrupted = run.interrupted;
+    meta.clientCpu = Math.round((run.clientCpuMs / Math.max(run.elapsedMs, 1)) * 100) / 100;
   } catch (error) {
     progress.end('bench', error instanceof Interrupted ? 'interrupted' : 'stopped');
     if (error instanceof Interrupted) {
@@ -246,6 +251,10 @@ export function formatSummary(run: ReportRun, summary: HttpSummary, targets: rea
     `seed ${run.seed}, concurrency ${run.concurrency}, ${run.requests !== undefined ? `${run.requests} requests` : `${run.durationS} s`}${run.warmupS ? ` after ${run.warmupS} s of warm-up` : ''}${run.interrupted ? ', INTERRUPTED before its end' : ''}`,
     `${summary.requests} requests in ${summary.elapsedS.toFixed(1)} s: ${summary.answered} answered, ${summary.failed} failed${summary.partial ? ` (${summary.partial} answers cut short by the time limit)` : ''}`,
     `throughput ${summary.qps.toFixed(1)} qps, slowest second ${summary.slowestSecondQps} qps ${target('throughput')}`,
+    ...(run.load && run.load.average > run.load.cores / 2
+      ? [`the machine was busy when the run started (load average ${run.load.average} on ${run.load.cores} cores before it began): other work took from the service`]
+      : []),
+    ...(run.clientCpu !== undefined ? [`the load generator used ${Math.round(run.clientCpu * 100)}% of a core (on the service's machine, that much is not the service's)`] : []),
     '',
     `${'tier'.padEnd(8)} ${'answers'.padStart(7)} ${'p50 ms'.padStart(9)} ${'p95 ms'.padStart(9)} ${'p99 ms'.padStart(9)}   ${'svc p50'.padStart(9)} ${'svc p95'.padStart(9)}`,
     ...TIERS.map((tier) => row(tier, summary.tiers[tier], target(`${tier} p95`))),

@@ -20,6 +20,9 @@ Usage:
   ail serve --http [HOST:]PORT [--repo DIR] [--config FILE]
                                        the HTTP service (JSON API, /health, /metrics; see docs/operations.md)
   ail bench [--repo DIR] [--commits N] [--queries N] [--lsp] [--json]
+  ail bench --http [URL] [--repo DIR] [--commits N] [--concurrency N] [--duration S | --requests N]
+            [--warmup S] [--seed N] [--report FILE] [--json]
+                                       load the HTTP service (without URL: one it starts itself)
   ail help
 
 Lines are 1-based; a pasted <path>:<line>:<column> is taken as that line. Settings come from the environment (AIL_MAX_QUERY_TIME_S, AIL_MAX_WORKERS, ...; see README.md).`;
