@@ -304,6 +304,37 @@ describe('ail bench --http against a service', () => {
   });
 });
 
+describe('ail bench --http when the service goes away', () => {
+  it('stops counting refusals, prints what it measured until then, and says the service stopped answering', async () => {
+    const repo = benchFixture();
+    const data = mkdtempSync(path.join(tmpdir(), 'ail-bench-http-data-'));
+    const out = mkdtempSync(path.join(tmpdir(), 'ail-bench-http-out-'));
+    const service = await ServiceProcess.start(repo.root, { AIL_DATA_DIR: data });
+    try {
+      const child = spawn(process.execPath, [CLI, 'bench', '--http', service.url, '--repo', repo.root, '--duration', '120', '--json', '--report', path.join(out, 'gone.html')], { cwd: out });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await until(() => /bench: requests, /.test(stderr), 30_000, 'the run to start');
+      await service.kill();
+      expect(await exited).toBe(1);
+      expect(stderr).toMatch(/^bench: stopped after \d+ requests: the service stopped answering$/m);
+      expect(stderr.trimEnd().split('\n').at(-1)).toMatch(/^ail: the service stopped answering: 20 connections in a row failed \(ECONN(REFUSED|RESET)\); the figures above are those of the run until then$/);
+      const figures = JSON.parse(stdout) as BenchJson;
+      expect(figures.answered).toBeGreaterThan(0);
+      expect(figures.failed).toBeGreaterThanOrEqual(20);
+      expect(figures.errors['no response']).toBe(figures.failed);
+    } finally {
+      await service.kill();
+      repo.cleanup();
+      rmSync(data, { recursive: true, force: true });
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('ail bench --http refuses what it cannot do, in one line', () => {
   const cwd = tmpdir();
   it.each([

@@ -43,6 +43,8 @@ export interface LoadRun {
   elapsedMs: number;
   /** The signal stopped the run before its end. */
   interrupted: boolean;
+  /** The service stopped answering: this many connections in a row were refused or reset, and the run ended there. */
+  lost?: string;
   /** CPU time the load generator itself used (user and system), ms: on the service's machine, it is taken from the service. */
   clientCpuMs: number;
 }
@@ -59,8 +61,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const started = performance.now();
   const cpu = process.cpuUsage();
   let sent = 0;
+  let refusedInARow = 0;
+  let lost: string | undefined;
   const mayStart = () =>
     !options.signal.aborted &&
+    lost === undefined &&
     (options.requests === undefined || sent < options.requests) &&
     (options.durationMs === undefined || performance.now() - started < options.durationMs);
   const worker = async () => {
@@ -80,6 +85,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       }
       samples.push(sample);
       options.onSample?.(sample, performance.now() - started);
+      // A service that has gone refuses at once: without this, a run would count refusals until its end.
+      refusedInARow = reply.error === 'ECONNREFUSED' || reply.error === 'ECONNRESET' ? refusedInARow + 1 : 0;
+      if (refusedInARow >= GONE_AFTER) lost = `${GONE_AFTER} connections in a row failed (${reply.error})`;
     }
   };
   try {
@@ -88,8 +96,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     client.agent.destroy();
   }
   const used = process.cpuUsage(cpu);
-  return { samples, elapsedMs: performance.now() - started, interrupted: options.signal.aborted, clientCpuMs: (used.user + used.system) / 1000 };
+  return { samples, elapsedMs: performance.now() - started, interrupted: options.signal.aborted, clientCpuMs: (used.user + used.system) / 1000, ...(lost ? { lost } : {}) };
 }
+
+/** Refused or reset connections in a row that say the service has gone. */
+const GONE_AFTER = 20;
 
 export interface JsonReply {
   status: number;

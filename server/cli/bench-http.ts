@@ -73,7 +73,9 @@ export async function runHttpBench(argv: readonly string[], out: NodeJS.Writable
   let meta: ReportRun;
   try {
     const root = args.url ? await workTree(args.repo ?? '.') : args.repo ? await workTree(args.repo) : await generated(args.commits, err, progress);
+    if (stop.signal.aborted) throw new Interrupted();
     const files = await listWorkloadFiles(root, progress, stop.signal);
+    if (stop.signal.aborted) throw new Interrupted();
     if (files.length === 0) throw new AilError('bad-argument', `no text file with lines in ${root}`);
     if (!args.url) {
       progress('bench', { done: 0, total: 0, message: 'starting ail serve --http' });
@@ -107,13 +109,15 @@ export async function runHttpBench(argv: readonly string[], out: NodeJS.Writable
     const running = reporter(progress, 'requests', args.requests, args.durationS);
     run = await runLoad({ ...load, ...(args.requests !== undefined ? { requests: args.requests } : { durationMs: args.durationS * 1000 }), onSample: running.sample });
     if (run.interrupted) progress.end('bench', `interrupted after ${run.samples.length} requests`);
+    else if (run.lost) progress.end('bench', `stopped after ${run.samples.length} requests: the service stopped answering`);
     else running.finish();
     if (run.samples.length === 0) throw run.interrupted ? new Interrupted() : new Error('no request was answered or failed');
-    meta.interrupted = run.interrupted;
+    meta.interrupted = run.interrupted || run.lost !== undefined;
     meta.clientCpu = Math.round((run.clientCpuMs / Math.max(run.elapsedMs, 1)) * 100) / 100;
   } catch (error) {
-    progress.end('bench', error instanceof Interrupted ? 'interrupted' : 'stopped');
-    if (error instanceof Interrupted) {
+    const interrupted = error instanceof Interrupted || stop.signal.aborted;
+    progress.end('bench', interrupted ? 'interrupted' : 'stopped');
+    if (interrupted) {
       err.write('bench: interrupted before anything was measured\n');
       return 130;
     }
@@ -146,6 +150,10 @@ export async function runHttpBench(argv: readonly string[], out: NodeJS.Writable
   }
   if (args.json) err.write(`bench: report written to ${visible(report)}\n`);
   else out.write(`report: ${visible(report)}\n`);
+  if (run.lost) {
+    err.write(`ail: the service stopped answering: ${run.lost}; the figures above are those of the run until then\n`);
+    return 1;
+  }
   return run.interrupted ? 130 : 0;
 }
 
