@@ -21,8 +21,12 @@ export interface ReportRun {
   interrupted: boolean;
   /** Share of one core the load generator used over the run (0.25: a quarter of a core). */
   clientCpu?: number;
-  /** The machine's 1-minute load average before the bench started anything, and its cores: another job on the machine takes from the service. */
-  load?: { average: number; cores: number };
+  /**
+   * The share of the machine's CPU (all its cores) busy for a second before the bench started anything
+   * (another job, which takes from the service), and during the measured run (everything: the service,
+   * its git, the load generator and any other job).
+   */
+  machine?: { cores: number; busyBefore: number; busyDuring?: number };
 }
 
 const COLOURS: Record<AnswerSource | 'failed', string> = { l1: '#2e7d32', l2: '#1565c0', cold: '#ef6c00', failed: '#c62828' };
@@ -50,7 +54,7 @@ export function renderReport(run: ReportRun, summary: HttpSummary, targets: read
     `<h1>${text(title)}</h1>`,
     `<p class="meta">${text(run.started ? 'Service started by the bench' : "The user's service")}, files from ${text(run.repository)} (${run.files} text files);
 seed ${run.seed}, concurrency ${run.concurrency}, ${text(length)}${run.warmupS ? ` after ${run.warmupS} s of warm-up` : ''};
-started ${text(run.startedAt.toISOString())}${run.clientCpu !== undefined ? `; the load generator used ${Math.round(run.clientCpu * 100)}% of a core` : ''}${run.load ? `; load average ${run.load.average} on ${run.load.cores} cores before it began` : ''}${run.interrupted ? '; <strong>interrupted</strong> before its end' : ''}.</p>`,
+started ${text(run.startedAt.toISOString())}${run.clientCpu !== undefined ? `; the load generator used ${Math.round(run.clientCpu * 100)}% of a core` : ''}${run.machine ? `; ${run.machine.cores} cores, ${Math.round(run.machine.busyBefore * 100)}% busy before it began${run.machine.busyDuring !== undefined ? `, ${Math.round(run.machine.busyDuring * 100)}% during the run` : ''}` : ''}${run.interrupted ? '; <strong>interrupted</strong> before its end' : ''}.</p>`,
     figuresTable(summary, targets),
     errorsTable(summary),
     latencyOverTime(summary, samples),

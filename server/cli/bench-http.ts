@@ -1,5 +1,5 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { settingsFromEnv } from '../../shared/settings';
 import { visible } from '../../shared/visible';
@@ -12,6 +12,7 @@ import { HttpWorkload } from '../bench/http-workload';
 import { configArgs, SAFE_CONFIG } from '../git/runner';
 import { AilError } from '../util/errors';
 import { listWorkloadFiles } from '../bench/http-files';
+import { busyNow, busyShare, cpuTimes } from '../bench/machine';
 import { progressPrinter, type Progress, type ProgressPrinter } from './progress';
 
 export interface HttpBenchArgs {
@@ -36,6 +37,8 @@ export type GeneratedRepository = (commits: number, err: NodeJS.WritableStream, 
 const REQUEST_TIMEOUT_MS = 120_000;
 /** How long a service the bench started may take to be ready (its commit index built). */
 const READY_TIMEOUT_MS = 300_000;
+/** The share of the machine busy before the bench began past which its figures are said to be another job's too. */
+const BUSY = 0.2;
 /** How often progress is told about the run at most. */
 const PROGRESS_INTERVAL_MS = 200;
 
@@ -56,8 +59,6 @@ export function wantsHttp(argv: readonly string[]): boolean {
 export async function runHttpBench(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream, generated: GeneratedRepository): Promise<number> {
   const args = parseHttpBenchArgs(argv, process.cwd());
   const progress = progressPrinter(err);
-  // Before the bench starts anything of its own (the service, its index build): what else runs here.
-  const machineLoad = { average: Math.round(loadavg()[0]! * 100) / 100, cores: availableParallelism() };
   const stop = new AbortController();
   let service: Service | undefined;
   const onSignal = () => {
@@ -72,6 +73,8 @@ export async function runHttpBench(argv: readonly string[], out: NodeJS.Writable
   let run: LoadRun;
   let meta: ReportRun;
   try {
+    // Before the bench starts anything of its own (the service, its index build): what else runs here.
+    const machine: NonNullable<ReportRun['machine']> = { cores: availableParallelism(), busyBefore: await busyNow() };
     const root = args.url ? await workTree(args.repo ?? '.') : args.repo ? await workTree(args.repo) : await generated(args.commits, err, progress);
     if (stop.signal.aborted) throw new Interrupted();
     const files = await listWorkloadFiles(root, progress, stop.signal);
@@ -104,8 +107,9 @@ export async function runHttpBench(argv: readonly string[], out: NodeJS.Writable
       files: files.length,
       startedAt: new Date(),
       interrupted: false,
-      load: machineLoad,
+      machine,
     };
+    const cpuBefore = cpuTimes();
     const running = reporter(progress, 'requests', args.requests, args.durationS);
     run = await runLoad({ ...load, ...(args.requests !== undefined ? { requests: args.requests } : { durationMs: args.durationS * 1000 }), onSample: running.sample });
     if (run.interrupted) progress.end('bench', `interrupted after ${run.samples.length} requests`);
@@ -113,6 +117,7 @@ export async function runHttpBench(argv: readonly string[], out: NodeJS.Writable
     else running.finish();
     if (run.samples.length === 0) throw run.interrupted ? new Interrupted() : new Error('no request was answered or failed');
     meta.interrupted = run.interrupted || run.lost !== undefined;
+    machine.busyDuring = busyShare(cpuBefore, cpuTimes());
     meta.clientCpu = Math.round((run.clientCpuMs / Math.max(run.elapsedMs, 1)) * 100) / 100;
   } catch (error) {
     const interrupted = error instanceof Interrupted || stop.signal.aborted;
@@ -259,9 +264,8 @@ export function formatSummary(run: ReportRun, summary: HttpSummary, targets: rea
     `seed ${run.seed}, concurrency ${run.concurrency}, ${run.requests !== undefined ? `${run.requests} requests` : `${run.durationS} s`}${run.warmupS ? ` after ${run.warmupS} s of warm-up` : ''}${run.interrupted ? ', INTERRUPTED before its end' : ''}`,
     `${summary.requests} requests in ${summary.elapsedS.toFixed(1)} s: ${summary.answered} answered, ${summary.failed} failed${summary.partial ? ` (${summary.partial} answers cut short by the time limit)` : ''}`,
     `throughput ${summary.qps.toFixed(1)} qps, slowest second ${summary.slowestSecondQps} qps ${target('throughput')}`,
-    ...(run.load && run.load.average > run.load.cores / 2
-      ? [`the machine was busy when the run started (load average ${run.load.average} on ${run.load.cores} cores before it began): other work took from the service`]
-      : []),
+    ...(run.machine ? [`machine: ${run.machine.cores} cores, ${percent(run.machine.busyBefore)} busy before the bench began${run.machine.busyDuring !== undefined ? `, ${percent(run.machine.busyDuring)} during the run` : ''}`] : []),
+    ...(run.machine && run.machine.busyBefore > BUSY ? [`the machine was busy before the bench began: other work took from the service, and these figures are lower than its own`] : []),
     ...(run.clientCpu !== undefined ? [`the load generator used ${Math.round(run.clientCpu * 100)}% of a core (on the service's machine, that much is not the service's)`] : []),
     '',
     `${'tier'.padEnd(8)} ${'answers'.padStart(7)} ${'p50 ms'.padStart(9)} ${'p95 ms'.padStart(9)} ${'p99 ms'.padStart(9)}   ${'svc p50'.padStart(9)} ${'svc p95'.padStart(9)}`,
