@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import type { Settings } from '../shared/settings';
-import type { GitHubStats } from '../shared/types';
+import type { CacheStats, GitHubStats } from '../shared/types';
 import { MergeCommitEnricher } from './archaeology/enrichers';
 import { ArchaeologyProvider } from './archaeology/provider';
 import { AnswerService } from './cache/answers';
@@ -14,9 +14,14 @@ import { GITHUB_API_URL, webUrlOf } from './github/repository';
 import { GitHubTokens } from './github/token';
 import { SemanticLayer } from './semantic/layer';
 import { SemanticSource } from './semantic/source';
+import { Metrics } from './observe/metrics';
+import { cacheStats } from './observe/stats';
 
-/** The engine, built from its parts in one place. The CLI and the language server both start here. */
-export interface Engine {
+/**
+ * The engine's parts, built in one place. Front ends use them through the façade (`server/engine.ts`);
+ * only the benchmarks and `ail validate`, which measure and check the parts themselves, hold them.
+ */
+export interface EngineParts {
   registry: RepositoryRegistry;
   provider: ArchaeologyProvider;
   /** Questions go through here: L1, L2, then the provider. */
@@ -25,6 +30,10 @@ export interface Engine {
   /** The GitHub token, asked per request: the client's, GITHUB_TOKEN, or gh's. */
   tokens: GitHubTokens;
   github: GitHubEnricher;
+  /** What is counted as questions are answered: the one source of `CacheStats` and of the Prometheus metrics. */
+  metrics: Metrics;
+  /** The figures of `ail/stats`, `/v1/stats` and the status bar. */
+  stats(): CacheStats;
   /** The rate budget of the GitHub in use (`GITHUB_API_URL`), once it was asked. */
   githubRate(): (RateState & { cacheHits: number }) | undefined;
   /** Settings changed: the caches and the GitHub target follow at once. */
@@ -49,7 +58,7 @@ export interface EngineOptions {
   onGitHubRate?: () => void;
 }
 
-export function createEngine(settings: Settings, options: EngineOptions = {}): Engine {
+export function composeEngine(settings: Settings, options: EngineOptions = {}): EngineParts {
   const registry = new RepositoryRegistry({
     maxConcurrent: settings.maxWorkers,
     defaultTimeoutMs: Math.max(30_000, settings.maxQueryTimeS * 1000 * 5),
@@ -99,18 +108,8 @@ export function createEngine(settings: Settings, options: EngineOptions = {}): E
     warmFiles: options.warmFiles ?? false,
     answerBeforeHistory: options.warmFiles ?? false,
   });
-  const answers = new AnswerService(
-    {
-      provider,
-      embedder: () => semantic.embedder(),
-      indexStatus: () => semantic.status(),
-      indexStatuses: () => semantic.statuses(),
-      embedderFallback: () => semantic.fallbackReason,
-      warming: () => registry.background.count,
-      github: () => githubStats(clients.get(apiUrl)?.rateState()),
-    },
-    settings,
-  );
+  const metrics = new Metrics();
+  const answers = new AnswerService({ provider, embedder: () => semantic.embedder(), embedderFallback: () => semantic.fallbackReason, metrics }, settings);
   return {
     registry,
     provider,
@@ -118,6 +117,15 @@ export function createEngine(settings: Settings, options: EngineOptions = {}): E
     semantic,
     tokens,
     github,
+    metrics,
+    stats: () =>
+      cacheStats(metrics, {
+        caches: answers.state(),
+        index: { ...semantic.status(), ...(semantic.fallbackReason ? { fallback: semantic.fallbackReason } : {}) },
+        indexes: semantic.statuses(),
+        warming: registry.background.count,
+        github: githubStats(clients.get(apiUrl)?.rateState()),
+      }),
     githubRate: () => clients.get(apiUrl)?.rateState(),
     configure: (next) => {
       answers.configure(next);

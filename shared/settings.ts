@@ -31,6 +31,8 @@ export interface Settings {
   allowModelDownload: boolean;
   semanticIndexEnabled: boolean;
   currentLineEnabled: boolean;
+  /** The language server's Prometheus endpoint on 127.0.0.1; 0: none. */
+  metricsPort: number;
 }
 
 type Kind = 'string' | 'url' | 'integer' | 'number' | 'boolean' | 'log-level';
@@ -84,6 +86,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   spec({ key: 'embeddingModel', vscode: 'semantic.model', env: 'AIL_EMBEDDING_MODEL', kind: 'string', default: 'Xenova/all-MiniLM-L6-v2', scope: 'machine', description: 'The transformers.js embedding model for the commit index and the semantic cache.' }),
   spec({ key: 'allowModelDownload', vscode: 'semantic.allowModelDownload', env: 'AIL_ALLOW_MODEL_DOWNLOAD', kind: 'boolean', default: true, scope: 'machine', description: 'Download the embedding model when no local copy exists; false never touches the network (the lexical embedder is used instead).' }),
   spec({ key: 'currentLineEnabled', vscode: 'currentLine.enabled', env: 'AIL_CURRENT_LINE', kind: 'boolean', default: true, scope: 'resource', description: 'Show who last changed the line the cursor is on, when, and why, after the end of the line (VS Code).' }),
+  spec({ key: 'metricsPort', vscode: 'metrics.port', env: 'AIL_METRICS_PORT', kind: 'integer', default: 0, min: 0, max: 65535, scope: 'machine', description: 'Serve Prometheus metrics from the language server at http://127.0.0.1:PORT/metrics; 0 serves none. (`ail serve --http` always serves /metrics.)' }),
   spec({ key: 'semanticIndexEnabled', vscode: 'semantic.indexEnabled', env: 'AIL_INDEX_ENABLED', kind: 'boolean', default: true, description: 'Build the semantic index of commit messages in the background.' }),
 ];
 

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MergeCommitEnricher } from '../server/archaeology/enrichers';
 import { ArchaeologyProvider } from '../server/archaeology/provider';
 import { AnswerService, type CacheSettings } from '../server/cache/answers';
+import { Metrics } from '../server/observe/metrics';
+import { cacheStats } from '../server/observe/stats';
 import { rolloutBucket } from '../server/cache/key';
 import { RepositoryRegistry } from '../server/git/registry';
 import { LexicalEmbedder } from '../server/semantic/lexical-embedder';
@@ -12,9 +14,15 @@ afterAll(() => registry.dispose());
 const embedder = new LexicalEmbedder();
 const defaults: CacheSettings = { cacheSize: 1000, semanticCacheEnabled: true, semanticCacheRollout: 100, semanticCacheThreshold: 0.85, semanticCacheSize: 100 };
 
+/** An answer service with its own metrics; `stats(service)` is what `ail/stats` would answer about its caches. */
+const metricsOf = new WeakMap<AnswerService, Metrics>();
 function service(settings: Partial<CacheSettings> = {}, provider = new ArchaeologyProvider({ registry, enrichers: [new MergeCommitEnricher()] })) {
-  return new AnswerService({ provider, embedder: () => embedder }, { ...defaults, ...settings });
+  const metrics = new Metrics();
+  const answers = new AnswerService({ provider, embedder: () => embedder, metrics }, { ...defaults, ...settings });
+  metricsOf.set(answers, metrics);
+  return answers;
 }
+const stats = (answers: AnswerService) => cacheStats(metricsOf.get(answers)!, { caches: answers.state(), index: { state: 'off', commits: 0, embedder: embedder.id }, warming: 0 });
 
 describe('the two cache tiers in front of the engine', () => {
   const repo = Fixture.create();
@@ -35,15 +43,15 @@ describe('the two cache tiers in front of the engine', () => {
     expect(again.source).toBe('l1');
     expect(again.question).toBe('Why THREE retries');
     expect(again.evidence).toEqual(cold.evidence);
-    expect(answers.cacheStats()).toMatchObject({ queries: 2, l1: { hits: 1, misses: 1, size: 1, capacity: 1000 }, hitRate: 0.5 });
-    expect(answers.cacheStats().questions).toEqual({ queries: 2, hitRate: 0.5 });
+    expect(stats(answers)).toMatchObject({ queries: 2, l1: { hits: 1, misses: 1, size: 1, capacity: 1000 }, hitRate: 0.5 });
+    expect(stats(answers).questions).toEqual({ queries: 2, hitRate: 0.5 });
   });
 
   it('counts hovers and lenses (quick answers) among all answers, not among questions', async () => {
     const answers = service();
     await ask(answers, 'why three retries?');
     for (const line of [2, 3, 4]) await answers.ask({ path: repo.path('src/retry.ts'), lines: { start: line, end: line }, depth: 'quick', timeLimitMs: 20_000 });
-    expect(answers.cacheStats()).toMatchObject({ queries: 4, hitRate: 0, questions: { queries: 1, hitRate: 0 } });
+    expect(stats(answers)).toMatchObject({ queries: 4, hitRate: 0, questions: { queries: 1, hitRate: 0 } });
   });
 
   it('misses L1 after a new commit and for edited text: nothing stale is served', async () => {
@@ -73,7 +81,7 @@ describe('the two cache tiers in front of the engine', () => {
     expect(hit.evidence).toEqual(cold.evidence);
     const guarded = await ask(answers, 'why was the retry limit removed', { lines: [1, 1] });
     expect(guarded.source).toBe('cold');
-    expect(answers.cacheStats().l2).toMatchObject({ hits: 1, misses: 2, size: 2, enabled: true, rollout: 100, threshold: 0.85 });
+    expect(stats(answers).l2).toMatchObject({ hits: 1, misses: 2, size: 2, enabled: true, rollout: 100, threshold: 0.85 });
   });
 
   it('keeps quick answers (hovers, lenses) out of L2: their question never varies', async () => {
@@ -82,18 +90,18 @@ describe('the two cache tiers in front of the engine', () => {
     expect((await quick(9)).source).toBe('cold');
     expect((await quick(9)).source).toBe('l1');
     expect((await quick(10)).source).toBe('cold');
-    expect(answers.cacheStats().l2).toMatchObject({ hits: 0, misses: 0, size: 0 });
+    expect(stats(answers).l2).toMatchObject({ hits: 0, misses: 0, size: 0 });
   });
 
   it('switches L2 off at once and frees it, and back on, without a restart', async () => {
     const answers = service();
     await ask(answers, 'why was the retry limit added', { lines: [2, 2] });
-    expect(answers.cacheStats().l2.size).toBe(1);
+    expect(stats(answers).l2.size).toBe(1);
     answers.configure({ ...defaults, semanticCacheEnabled: false });
-    expect(answers.cacheStats().l2).toMatchObject({ size: 0, enabled: false });
+    expect(stats(answers).l2).toMatchObject({ size: 0, enabled: false });
     const off = await ask(answers, 'what is the reason the retry limit was added', { lines: [2, 2] });
     expect(off.source).toBe('cold');
-    expect(answers.cacheStats().l2.hits).toBe(0);
+    expect(stats(answers).l2.hits).toBe(0);
     answers.configure(defaults);
     await ask(answers, 'why was the retry limit added', { lines: [3, 3] });
     expect((await ask(answers, 'what is the reason the retry limit was added', { lines: [3, 3] })).source).toBe('l2');
@@ -111,7 +119,7 @@ describe('the two cache tiers in front of the engine', () => {
     const none = service({ semanticCacheRollout: 0 });
     await ask(none, 'why was the retry limit added', { lines: [4, 4] });
     expect((await ask(none, 'what is the reason the retry limit was added', { lines: [4, 4] })).source).toBe('cold');
-    expect(none.cacheStats().l2).toMatchObject({ hits: 0, misses: 0, size: 0, rollout: 0 });
+    expect(stats(none).l2).toMatchObject({ hits: 0, misses: 0, size: 0, rollout: 0 });
   });
 
   it('computes concurrent identical questions once, and never caches a partial answer', async () => {
@@ -131,7 +139,7 @@ describe('the two cache tiers in front of the engine', () => {
     expect(partial.partial).toBe(true);
     const retried = await ask(answers, 'cut short', { lines: [7, 7] });
     expect(retried.source).toBe('cold');
-    expect(answers.cacheStats().l1.size).toBe(2);
+    expect(stats(answers).l1.size).toBe(2);
   });
 
   it('clears both tiers on request', async () => {

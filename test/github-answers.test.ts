@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { settingsFromEnv } from '../shared/settings';
 import type { ArchaeologyContext } from '../shared/types';
-import { createEngine, type Engine } from '../server/compose';
+import { Engine } from '../server/engine';
 import { FakeGitHub, replies, user, type PullRequestShape, type Repo } from './helpers/fake-github';
 import { BOB, Fixture } from './helpers/fixture';
 
@@ -48,12 +48,12 @@ describe('answers with the pull request from GitHub', () => {
 
   const engine = (env: Record<string, string> = {}): Engine => {
     const settings = settingsFromEnv({ GITHUB_API_URL: fake.baseUrl, GITHUB_TOKEN: TOKEN, AIL_DATA_DIR: dataDir, AIL_INDEX_ENABLED: 'false', AIL_COMMIT_GRAPH: 'false', ...env });
-    const built = createEngine(settings, { gh: false, log: (line) => logs.push(line) });
+    const built = new Engine(settings, { gh: false, log: (line) => logs.push(line) });
     engines.push(built);
     return built;
   };
   const ask = (e: Engine, depth: 'quick' | 'full' = 'full'): Promise<ArchaeologyContext> =>
-    e.answers.ask({ path: repo.path('src/queue.ts'), lines: { start: 4, end: 4 }, question: depth === 'full' ? QUESTION : undefined, depth, timeLimitMs: 10_000 });
+    e.ask({ path: repo.path('src/queue.ts'), lines: { start: 4, end: 4 }, question: depth === 'full' ? QUESTION : undefined, depth, timeLimitMs: 10_000 });
 
   beforeAll(async () => {
     fake = await FakeGitHub.start();
@@ -161,14 +161,14 @@ describe('answers with the pull request from GitHub', () => {
   ])('answers from git alone, with a warning, after %s', async (_name, reply, warning) => {
     const sha = bounded;
     fake.on(`/repos/${REPO.owner}/${REPO.name}/commits/${sha}/pulls`, reply);
-    const answer = await engine({ AIL_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'ail-github-fail-')), AIL_MAX_QUERY_TIME_S: '3' }).answers.ask({ path: repo.path('src/queue.ts'), lines: { start: 4, end: 4 }, question: QUESTION, depth: 'full', timeLimitMs: 3000 });
+    const answer = await engine({ AIL_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'ail-github-fail-')), AIL_MAX_QUERY_TIME_S: '3' }).ask({ path: repo.path('src/queue.ts'), lines: { start: 4, end: 4 }, question: QUESTION, depth: 'full', timeLimitMs: 3000 });
     expect(answer.evidence[0]!.commit.sha).toBe(bounded);
     expect(answer.evidence[0]!.pullRequest).toBeUndefined();
     expect(answer.warnings).toContain(warning);
     expect(answer.summary).toContain('Bound the queue');
     if (warning === 'github-rate-limited') {
       // ail/stats (and the status bar) says until when.
-      const limitedUntil = engines[engines.length - 1]!.answers.cacheStats().github?.limitedUntil;
+      const limitedUntil = engines[engines.length - 1]!.stats().github?.limitedUntil;
       expect(limitedUntil).toBeDefined();
       expect(Date.parse(limitedUntil!)).toBeGreaterThan(Date.now());
     }
@@ -202,7 +202,7 @@ describe('answers with the pull request from GitHub', () => {
       offline.git('checkout', '-q', 'main');
       offline.gitCommitting(BOB, 'merge', '--no-ff', '-q', '-m', "Merge branch 'bound'", 'bound');
       offline.git('update-ref', 'refs/pull/7/head', head);
-      const answer = await engine({ GITHUB_API_URL: gone.baseUrl, AIL_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'ail-github-offline-data-')) }).answers.ask({
+      const answer = await engine({ GITHUB_API_URL: gone.baseUrl, AIL_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'ail-github-offline-data-')) }).ask({
         path: offline.path('src/queue.ts'),
         lines: { start: 4, end: 4 },
         question: QUESTION,

@@ -299,7 +299,7 @@ describe('the language server on a damaged commit index', () => {
     const client = await TestClient.start(fixture.root, env(dataDir));
     try {
       await client.status((status) => status.index.state === 'ready' && status.index.commits === COUNT);
-      expect(client.logs.find((line) => line.includes('index-rebuilt'))).toBe(`index ${path.basename(fixture.root)}: commit index: index-rebuilt: ${DAMAGES[0]!.reason}`);
+      expect(client.logs.find((line) => line.includes('index-rebuilt'))).toBe(`AIL: index ${path.basename(fixture.root)}: commit index: index-rebuilt: ${DAMAGES[0]!.reason}`);
       const context = await client.connection.sendRequest(ContextRequest.type, {
         textDocument: { uri: pathToFileURL(fixture.path('notes.txt')).href },
         range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },

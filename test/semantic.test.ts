@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsFromEnv } from '../shared/settings';
-import { createEngine, type Engine } from '../server/compose';
+import { Engine } from '../server/engine';
 import { runCli } from './helpers/cli';
 import { ALICE, BOB, CHLOE, Fixture } from './helpers/fixture';
 
@@ -21,10 +21,8 @@ describe('semantic evidence from the commit index', () => {
     repo.write('src/session.ts', ['export const ttl = 3600;']);
     sha.session = repo.commit('Expire sessions after an hour', CHLOE);
     const settings = { ...settingsFromEnv({}), dataDir, allowModelDownload: false, writeCommitGraph: false };
-    engine = createEngine(settings, { buildIndexes: true });
-    const { repo: opened } = await engine.registry.forDirectory(repo.root);
-    await engine.semantic.start();
-    await engine.semantic.ready(opened);
+    engine = new Engine(settings, { buildIndexes: true });
+    expect(await engine.open([repo.root])).toBe(1);
   });
   afterAll(async () => {
     await engine.dispose();
@@ -33,13 +31,13 @@ describe('semantic evidence from the commit index', () => {
   });
 
   it('falls back to the lexical embedder when the model cannot be had, and says so', () => {
-    expect(engine.semantic.embedder()?.id).toBe('lexical-v1-384');
-    expect(engine.semantic.fallbackReason).toMatch(/Xenova\/all-MiniLM-L6-v2/);
-    expect(engine.answers.cacheStats().index).toMatchObject({ state: 'ready', commits: 3, embedder: 'lexical-v1-384', fallback: expect.stringMatching(/all-MiniLM-L6-v2/) });
+    expect(engine.internals.semantic.embedder()?.id).toBe('lexical-v1-384');
+    expect(engine.internals.semantic.fallbackReason).toMatch(/Xenova\/all-MiniLM-L6-v2/);
+    expect(engine.stats().index).toMatchObject({ state: 'ready', commits: 3, embedder: 'lexical-v1-384', fallback: expect.stringMatching(/all-MiniLM-L6-v2/) });
   });
 
   it('finds the commit a question is about when blame of the range names another', async () => {
-    const answer = await engine.answers.ask({ path: repo.path('src/auth.ts'), lines: { start: 2, end: 2 }, question: 'why did we move to bcrypt?', timeLimitMs: 20_000 });
+    const answer = await engine.ask({ path: repo.path('src/auth.ts'), lines: { start: 2, end: 2 }, question: 'why did we move to bcrypt?', timeLimitMs: 20_000 });
     const bcrypt = answer.evidence.find((e) => e.commit.sha === sha.bcrypt);
     expect(bcrypt?.reasons).toContain('semantic');
     expect(answer.evidence[0]!.commit.sha).toBe(sha.bcrypt);

@@ -1,11 +1,11 @@
 import { LRUCache } from 'lru-cache';
-import type { ArchaeologyContext, CacheStats, GitHubStats, RepositoryIndex, WarningCode } from '../../shared/types';
+import type { ArchaeologyContext, WarningCode } from '../../shared/types';
 import type { ArchaeologyProvider, AskInput, ResolvedQuestion } from '../archaeology/provider';
 import type { Embedder } from '../semantic/embedder';
 import { CancelledError, SingleFlight } from '../util/flight';
 import { answerKey, rolloutBucket, textIdentity } from './key';
 import { SemanticCache, type AnswerScope } from './semantic-cache';
-import { QueryStats } from './stats';
+import type { Metrics } from '../observe/metrics';
 
 /** The cache settings of the one settings table; applied live by `configure`. */
 export interface CacheSettings {
@@ -16,23 +16,20 @@ export interface CacheSettings {
   semanticCacheSize: number;
 }
 
-/** The first repository's index (`CacheStats.index` without the fallback, which the service adds). */
-export type IndexStatus = Omit<CacheStats['index'], 'fallback'>;
+/** What the two tiers hold now, and their settings (for `CacheStats`). */
+export interface CacheState {
+  l1: { size: number; capacity: number };
+  l2: { size: number; capacity: number; enabled: boolean; rollout: number; threshold: number };
+}
 
 export interface AnswerServiceParts {
   provider: ArchaeologyProvider;
   /** The embedder questions are compared with, when there is one (the model, or the lexical fallback). */
   embedder: () => Embedder | undefined;
-  /** The commit index's state, for stats. */
-  indexStatus?: () => IndexStatus;
-  /** Every repository's commit index, for stats. */
-  indexStatuses?: () => RepositoryIndex[];
   /** Why the model is not used, when the embedder is the lexical fallback. */
   embedderFallback?: () => string | undefined;
-  /** Files being blamed ahead of their questions. */
-  warming?: () => number;
-  /** The GitHub in use, once asked. */
-  github?: () => GitHubStats | undefined;
+  /** Where hits, misses and latencies are counted. */
+  metrics: Metrics;
 }
 
 /**
@@ -44,7 +41,6 @@ export class AnswerService {
   private l1: LRUCache<string, ArchaeologyContext>;
   private readonly l2: SemanticCache;
   private readonly flights = new SingleFlight<string, ArchaeologyContext>();
-  readonly stats = new QueryStats();
 
   constructor(private readonly parts: AnswerServiceParts, private settings: CacheSettings) {
     this.l1 = newL1(settings.cacheSize);
@@ -87,7 +83,7 @@ export class AnswerService {
       if (hit) {
         return this.finish({ ...hit.answer, question: target.question, source: 'l2', similarity: hit.similarity, cachedQuestion: hit.cachedQuestion }, started, target.depth);
       }
-      this.stats.l2Misses++;
+      this.parts.metrics.l2Misses++;
     }
 
     const answer = await this.flights.run(input.fresh ? `${key}:fresh` : key, (signal) => this.parts.provider.answer(target, { ...input, signal }), input.signal);
@@ -108,33 +104,11 @@ export class AnswerService {
     return { l1, l2: this.l2.clear() };
   }
 
-  cacheStats(): CacheStats {
-    const s = this.stats;
-    const round = (n: number) => Math.round(n * 100) / 100;
+  state(): CacheState {
+    const s = this.settings;
     return {
-      l1: { hits: s.l1Hits, misses: s.l1Misses, size: this.l1.size, capacity: this.settings.cacheSize },
-      l2: {
-        hits: s.l2Hits,
-        misses: s.l2Misses,
-        size: this.l2.size,
-        capacity: this.settings.semanticCacheSize,
-        enabled: this.settings.semanticCacheEnabled,
-        rollout: this.settings.semanticCacheRollout,
-        threshold: this.settings.semanticCacheThreshold,
-      },
-      hitRate: round(s.hitRate * 10_000) / 10_000,
-      questions: { queries: s.questions, hitRate: round(s.questionHitRate * 10_000) / 10_000 },
-      queries: s.queries,
-      avgQueryTimeMs: round(s.avgMs),
-      p95QueryTimeMs: round(s.p95Ms),
-      index: {
-        ...(this.parts.indexStatus?.() ?? { state: 'off', commits: 0, embedder: this.parts.embedder()?.id ?? 'none' }),
-        ...(this.parts.embedderFallback?.() ? { fallback: this.parts.embedderFallback()! } : {}),
-      },
-      ...(this.parts.indexStatuses ? { indexes: this.parts.indexStatuses() } : {}),
-      warming: this.parts.warming?.() ?? 0,
-      ...(this.parts.github?.() ? { github: this.parts.github()! } : {}),
-      memoryRssBytes: process.memoryUsage.rss(),
+      l1: { size: this.l1.size, capacity: s.cacheSize },
+      l2: { size: this.l2.size, capacity: s.semanticCacheSize, enabled: s.semanticCacheEnabled, rollout: s.semanticCacheRollout, threshold: s.semanticCacheThreshold },
     };
   }
 
@@ -147,7 +121,7 @@ export class AnswerService {
 
   private finish(answer: ArchaeologyContext, started: number, depth: 'quick' | 'full'): ArchaeologyContext {
     const ms = performance.now() - started;
-    this.stats.record(answer.source, ms, depth);
+    this.parts.metrics.answered(answer.source, ms, depth, answer.partial);
     // Say when similarity came from the lexical fallback rather than the model.
     const semantic = answer.source === 'l2' || answer.evidence.some((item) => item.reasons.includes('semantic'));
     const warnings = semantic && this.parts.embedderFallback?.() && !answer.warnings.includes('embedder-fallback') ? [...answer.warnings, 'embedder-fallback' as const] : answer.warnings;

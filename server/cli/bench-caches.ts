@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { HierarchicalNSW } from 'hnswlib-node';
-import type { Engine } from '../compose';
+import type { EngineParts } from '../compose';
 import type { Repository } from '../git/repository';
 import { CommitIndex } from '../semantic/commit-index';
 import { INDEX_FILE } from '../semantic/index-store';
@@ -27,7 +27,7 @@ export interface CacheBench {
 const L1_REPEATS = 200;
 
 /** The cache tiers and the commit index, in-process, with the lexical embedder (no model can be had here). */
-export async function benchCaches(engine: Engine, repo: Repository, targets: CacheTarget[], progress: Progress): Promise<CacheBench> {
+export async function benchCaches(engine: EngineParts, repo: Repository, targets: CacheTarget[], progress: Progress): Promise<CacheBench> {
   const ask = (target: CacheTarget, question: string) =>
     engine.answers.ask({ path: path.join(repo.root, target.file), lines: { start: target.start, end: target.end }, question, timeLimitMs: 60_000 });
   const l1HitMs: number[] = [];

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { settingsFromEnv } from '../../shared/settings';
 import { generateRepository } from '../bench/generate';
 import { Random } from '../bench/random';
-import { createEngine } from '../compose';
+import { composeEngine } from '../compose';
 import { processStarter } from '../git/process';
 import { AilError } from '../util/errors';
 import { runGitHubBench } from './bench-github';
@@ -68,7 +68,7 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
   const settings = { ...settingsFromEnv(process.env), maxQueryTimeS: 60 };
   // First hovers: quick answers on files no engine has blamed, from an engine of their own (gone before the rest starts).
   const coldQuickTimes: number[] = [];
-  const hoverEngine = createEngine(settings);
+  const hoverEngine = composeEngine(settings);
   const { repo: hoverRepo, blamer: hoverBlamer } = await hoverEngine.registry.forDirectory(root);
   // Raw git is measured on the same repository, so it gets the commit-graph too.
   const commitGraph = settings.writeCommitGraph ? await hoverRepo.ensureCommitGraph({ keepProcessAlive: true }) : 'off';
@@ -103,7 +103,7 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
   } finally {
     await hoverEngine.dispose();
   }
-  const engine = createEngine(settings, { warmFiles: true });
+  const engine = composeEngine(settings, { warmFiles: true });
   const { repo, blamer } = await engine.registry.forDirectory(root);
   const head = await repo.requireHead();
   const coldTimes: number[] = [];
@@ -317,7 +317,7 @@ async function timeRawLineHistory(root: string, target: Target): Promise<number>
   return performance.now() - started;
 }
 
-async function timeAsk(engine: ReturnType<typeof createEngine>, root: string, target: Target, depth: 'quick' | 'full'): Promise<number> {
+async function timeAsk(engine: ReturnType<typeof composeEngine>, root: string, target: Target, depth: 'quick' | 'full'): Promise<number> {
   const started = performance.now();
   await engine.provider.ask({ path: path.join(root, target.file), lines: { start: target.start, end: target.end }, timeLimitMs: 60_000, depth });
   return performance.now() - started;

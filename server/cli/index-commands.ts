@@ -2,8 +2,7 @@ import * as path from 'node:path';
 import { settingsFromEnv } from '../../shared/settings';
 import type { CacheStats } from '../../shared/types';
 import { safeJson, visible } from '../../shared/visible';
-import { createEngine, type Engine } from '../compose';
-import { storedEmbedderId } from '../semantic/layer';
+import { Engine } from '../engine';
 import { parseRepoOptions } from './options';
 import { progressPrinter } from './progress';
 
@@ -11,25 +10,22 @@ import { progressPrinter } from './progress';
 export async function runIndex(argv: readonly string[], out: NodeJS.WriteStream, err: NodeJS.WriteStream): Promise<number> {
   const options = parseRepoOptions('index', argv);
   const settings = { ...settingsFromEnv(process.env), semanticIndexEnabled: true };
-  const printer = progressPrinter(err);
-  const engine = createEngine(settings, { buildIndexes: true, onProgress: printer });
+  const engine = new Engine(settings, { buildIndexes: true, onProgress: progressPrinter(err), logSink: quiet });
   try {
     const started = performance.now();
-    const { repo } = await engine.registry.forDirectory(path.resolve(options.repo));
-    await repo.requireHead();
-    const embedder = await engine.semantic.start();
-    if (embedder.kind === 'ready' && embedder.fallback) err.write(`ail: using ${embedder.embedder.id}: ${visible(embedder.fallback)}\n`);
-    const index = await engine.semantic.ready(repo);
+    const outcome = await engine.index(path.resolve(options.repo));
+    if (outcome.embedderFallback) err.write(`ail: ${visible(outcome.embedderFallback)}\n`);
+    const index = outcome.index;
     if (!index || index.state !== 'ready') {
       err.write(`ail: indexing failed: ${visible(index?.reason ?? 'the semantic layer is off')}\n`);
       return 1;
     }
-    const run = index.lastRun;
+    const run = index.run;
     if (run?.reason) err.write(`ail: ${visible(rebuiltSentence(run.reason))}\n`);
     for (const warning of index.warnings) if (!warning.startsWith(REBUILT)) err.write(`ail: ${visible(warning)}\n`);
     const summary = {
-      repository: repo.root,
-      directory: engine.semantic.indexDir(repo),
+      repository: outcome.root,
+      directory: outcome.directory,
       embedder: index.embedderId,
       commits: index.count,
       head: index.head,
@@ -49,6 +45,9 @@ export async function runIndex(argv: readonly string[], out: NodeJS.WriteStream,
   }
 }
 
+/** A one-shot command says what matters on stderr itself; the engine's own log lines go only to AIL_LOG_FILE. */
+export const quiet = (): void => undefined;
+
 const REBUILT = 'index-rebuilt: ';
 
 /** What `ail index` and `ail validate` say when a stored index was thrown away. */
@@ -59,24 +58,15 @@ export function rebuiltSentence(reason: string): string {
 /** `ail stats`: the cache and index figures of this process, with the repository's stored index loaded. */
 export async function runStats(argv: readonly string[], out: NodeJS.WriteStream): Promise<number> {
   const options = parseRepoOptions('stats', argv);
-  const engine = createEngine(settingsFromEnv(process.env));
+  const engine = new Engine(settingsFromEnv(process.env), { logSink: quiet });
   try {
-    await openStoredIndex(engine, path.resolve(options.repo));
-    const stats = engine.answers.cacheStats();
+    await engine.openStoredIndex(path.resolve(options.repo));
+    const stats = engine.stats();
     out.write(options.json ? `${safeJson(stats)}\n` : `${formatStats(stats)}\n`);
     return 0;
   } finally {
     await engine.dispose();
   }
-}
-
-/** Loads the repository's stored commit index, if it has one, without building anything. */
-export async function openStoredIndex(engine: Engine, directory: string, signal?: AbortSignal): Promise<void> {
-  const { repo } = await engine.registry.forDirectory(directory);
-  const stored = storedEmbedderId(engine.semantic.indexDir(repo));
-  if (!stored) return;
-  await engine.semantic.start(signal, stored);
-  await engine.semantic.ready(repo, signal);
 }
 
 export function formatStats(stats: CacheStats): string {

@@ -2,10 +2,11 @@ import * as path from 'node:path';
 import { settingsFromEnv, SettingError } from '../../shared/settings';
 import { safeJson, visible } from '../../shared/visible';
 import { AilError, isAilError } from '../util/errors';
-import { createEngine, type Engine } from '../compose';
+import { Engine } from '../engine';
 import { parseAskArgs } from './args';
-import { openStoredIndex, runIndex, runStats } from './index-commands';
+import { quiet, runIndex, runStats } from './index-commands';
 import { runValidate } from './validate';
+import { parseServeArgs, serveHttp } from './serve';
 import { formatContext, styleFor } from './format';
 
 const USAGE = `AIL, the Archaeological Intelligence Layer: why is this code like this?
@@ -16,6 +17,8 @@ Usage:
   ail stats [--repo DIR] [--json]      cache and index figures
   ail validate [--repo DIR] [--json]   check git, the embedder, the index and a search end to end
   ail serve --stdio                    the language server over stdio (as dist/server.js --stdio)
+  ail serve --http [HOST:]PORT [--repo DIR] [--config FILE]
+                                       the HTTP service (JSON API, /health, /metrics; see docs/operations.md)
   ail bench [--repo DIR] [--commits N] [--queries N] [--lsp] [--json]
   ail help
 
@@ -64,12 +67,12 @@ async function ask(argv: readonly string[]): Promise<number> {
   const settings = settingsFromEnv(process.env);
   const args = parseAskArgs(argv, process.cwd());
   const base = args.repo ? path.resolve(args.repo) : process.cwd();
-  const engine = createEngine(settings);
+  const engine = new Engine(settings, { logSink: quiet });
   try {
     // Paths are taken relative to --repo, or to the current directory; either way the file must be inside that work tree.
-    const repository = args.repo ? base : (await isInsideWorkTree(engine, base)) ? base : undefined;
-    if (repository && settings.semanticIndexEnabled) await openStoredIndex(engine, repository);
-    const context = await engine.answers.ask({
+    const repository = args.repo ? base : (await engine.isInsideWorkTree(base)) ? base : undefined;
+    if (repository && settings.semanticIndexEnabled) await engine.openStoredIndex(repository);
+    const context = await engine.ask({
       path: path.resolve(base, args.file),
       repository,
       lines: args.lines,
@@ -83,27 +86,21 @@ async function ask(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** `ail serve --stdio`: the same language server as `dist/server.js --stdio`; it ends the process itself on `exit`. */
+/**
+ * `ail serve --stdio`: the same language server as `dist/server.js --stdio`; it ends the process itself
+ * on `exit`. `ail serve --http [HOST:]PORT`: the HTTP service, until SIGTERM.
+ */
 async function serve(argv: readonly string[]): Promise<number> {
-  if (argv.includes('--http') || argv.some((arg) => arg.startsWith('--http='))) {
-    throw new AilError('bad-argument', 'ail serve --http is not available yet: the HTTP service comes with the operational surface; use ail serve --stdio');
+  if (argv.length === 1 && argv[0] === '--stdio') {
+    // dist/server.js is that server, and starts as it loads. It is a bundle of its own, not part of this
+    // one: parsing the language server's libraries (420 KB) cost every other command ~25 ms to start.
+    require(path.join(__dirname, 'server.js'));
+    return new Promise<number>(() => undefined); // the connection exits the process on `exit`, or when stdin closes
   }
-  if (argv.length !== 1 || argv[0] !== '--stdio') throw new AilError('bad-argument', 'ail serve takes --stdio');
-  // dist/server.js is that server, and starts as it loads. It is a bundle of its own, not part of this
-  // one: parsing the language server's libraries (420 KB) cost every other command ~25 ms to start.
-  require(path.join(__dirname, 'server.js'));
-  return new Promise<number>(() => undefined); // the connection exits the process on `exit`, or when stdin closes
-}
-
-/** Whether `directory` is in a git work tree: opening it there is what answering needs next anyway. */
-async function isInsideWorkTree(engine: Engine, directory: string): Promise<boolean> {
-  try {
-    await engine.registry.forDirectory(directory);
-    return true;
-  } catch (error) {
-    if (error instanceof AilError && (error.code === 'not-a-repository' || error.code === 'not-a-work-tree')) return false;
-    throw error;
-  }
+  if (argv.includes('--stdio')) throw new AilError('bad-argument', 'ail serve takes --stdio alone, or --http [HOST:]PORT');
+  const code = await serveHttp(parseServeArgs(argv, process.env, process.cwd()));
+  // Stopped cleanly: what the engine left (a detached commit-graph write) must not keep the process.
+  process.exit(code);
 }
 
 if (require.main === module) {

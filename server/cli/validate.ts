@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { settingsFromEnv } from '../../shared/settings';
 import { safeJson, visible } from '../../shared/visible';
-import { createEngine } from '../compose';
+import { composeEngine } from '../compose';
 import { processStarter } from '../git/process';
 import { GitRunner } from '../git/runner';
 import { rebuiltSentence } from './index-commands';
@@ -21,7 +21,7 @@ export async function runValidate(argv: readonly string[], out: NodeJS.WriteStre
   const options = parseRepoOptions('validate', argv);
   const directory = path.resolve(options.repo);
   const settings = { ...settingsFromEnv(process.env), semanticIndexEnabled: true };
-  const engine = createEngine(settings, { buildIndexes: true, onProgress: progressPrinter(err) });
+  const engine = composeEngine(settings, { buildIndexes: true, onProgress: progressPrinter(err) });
   const results: { name: string; ok: boolean; detail: string }[] = [];
   const context: { root?: string; head?: string; file?: string } = {};
   const checks: Check[] = [

@@ -1,13 +1,11 @@
-import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, MessageType, ResponseError, ShowMessageNotification, type CancellationToken, type ExecuteCommandParams } from 'vscode-languageserver/node';
-import type { Health, LineSummaryParams, ReindexResult, RepositoryHealth, RepositoryParams, SetGitHubTokenParams } from '../../shared/protocol';
+import type { Health, LineSummaryParams, ReindexResult, RepositoryParams, SetGitHubTokenParams } from '../../shared/protocol';
 import type { ArchaeologyContext, ContextParams, LineSummary, Range } from '../../shared/types';
 import { visible, visibleLines } from '../../shared/visible';
 import { isAilError } from '../util/errors';
 import { repositoryUrl } from '../github/repository';
-import type { Repository } from '../git/repository';
-import { GitRunner } from '../git/runner';
+import type { RepositoryTarget } from '../engine';
 import { isCancelled } from '../util/flight';
 import { requestCancelled, toAbortSignal } from './cancellation';
 import { askWhyProblem, contextProblem, lineSummaryProblem, tokenProblem } from './params';
@@ -45,11 +43,7 @@ export async function lineSummary(session: Session, params: LineSummaryParams, t
 export function setGitHubToken(session: Session, params: SetGitHubTokenParams): { githubToken: boolean } {
   const problem = tokenProblem(params);
   if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
-  session.engine.tokens.setFromClient(params.token ?? undefined);
-  const tokens = session.engine.tokens;
-  session.connection.console.info(params.token ? 'AIL: a GitHub token is set' : tokens.hasExplicit ? 'AIL: the GitHub token is cleared; GITHUB_TOKEN from the environment is used' : 'AIL: the GitHub token is cleared');
-  session.status.changed(); // a new token is a new rate budget: the status bar follows
-  return { githubToken: tokens.hasExplicit };
+  return session.engine.setGitHubToken(params.token ?? undefined);
 }
 
 /** `workspace/executeCommand ail.askWhy [uri, range?]`: the code lens command, for any editor: answers and shows the summary. */
@@ -81,25 +75,8 @@ async function answerOrError(session: Session, uri: string, range: Range | undef
  * `ail/health`: live when it answers; ready when git runs and each folder's repository opens with a
  * commit: every workspace folder's, or the one holding `params.uri`.
  */
-export async function health(session: Session, folders: readonly string[], params: RepositoryParams): Promise<Health> {
-  // Run where a process can surely start: in a deleted workspace, git would fail as if it were missing.
-  const git = await new GitRunner(tmpdir()).run(['--version'], { timeoutMs: 5000 });
-  const reasons: string[] = git.kind === 'ok' ? [] : ['git was not found or does not run'];
-  const asked = params.uri ? [fileURLToPath(params.uri)] : folders;
-  if (asked.length === 0) reasons.push('no workspace folder or AIL_REPO_PATH: open a folder inside a git repository');
-  const repositories = await Promise.all(asked.map((folder) => repositoryHealth(session, folder, params.uri === undefined)));
-  for (const repository of repositories) for (const reason of repository.reasons) if (!reasons.includes(reason)) reasons.push(reason);
-  return { live: true, ready: reasons.length === 0, reasons, githubToken: session.engine.tokens.hasExplicit, repositories };
-}
-
-async function repositoryHealth(session: Session, folder: string, isFolder: boolean): Promise<RepositoryHealth> {
-  try {
-    const { repo } = await repositoryOf(session, folder, isFolder);
-    await repo.requireHead();
-    return { folder, root: repo.root, ready: true, reasons: [] };
-  } catch (error) {
-    return { folder, ready: false, reasons: [isAilError(error) ? error.message : visible(`the repository at ${folder} could not be opened`)] };
-  }
+export function health(session: Session, folders: readonly string[], params: RepositoryParams): Promise<Health> {
+  return session.engine.health(targetsOf(folders, params));
 }
 
 /**
@@ -108,36 +85,16 @@ async function repositoryHealth(session: Session, folder: string, isFolder: bool
  * progress; resolves when done.
  */
 export async function reindex(session: Session, folders: readonly string[], params: RepositoryParams, token: CancellationToken): Promise<ReindexResult> {
-  const asked = params.uri ? [fileURLToPath(params.uri)] : folders;
-  if (asked.length === 0) throw new ResponseError(ErrorCodes.InvalidRequest, 'no repository to index: open a folder inside a git repository or set AIL_REPO_PATH');
-  const started = performance.now();
-  const repos = new Map<string, Repository>();
-  let problem: string | undefined;
-  for (const folder of asked) {
-    try {
-      const { repo } = await repositoryOf(session, folder, params.uri === undefined);
-      repos.set(repo.root, repo);
-    } catch (error) {
-      problem ??= isAilError(error) ? error.message : visible(String(error));
-    }
-  }
-  // One folder that is no repository is refused; among several, the others are rebuilt.
-  if (repos.size === 0 || (params.uri && problem)) throw new ResponseError(ErrorCodes.InvalidRequest, problem ?? 'no repository to index');
-  const rebuilt: { root: string; commits: number }[] = [];
-  let embedder = '';
-  for (const repo of repos.values()) {
-    const index = await session.engine.semantic.reindex(repo, toAbortSignal(token));
-    session.status.changed();
+  try {
+    return await session.engine.reindex(targetsOf(folders, params), toAbortSignal(token));
+  } catch (error) {
     if (token.isCancellationRequested) throw requestCancelled();
-    if (!index || index.state !== 'ready') throw new ResponseError(ErrorCodes.InternalError, visible(`indexing ${repo.root} failed: ${index?.reason ?? 'the semantic index is off (AIL_INDEX_ENABLED)'}`));
-    rebuilt.push({ root: repo.root, commits: index.count });
-    embedder = index.embedderId;
+    if (isAilError(error)) throw new ResponseError(ErrorCodes.InvalidRequest, error.message);
+    throw new ResponseError(ErrorCodes.InternalError, visible(error instanceof Error ? error.message : String(error)));
   }
-  const commits = rebuilt.reduce((sum, repository) => sum + repository.commits, 0);
-  return { commits, embedder, seconds: Math.round((performance.now() - started) / 10) / 100, repositories: rebuilt };
 }
 
-/** A workspace folder is a directory even once deleted (its repository "no longer exists"); a URI may name a file or a folder. */
-function repositoryOf(session: Session, target: string, isFolder: boolean) {
-  return isFolder ? session.engine.registry.forDirectory(target) : session.engine.registry.forFile(target);
+/** The workspace folders, or the file or folder a `uri` names. */
+function targetsOf(folders: readonly string[], params: RepositoryParams): RepositoryTarget[] {
+  return params.uri ? [{ path: fileURLToPath(params.uri), isFolder: false }] : folders.map((folder) => ({ path: folder, isFolder: true }));
 }

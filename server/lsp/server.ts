@@ -3,8 +3,8 @@ import { CodeLensRefreshRequest, DidChangeConfigurationNotification, TextDocumen
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ClearCacheRequest, ContextRequest, HealthRequest, LineSummaryRequest, ReindexRequest, SetGitHubTokenRequest, StatsRequest, ASK_WHY_COMMAND } from '../../shared/protocol';
 import type { Settings } from '../../shared/settings';
-import { visibleLines } from '../../shared/visible';
-import { createEngine, type Engine } from '../compose';
+import { Engine } from '../engine';
+import type { LogLevel } from '../observe/logger';
 import { unlessCancelled } from './cancellation';
 import { clientCommandsOf, clientSupport, serverCapabilities, type ClientSupport } from './capabilities';
 import { codeLenses, resolveCodeLens } from './codelens';
@@ -15,7 +15,7 @@ import { askWhy, context, health, lineSummary, reindex, setGitHubToken } from '.
 import { Session } from './session';
 import { SettingsPuller } from './settings';
 import { StatusNotifier } from './status';
-import { openFolders, WorkspaceFolders } from './workspace';
+import { WorkspaceFolders } from './workspace';
 
 /** Thin wiring: the engine and the session are built here, and each LSP message maps to one handler. */
 export function startServer(connection: Connection, env: Settings): void {
@@ -23,26 +23,21 @@ export function startServer(connection: Connection, env: Settings): void {
   const folders = new WorkspaceFolders();
   let workspaceFolderChanges = false;
   const progress = new ProgressBridge(connection, () => support.workDoneProgress);
-  const engine: Engine = createEngine(env, {
+  const engine = new Engine(env, {
     warmFiles: true,
     buildIndexes: true,
     // One progress per repository's index: two folders' builds each end their own.
-    onProgress: (job, report, root) => {
-      progress.report(root ? `${job} ${root}` : job, job === 'model' ? 'AIL: loading the embedding model' : 'AIL: indexing commit messages', report);
-      if (job === 'index') status.changed(); // the status bar shows the index's progress
-    },
-    onProgressEnd: (job, root) => {
-      progress.end(root ? `${job} ${root}` : job);
-      status.changed();
-    },
-    log: (message) => connection.console.info(visibleLines(message)),
-    onGitHubRate: () => status.changed(),
+    onProgress: (job, report, root) => progress.report(root ? `${job} ${root}` : job, job === 'model' ? 'AIL: loading the embedding model' : 'AIL: indexing commit messages', report),
+    onProgressEnd: (job, root) => progress.end(root ? `${job} ${root}` : job),
+    // The editor's output shows what happens (indexing, the token, failures), not a line per hover: those go to AIL_LOG_FILE.
+    logSink: (level, line) => consoleOf(connection, level)(`AIL: ${line}`),
+    logRequests: false,
   });
   const documents = new TextDocuments(TextDocument);
   const settings = new SettingsPuller(connection, env, () => support.configuration);
-  const status = new StatusNotifier(connection, () => engine.answers.cacheStats());
+  const status = new StatusNotifier(connection, () => engine.stats());
   const session = new Session(connection, engine, documents, settings, status);
-  engine.registry.background.onChange(() => status.changed());
+  engine.onStatus(() => status.changed());
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     support = clientSupport(params.capabilities);
@@ -52,7 +47,7 @@ export function startServer(connection: Connection, env: Settings): void {
     return { capabilities: serverCapabilities(params.capabilities, session.clientCommands), serverInfo: { name: 'ail', version: '0.1.0' } };
   });
   connection.onInitialized(() => {
-    if (workspaceFolderChanges) connection.workspace.onDidChangeWorkspaceFolders((event) => void openFolders(session, folders.change(event, env.repoPath)));
+    if (workspaceFolderChanges) connection.workspace.onDidChangeWorkspaceFolders((event) => void engine.open(folders.change(event, env.repoPath)));
     void initialized(session, support, folders.all);
   });
   connection.onDidChangeConfiguration(() => void configurationChanged(session, support));
@@ -64,11 +59,11 @@ export function startServer(connection: Connection, env: Settings): void {
   connection.onRequest(ContextRequest.type, cancellable((params, token) => context(session, params, token)));
   connection.onRequest(LineSummaryRequest.type, cancellable((params, token) => lineSummary(session, params, token)));
   connection.onRequest(SetGitHubTokenRequest.type, (params) => setGitHubToken(session, params));
-  connection.onRequest(StatsRequest.type, noParams(StatsRequest.method, () => engine.answers.cacheStats()));
-  connection.onRequest(ClearCacheRequest.type, noParams(ClearCacheRequest.method, () => cleared(session)));
+  connection.onRequest(StatsRequest.type, noParams(StatsRequest.method, () => engine.stats()));
+  connection.onRequest(ClearCacheRequest.type, noParams(ClearCacheRequest.method, () => engine.clear()));
   connection.onRequest(HealthRequest.method, repositoryParams(HealthRequest.method, (params, token) => unlessCancelled(token, () => health(session, folders.all, params))));
   connection.onRequest(ReindexRequest.method, repositoryParams(ReindexRequest.method, (params, token) => unlessCancelled(token, () => reindex(session, folders.all, params, token))));
-  documents.onDidOpen(({ document }) => void warm(session, document.uri));
+  documents.onDidOpen(({ document }) => void (document.uri.startsWith('file:') && engine.warm(fileURLToPath(document.uri))));
   connection.onShutdown(async () => {
     status.dispose();
     await engine.dispose();
@@ -84,7 +79,7 @@ function cancellable<P, R>(handler: (params: P, token: CancellationToken) => R |
 async function initialized(session: Session, support: ClientSupport, folders: readonly string[]): Promise<void> {
   if (support.configuration && support.configurationChangeRegistration) session.connection.client.register(DidChangeConfigurationNotification.type, { section: 'ail' }).catch(() => undefined);
   session.engine.configure(await session.settings.get());
-  await openFolders(session, folders);
+  await session.engine.open(folders);
 }
 
 /** A settings change applies at once: caches reconfigured, lenses refreshed, status sent. */
@@ -95,17 +90,8 @@ async function configurationChanged(session: Session, support: ClientSupport): P
   session.status.changed();
 }
 
-function cleared(session: Session): { l1: number; l2: number } {
-  const dropped = session.engine.answers.clear();
-  session.status.changed();
-  return dropped;
-}
-
-async function warm(session: Session, uri: string): Promise<void> {
-  if (!uri.startsWith('file:')) return;
-  try {
-    await session.engine.provider.warm(fileURLToPath(uri));
-  } catch {
-    // untracked, binary, not in a repository: nothing to warm
-  }
+function consoleOf(connection: Connection, level: LogLevel): (message: string) => void {
+  if (level === 'ERROR') return (message) => connection.console.error(message);
+  if (level === 'WARNING') return (message) => connection.console.warn(message);
+  return (message) => connection.console.info(message);
 }

@@ -3,8 +3,8 @@ import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Settings } from '../../shared/settings';
 import type { ArchaeologyContext } from '../../shared/types';
-import type { Engine } from '../compose';
-import { detectGitHubRepository, type GitHubRepository } from '../github/repository';
+import type { Engine } from '../engine';
+import type { GitHubRepository } from '../github/repository';
 import type { SettingsPuller } from './settings';
 import type { StatusNotifier } from './status';
 
@@ -40,8 +40,7 @@ export class Session {
     const settings: Settings = await this.settings.get(options.uri);
     const document = this.documents.get(options.uri);
     const limit = settings.maxQueryTimeS * 1000;
-    try {
-      return await this.engine.answers.ask({
+    return this.engine.ask({
         path: fileURLToPath(options.uri),
         lines: options.lines,
         question: options.question,
@@ -52,21 +51,10 @@ export class Session {
         signal: options.signal,
         fresh: options.fresh,
       });
-    } finally {
-      this.status.changed();
-    }
   }
 
   /** The GitHub repository of the work tree holding `uri`, for links (GITHUB_OWNER/GITHUB_REPO first). */
   async github(uri: string): Promise<GitHubRepository | undefined> {
-    const settings = await this.settings.get(uri);
-    const target = { owner: settings.githubOwner, repo: settings.githubRepo, apiUrl: settings.githubApiUrl };
-    try {
-      const { repo } = await this.engine.registry.forFile(fileURLToPath(uri));
-      // The config is read again only when a config file changed: a new remote is seen at the next hover.
-      return await detectGitHubRepository(repo, target);
-    } catch {
-      return undefined;
-    }
+    return this.engine.githubRepository(fileURLToPath(uri), await this.settings.get(uri));
   }
 }

@@ -1,7 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import type { InitializeParams, WorkspaceFolder, WorkspaceFoldersChangeEvent } from 'vscode-languageserver/node';
-import { visibleLines } from '../../shared/visible';
-import type { Session } from './session';
 
 /**
  * The workspace folders, as absolute paths, in the client's order: each answers about its own
@@ -27,23 +25,6 @@ export class WorkspaceFolders {
     const added = event.added.map(pathOf).filter((folder): folder is string => folder !== undefined && !this.folders.includes(folder));
     this.folders = [...this.folders.filter((folder) => !removed.has(folder)), ...added];
     return added;
-  }
-}
-
-/**
- * Opens each folder's repository and its commit index in the background, one after another (the first
- * folder first: its index is `CacheStats.index`). A folder that is not in a repository is logged and passed over.
- */
-export async function openFolders(session: Session, folders: readonly string[]): Promise<void> {
-  for (const folder of folders) {
-    try {
-      const { repo } = await session.engine.registry.forDirectory(folder);
-      await session.engine.semantic.start();
-      await session.engine.semantic.ready(repo);
-    } catch (error) {
-      session.connection.console.warn(visibleLines(`AIL: ${error instanceof Error ? error.message : String(error)}`));
-    }
-    session.status.changed();
   }
 }
 
