@@ -17,9 +17,10 @@ export interface HttpServiceOptions {
   maxBodyBytes?: number;
   /** Applies a live change of the semantic cache's rollout or switch; answers the values now in force. */
   configure: (change: ConfigBody) => Required<ConfigBody>;
-  /** Only these routes (the language server's metrics endpoint serves `/metrics` and `/health/live`). */
-  routes?: readonly string[];
 }
+
+/** The language server's metrics endpoint: `/metrics` and `/health/live` on loopback, nothing that asks or changes anything. */
+export type MetricsEndpointOptions = Pick<HttpServiceOptions, 'engine' | 'host' | 'port'>;
 
 type Handler = (request: IncomingMessage, response: ServerResponse, signal: AbortSignal) => Promise<void>;
 interface Route {
@@ -41,7 +42,7 @@ export class HttpService {
   private drained: (() => void) | undefined;
   private closing = false;
 
-  private constructor(private readonly options: HttpServiceOptions) {
+  private constructor(private readonly options: HttpServiceOptions, routes?: readonly string[]) {
     const { engine, root } = options;
     const all: Record<string, Route> = {
       '/v1/context': { method: 'POST', handler: (request, response, signal) => this.context(request, response, signal) },
@@ -65,15 +66,26 @@ export class HttpService {
         },
       },
     };
-    for (const [route, entry] of Object.entries(all)) if (!options.routes || options.routes.includes(route)) this.routes.set(route, entry);
+    for (const [route, entry] of Object.entries(all)) if (!routes || routes.includes(route)) this.routes.set(route, entry);
     this.server = createServer((request, response) => void this.handle(request, response));
     // A client that sends its headers slowly or never does not hold a connection for ever.
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 0; // a question is bounded by AIL_MAX_QUERY_TIME_S, a reindex by nothing but its work
   }
 
-  static async start(options: HttpServiceOptions): Promise<HttpService> {
-    const service = new HttpService(options);
+  static start(options: HttpServiceOptions): Promise<HttpService> {
+    return HttpService.listen(new HttpService(options));
+  }
+
+  static metricsOnly(options: MetricsEndpointOptions): Promise<HttpService> {
+    const refuse = () => {
+      throw new Error('not served');
+    };
+    return HttpService.listen(new HttpService({ ...options, root: '/', configure: refuse }, ['/metrics', '/health/live']));
+  }
+
+  private static async listen(service: HttpService): Promise<HttpService> {
+    const options = service.options;
     await new Promise<void>((resolve, reject) => {
       service.server.once('error', reject);
       service.server.listen(options.port, options.host, () => {

@@ -16,6 +16,7 @@ import { Session } from './session';
 import { SettingsPuller } from './settings';
 import { StatusNotifier } from './status';
 import { WorkspaceFolders } from './workspace';
+import { MetricsEndpoint } from './metrics-endpoint';
 
 /** Thin wiring: the engine and the session are built here, and each LSP message maps to one handler. */
 export function startServer(connection: Connection, env: Settings): void {
@@ -37,6 +38,7 @@ export function startServer(connection: Connection, env: Settings): void {
   const settings = new SettingsPuller(connection, env, () => support.configuration);
   const status = new StatusNotifier(connection, () => engine.stats());
   const session = new Session(connection, engine, documents, settings, status);
+  const metrics = new MetricsEndpoint(engine);
   engine.onStatus(() => status.changed());
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
@@ -48,9 +50,9 @@ export function startServer(connection: Connection, env: Settings): void {
   });
   connection.onInitialized(() => {
     if (workspaceFolderChanges) connection.workspace.onDidChangeWorkspaceFolders((event) => void engine.open(folders.change(event, env.repoPath)));
-    void initialized(session, support, folders.all);
+    void initialized(session, support, folders.all, metrics);
   });
-  connection.onDidChangeConfiguration(() => void configurationChanged(session, support));
+  connection.onDidChangeConfiguration(() => void configurationChanged(session, support, metrics));
   // Every request: a client's cancel is answered RequestCancelled, never with what was computed anyway.
   connection.onHover(cancellable((params, token) => hover(session, params, token)));
   connection.onCodeLens(cancellable((params) => codeLenses(session, params)));
@@ -66,6 +68,7 @@ export function startServer(connection: Connection, env: Settings): void {
   documents.onDidOpen(({ document }) => void (document.uri.startsWith('file:') && engine.warm(fileURLToPath(document.uri))));
   connection.onShutdown(async () => {
     status.dispose();
+    await metrics.dispose();
     await engine.dispose();
   });
   documents.listen(connection);
@@ -76,16 +79,20 @@ function cancellable<P, R>(handler: (params: P, token: CancellationToken) => R |
 }
 
 /** After the handshake: pull the settings, register for their changes, open each workspace folder's repository and its index. */
-async function initialized(session: Session, support: ClientSupport, folders: readonly string[]): Promise<void> {
+async function initialized(session: Session, support: ClientSupport, folders: readonly string[], metrics: MetricsEndpoint): Promise<void> {
   if (support.configuration && support.configurationChangeRegistration) session.connection.client.register(DidChangeConfigurationNotification.type, { section: 'ail' }).catch(() => undefined);
-  session.engine.configure(await session.settings.get());
+  const settings = await session.settings.get();
+  session.engine.configure(settings);
+  void metrics.configure(settings.metricsPort);
   await session.engine.open(folders);
 }
 
 /** A settings change applies at once: caches reconfigured, lenses refreshed, status sent. */
-async function configurationChanged(session: Session, support: ClientSupport): Promise<void> {
+async function configurationChanged(session: Session, support: ClientSupport, metrics: MetricsEndpoint): Promise<void> {
   session.settings.invalidate();
-  session.engine.configure(await session.settings.get());
+  const settings = await session.settings.get();
+  session.engine.configure(settings);
+  void metrics.configure(settings.metricsPort);
   if (support.codeLensRefresh) session.connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
   session.status.changed();
 }
