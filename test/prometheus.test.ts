@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireProgram } from './helpers/external';
 import { FakeGitHub, user, type Repo } from './helpers/fake-github';
 import { BOB, CHLOE, Fixture } from './helpers/fixture';
-import { AilHttpServer, alertSides, dashboardPanels, dashboardQueries, promtool, Prometheus, waitUntil, type Dashboard, type RuleState, type Sample } from './helpers/prometheus';
+import { startWatchdog, type Watchdog } from './helpers/watchdog';
+import { ServiceProcess, until } from './helpers/http-service';
+import { alertSides, dashboardPanels, dashboardQueries, promtool, Prometheus, type Dashboard, type RuleState, type Sample } from './helpers/prometheus';
 
 /**
  * The operations kit in docs/ops against Debian's Prometheus 2.42: promtool reads the alert rules and
@@ -82,18 +84,18 @@ describe.skipIf(!found)('the built ail serve --http, scraped by a real Prometheu
   let fake: FakeGitHub | undefined;
   let repo: Fixture | undefined;
   let dataDir: string | undefined;
-  let ail: AilHttpServer | undefined;
+  let ail: ServiceProcess | undefined;
+  let guard: Watchdog | undefined;
   let prometheus: Prometheus | undefined;
   const answers: { status: number; source?: string; error?: string }[] = [];
   /** The instant every query of the dashboard and the rules is evaluated at: after the last step was scraped and every rule evaluated on it. */
   let at = 0;
   let rules: RuleState[] = [];
 
-  const scraped = (expr: string, expected: number) => waitUntil(`Prometheus to scrape ${expr} == ${expected}`, async () => ((await prometheus!.value(expr)) === expected ? true : undefined));
+  const scraped = (expr: string, expected: number) => until(async () => (await prometheus!.value(expr)) === expected, 30_000, `Prometheus scraping ${expr} == ${expected}`);
   const ask = async (body: unknown) => {
-    const response = await ail!.request('POST', '/v1/context', body);
-    const json = response.json() as { source?: string; error?: { code: string } };
-    answers.push({ status: response.status, source: json.source, error: json.error?.code });
+    const response = await ail!.post('/v1/context', body);
+    answers.push({ status: response.status, source: response.body?.source, error: response.body?.error?.code });
   };
 
   beforeAll(async () => {
@@ -111,7 +113,10 @@ describe.skipIf(!found)('the built ail serve --http, scraped by a real Prometheu
     fake.commit(REPO, shas[2]!, [pr]).pullRequest(REPO, pr);
 
     dataDir = mkdtempSync(path.join(tmpdir(), 'ail-prometheus-data-'));
-    ail = await AilHttpServer.start(repo.root, {
+    // The developer's own AIL, FAISS and GitHub variables stay out: the test says what the server sees.
+    const own = Object.fromEntries(Object.keys(process.env).filter((key) => /^(AIL_|FAISS_|GITHUB_)/.test(key)).map((key) => [key, undefined]));
+    ail = await ServiceProcess.start(repo.root, {
+      ...own,
       AIL_DATA_DIR: dataDir,
       AIL_ALLOW_MODEL_DOWNLOAD: 'false',
       AIL_COMMIT_GRAPH: 'false',
@@ -119,17 +124,23 @@ describe.skipIf(!found)('the built ail serve --http, scraped by a real Prometheu
       GITHUB_TOKEN: TOKEN,
       AIL_MAX_QUERY_TIME_S: '20',
     });
+    // Should this process die before afterAll, the server (its command line names the repository) goes
+    // with it, and so does its data dir.
+    guard = startWatchdog(ail.process.pid!, repo.root, dataDir);
     const target = new URL(ail.url).host;
     prometheus = await Prometheus.start(mkdtempSync(path.join(tmpdir(), 'ail-prometheus-tsdb-')), {
       global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
       rule_files: [RULES],
       scrape_configs: [{ job_name: 'ail', static_configs: [{ targets: [target] }] }],
     });
-    await waitUntil('the AIL target to be up', async () => {
-      const data = await prometheus!.api<{ activeTargets: { health: string; lastError: string; scrapeUrl: string }[] }>('/api/v1/targets');
-      const ours = data.activeTargets.find((t) => t.scrapeUrl === `${ail!.url}/metrics`);
-      return ours?.health === 'up' ? true : undefined;
-    });
+    await until(
+      async () => {
+        const data = await prometheus!.api<{ activeTargets: { health: string; scrapeUrl: string }[] }>('/api/v1/targets');
+        return data.activeTargets.some((t) => t.scrapeUrl === `${ail!.url}/metrics` && t.health === 'up');
+      },
+      30_000,
+      'the AIL target being up',
+    );
 
     // The known sequence, each step scraped before the next, so every counter has grown between two
     // scrapes (a rate needs two samples, and a series born with the step has no sample before it).
@@ -145,17 +156,25 @@ describe.skipIf(!found)('the built ail serve --http, scraped by a real Prometheu
     await scraped('sum(ail_errors_total{job="ail",type="bad_input"})', 1);
     const lastScraped = Date.now() / 1000;
     const expected = (await checkRules(RULES)).rules;
-    rules = await waitUntil('every rule to be evaluated on the last step', async () => {
-      const listed = await prometheus!.rules();
-      return listed.length === expected && listed.every((rule) => Date.parse(rule.lastEvaluation) / 1000 > lastScraped) ? listed : undefined;
-    });
+    await until(
+      async () => {
+        rules = await prometheus!.rules();
+        return rules.length === expected && rules.every((rule) => Date.parse(rule.lastEvaluation) / 1000 > lastScraped);
+      },
+      30_000,
+      'every rule evaluated on the last step',
+    );
     at = Date.now() / 1000;
   });
 
   afterAll(async () => {
     try {
+      // SIGTERM (the last test checks it exits 0), SIGKILL if it has not gone 15 s later.
+      const killLater = setTimeout(() => void ail?.kill(), 15_000);
       await Promise.allSettled([ail?.stop(), prometheus?.stop()]);
+      clearTimeout(killLater);
     } finally {
+      await guard?.end();
       await fake?.close();
       repo?.cleanup();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -173,7 +192,7 @@ describe.skipIf(!found)('the built ail serve --http, scraped by a real Prometheu
   });
 
   it('counts that sequence in /metrics: two cold answers, two from L1, one bad input, and the GitHub budget', async () => {
-    const response = await ail!.request('GET', '/metrics');
+    const response = await ail!.get('/metrics');
     expect(response.status).toBe(200);
     const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(response.text)?.[1]);
     expect(value('ail_query_latency_seconds_count{tier="cold"}')).toBe(2);
@@ -189,7 +208,7 @@ describe.skipIf(!found)('the built ail serve --http, scraped by a real Prometheu
   });
 
   it('serves /metrics that promtool check metrics accepts without a lint problem', async () => {
-    const response = await ail!.request('GET', '/metrics');
+    const response = await ail!.get('/metrics');
     const checked = await promtool(['check', 'metrics'], response.text);
     expect(checked.stdout + checked.stderr).toBe('');
     expect(checked.code).toBe(0);

@@ -2,13 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { CLI } from './cli';
+import { until } from './http-service';
 import { startWatchdog, type Watchdog } from './watchdog';
 
 /**
  * Prometheus's own programs for tests (Debian's `prometheus` package: `prometheus` and `promtool`), and
- * AIL's HTTP service as Prometheus sees it. Every process here starts in a process group of its own
- * with a watchdog beside it, so it ends, and its temp dir goes, however the test process ends.
+ * what a dashboard and a rules file ask of it. Prometheus starts in a process group of its own with a
+ * watchdog beside it, so it ends, and its temp dir goes, however the test process ends.
  */
 
 export interface Ran {
@@ -43,89 +43,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-/**
- * Asks `check` until it returns something other than undefined: the state polled is the signal (a
- * target's health, a value scraped), each ask a real request. Throws after `timeoutMs` naming `what`
- * and the last thing `check` saw.
- */
-export async function waitUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last: ${last instanceof Error ? last.message : String(last)})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** A process in its own group; `stop` sends SIGTERM, waits for its exit (SIGKILL after `graceMs`), then the watchdog ends the group and removes its dir. */
-class Detached {
-  private output = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(
-    readonly child: ChildProcess,
-    private readonly watchdog: Watchdog,
-  ) {
-    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
-    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ? null : code)));
-  }
-
-  static start(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; marker: string; remove?: string }): Detached {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    return new Detached(child, startWatchdog(child.pid!, options.marker, options.remove));
-  }
-
-  log(): string {
-    return this.output;
-  }
-
-  /** Resolves with the first match of `pattern` in its output, or rejects when it exits first or after `timeoutMs`. */
-  waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const match = pattern.exec(this.output);
-        if (!match) return;
-        done();
-        resolve(match);
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`no ${pattern} in ${timeoutMs} ms; output:\n${this.output}`));
-      }, timeoutMs);
-      const onExit = () => {
-        done();
-        reject(new Error(`exited before ${pattern}; output:\n${this.output}`));
-      };
-      const done = () => {
-        clearTimeout(timer);
-        this.child.stdout?.off('data', check);
-        this.child.stderr?.off('data', check);
-        this.child.off('exit', onExit);
-      };
-      this.child.stdout?.on('data', check);
-      this.child.stderr?.on('data', check);
-      this.child.once('exit', onExit);
-      check();
-    });
-  }
-
-  async stop(graceMs = 10_000): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    const code = await this.exited;
-    clearTimeout(timer);
-    await this.watchdog.end();
-    return code;
-  }
-}
-
 /** One sample of an instant query's answer: labels, and the value as Prometheus writes it ("NaN" included). */
 export interface Sample {
   metric: Record<string, string>;
@@ -142,12 +59,20 @@ export interface RuleState {
   lastEvaluation: string;
 }
 
-/** A real Prometheus on 127.0.0.1, its TSDB and config in `dir` (removed on stop). */
+/** A real Prometheus on 127.0.0.1, its TSDB and config in `dir`, in a process group of its own: `stop` ends it and removes `dir`. */
 export class Prometheus {
+  private output = '';
+  private readonly exited: Promise<number | null>;
+
   private constructor(
-    private readonly process: Detached,
+    private readonly child: ChildProcess,
+    private readonly watchdog: Watchdog,
     readonly url: string,
-  ) {}
+  ) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ? null : code)));
+  }
 
   /** Starts it with `config` (written as JSON, which Prometheus reads as the YAML it is) and waits until it is ready. */
   static async start(dir: string, config: unknown): Promise<Prometheus> {
@@ -155,20 +80,26 @@ export class Prometheus {
     const file = path.join(dir, 'prometheus.yml');
     writeFileSync(file, JSON.stringify(config, null, 2));
     const port = await freePort();
-    const process = Detached.start('prometheus', [`--config.file=${file}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { cwd: dir, marker: dir, remove: dir });
-    const prometheus = new Prometheus(process, `http://127.0.0.1:${port}`);
+    const child = spawn('prometheus', [`--config.file=${file}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // From here on, however this process ends, the watchdog ends Prometheus's group and removes `dir`.
+    const prometheus = new Prometheus(child, startWatchdog(child.pid!, dir, dir), `http://127.0.0.1:${port}`);
+    let starting = true;
     try {
-      const exited = process.exited.then((code) => Promise.reject(new Error(`prometheus exited (${code}) before it was ready:\n${process.log()}`)));
-      await Promise.race([exited, waitUntil('prometheus to be ready', async () => ((await fetch(`${prometheus.url}/-/ready`)).ok ? true : undefined))]);
+      const exited = prometheus.exited.then((code) => {
+        if (starting) throw new Error(`prometheus exited (${code}) before it was ready:\n${prometheus.output}`);
+      });
+      await Promise.race([exited, until(async () => (await fetch(`${prometheus.url}/-/ready`).catch(() => undefined))?.ok === true, 30_000, 'prometheus being ready')]);
     } catch (error) {
-      await process.stop();
+      await prometheus.stop();
       throw error;
+    } finally {
+      starting = false;
     }
     return prometheus;
   }
 
   log(): string {
-    return this.process.log();
+    return this.output;
   }
 
   async api<T>(route: string, params: Record<string, string> = {}): Promise<T> {
@@ -196,49 +127,14 @@ export class Prometheus {
     return data.groups.flatMap((group) => group.rules);
   }
 
-  stop(): Promise<number | null> {
-    return this.process.stop();
-  }
-}
-
-/** `ail serve --http` from the built dist/cli.js. */
-export class AilHttpServer {
-  private constructor(
-    private readonly process: Detached,
-    readonly url: string,
-  ) {}
-
-  /**
-   * Starts it on 127.0.0.1 with a free port for `repo`, with `env` over this environment less every
-   * AIL, FAISS and GitHub variable of the developer's (the test says what the server sees). `marker` is a
-   * path in its command line (the repository's is) that the watchdog looks for.
-   */
-  static async start(repo: string, env: Record<string, string>, args: string[] = []): Promise<AilHttpServer> {
-    const own: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) if (!/^(AIL_|FAISS_|GITHUB_)/.test(key)) own[key] = value;
-    const server = Detached.start(process.execPath, [CLI, 'serve', '--http', '127.0.0.1:0', '--repo', repo, ...args], { cwd: repo, env: { ...own, NO_COLOR: '1', ...env }, marker: repo });
-    try {
-      const [, url] = await server.waitForOutput(/listening on (http:\/\/\S+)/, 30_000);
-      return new AilHttpServer(server, url!);
-    } catch (error) {
-      await server.stop();
-      throw error;
-    }
-  }
-
-  log(): string {
-    return this.process.log();
-  }
-
-  async request(method: 'GET' | 'POST', route: string, body?: unknown): Promise<{ status: number; text: string; json: () => unknown }> {
-    const response = await fetch(`${this.url}${route}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, text, json: () => JSON.parse(text) };
-  }
-
-  /** SIGTERM, as systemd stops it; resolves with its exit code. */
-  stop(): Promise<number | null> {
-    return this.process.stop();
+  /** SIGTERM, SIGKILL after `graceMs`; resolves with its exit status once the watchdog has removed its dir. */
+  async stop(graceMs = 10_000): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    const code = await this.exited;
+    clearTimeout(timer);
+    await this.watchdog.end();
+    return code;
   }
 }
 
