@@ -1,7 +1,7 @@
 import type { ArchaeologyContext, Evidence, Range, WarningCode } from '../../shared/types';
 import { DEFAULT_MAX_EVIDENCE, DEFAULT_QUESTION } from '../../shared/types';
 import { commitsInRange, isUncommitted } from '../git/blame';
-import { commitRef, type CommitInfo } from '../git/commit';
+import type { CommitInfo } from '../git/commit';
 import { fileHistory, lineHistory, type FileHistoryEntry, type HistoryResult, type LineHistoryEntry } from '../git/history';
 import type { RepositoryRegistry } from '../git/registry';
 import type { BlameRequest, Blamer, TracedBlame } from '../git/blamer';
@@ -12,10 +12,11 @@ import { mapToCommittedLines } from '../util/linemap';
 import { orAfter, orWhenAborted, withDeadline } from '../util/race';
 import { textOf } from '../util/slices';
 import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
-import { authorsOf, buildTimeline, commitPaths, countTraced, gatherCandidates, MAX_CANDIDATES, newCandidate, orderReasons, tracedFor, type CommitPaths } from './candidates';
+import { authorsOf, buildTimeline, commitPaths, countTraced, gatherCandidates, MAX_CANDIDATES, newCandidate } from './candidates';
 import { AilError } from '../util/errors';
 import { confidenceOf, confidenceWithReview, scoreCandidate, type ScoredCandidate } from './rank';
-import { cherryPickSource, issuesFromMessage, pullRequestFromMessage } from './references';
+import { issuesFromMessage, pullRequestFromMessage } from './references';
+import { toEvidence } from './evidence';
 import { summarize } from './summary';
 import { contentTerms, intentOf } from './text';
 
@@ -413,7 +414,7 @@ export class ArchaeologyProvider {
     const maxEvidence = Math.max(1, Math.min(50, dig.input.maxEvidence ?? DEFAULT_MAX_EVIDENCE));
     const chosen = ranked.slice(0, maxEvidence);
     const paths = (sha: string) => commitPaths(sha, scope.blame, lineResult, fileResult, file);
-    const evidence = await Promise.all(chosen.map((item) => this.toEvidence(item, scope.blame, scope.start, scope.end, repo, paths(item.sha))));
+    const evidence = await Promise.all(chosen.map((item) => toEvidence(item, scope.blame, scope.start, scope.end, repo, paths(item.sha))));
     const enrichSignal = depth === 'quick' ? withDeadline(signal, ENRICHMENT_BUDGET_MS) : signal;
     const enrichmentCut = !(await this.enrich(dig.facts, evidence, enrichSignal, dig.warnings, depth === 'quick' && !signal.aborted ? enrichSignal : undefined));
     return { evidence, enrichmentCut };
@@ -515,40 +516,6 @@ export class ArchaeologyProvider {
       });
     }
     return complete;
-  }
-
-  private async toEvidence(item: ScoredCandidate, blame: TracedBlame, start: number, end: number, repo: QueryFacts['repo'], paths: CommitPaths): Promise<Evidence> {
-    const commit = item.commit!;
-    const message = `${commit.subject}\n${commit.body}`;
-    const mention = pullRequestFromMessage(commit.subject, commit.body);
-    const evidence: Evidence = {
-      commit: { ...commitRef(commit), body: commit.body, authorEmail: commit.authorEmail },
-      score: Math.round(item.score * 1000) / 1000,
-      reasons: orderReasons(item.reasons),
-      issues: issuesFromMessage(message),
-    };
-    if (mention) evidence.pullRequest = { number: mention.number, title: mention.title, via: 'message' };
-    if (item.blamedLines) evidence.blamedLines = item.blamedLines;
-    if (paths.pathInCommit) evidence.pathInCommit = paths.pathInCommit;
-    if (paths.pathInParent) evidence.pathInParent = paths.pathInParent;
-    const traced = tracedFor(blame, start, end, commit.sha);
-    if (traced.length) {
-      const refs = await Promise.all(traced.map((sha) => repo.commit(sha)));
-      evidence.tracedThrough = refs.filter((c): c is CommitInfo => c !== undefined).map(commitRef);
-    }
-    const picked = cherryPickSource(commit.body);
-    if (picked) {
-      const original = await repo.commit(picked);
-      if (original) {
-        evidence.cherryPickOf = commitRef(original);
-        const originalMention = pullRequestFromMessage(original.subject, original.body);
-        if (!evidence.pullRequest && originalMention) evidence.pullRequest = { number: originalMention.number, title: originalMention.title, via: 'message' };
-        for (const issue of issuesFromMessage(`${original.subject}\n${original.body}`)) {
-          if (!evidence.issues.some((known) => known.number === issue.number && known.repository === issue.repository)) evidence.issues.push(issue);
-        }
-      }
-    }
-    return evidence;
   }
 }
 
