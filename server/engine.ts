@@ -9,7 +9,7 @@ import type { Repository } from './git/repository';
 import { GitRunner } from './git/runner';
 import type { CommitIndexRun } from './semantic/commit-index';
 import { storedEmbedderId } from './semantic/layer';
-import { detectGitHubRepository, type GitHubRepository } from './github/repository';
+import { detectGitHubRepository, repositoryUrl, type GitHubRepository } from './github/repository';
 import { Logger, type LogSink } from './observe/logger';
 import { AilError, isAilError } from './util/errors';
 import { isCancelled } from './util/flight';
@@ -18,7 +18,11 @@ import { isCancelled } from './util/flight';
 export interface AskRequest extends AskInput {
   /** Bypass both answer caches (a person asked again, distrusting the answer). */
   fresh?: boolean;
+  /** GITHUB_OWNER/GITHUB_REPO/GITHUB_API_URL for this file, when a front end has them per folder (the language server); default the engine's. */
+  github?: GitHubTarget;
 }
+
+type GitHubTarget = Pick<Settings, 'githubOwner' | 'githubRepo' | 'githubApiUrl'>;
 
 /** A repository to check or index: a folder (a workspace folder, `--repo`) or a file or folder a user named. */
 export interface RepositoryTarget {
@@ -85,7 +89,12 @@ export class Engine {
   async ask(request: AskRequest): Promise<ArchaeologyContext> {
     const started = performance.now();
     try {
-      const answer = await this.parts.answers.ask({ timeLimitMs: this.settings.maxQueryTimeS * 1000, ...request });
+      let answer = await this.parts.answers.ask({ timeLimitMs: this.settings.maxQueryTimeS * 1000, ...request });
+      if ((request.depth ?? 'full') === 'full') {
+        // A full answer names the repository on GitHub its links point to.
+        const github = await this.githubRepository(request.path, request.github);
+        if (github) answer = { ...answer, github: `${github.owner}/${github.name}`, githubUrl: repositoryUrl(github) };
+      }
       this.log.request('answer', { tier: answer.source, depth: request.depth ?? 'full', ms: round(answer.queryTimeMs), evidence: answer.evidence.length, partial: answer.partial || undefined, confidence: answer.confidence });
       this.log.debug('question', { path: request.path, lines: request.lines ? `${request.lines.start + 1}-${request.lines.end + 1}` : 'file', question: request.question });
       return answer;
@@ -251,7 +260,7 @@ export class Engine {
   }
 
   /** The GitHub repository of the work tree holding `path`, for links (GITHUB_OWNER/GITHUB_REPO first); undefined outside one. */
-  async githubRepository(path: string, settings: Pick<Settings, 'githubOwner' | 'githubRepo' | 'githubApiUrl'> = this.settings): Promise<GitHubRepository | undefined> {
+  async githubRepository(path: string, settings: GitHubTarget = this.settings): Promise<GitHubRepository | undefined> {
     try {
       const { repo } = await this.parts.registry.forFile(path);
       // The config is read again only when a config file changed: a new remote is seen at the next question.

@@ -4,7 +4,6 @@ import type { Health, LineSummaryParams, ReindexResult, RepositoryParams, SetGit
 import type { ArchaeologyContext, ContextParams, LineSummary, Range } from '../../shared/types';
 import { visible, visibleLines } from '../../shared/visible';
 import { isAilError } from '../util/errors';
-import { repositoryUrl } from '../github/repository';
 import type { RepositoryTarget } from '../engine';
 import { isCancelled } from '../util/flight';
 import { requestCancelled, toAbortSignal } from './cancellation';
@@ -15,9 +14,7 @@ import type { Session } from './session';
 export async function context(session: Session, params: ContextParams, token: CancellationToken): Promise<ArchaeologyContext> {
   const problem = contextProblem(params);
   if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
-  const answer = await answerOrError(session, params.textDocument.uri, params.range, params.question, params.maxEvidence, token, params.fresh === true);
-  const github = await session.github(params.textDocument.uri);
-  return github ? { ...answer, github: `${github.owner}/${github.name}`, githubUrl: repositoryUrl(github) } : answer;
+  return answerOrError(session, params.textDocument.uri, params.range, params.question, params.maxEvidence, token, params.fresh === true);
 }
 
 /** `ail/lineSummary`: who last changed one line, when and why, from the quick answer; `null` when there is nothing to say. */

@@ -50,6 +50,7 @@ export class Session {
         timeLimitMs: options.timeLimitMs === undefined ? limit : Math.min(limit, options.timeLimitMs),
         signal: options.signal,
         fresh: options.fresh,
+        github: settings,
       });
   }
 
