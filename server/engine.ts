@@ -11,7 +11,7 @@ import type { CommitIndexRun } from './semantic/commit-index';
 import { storedEmbedderId } from './semantic/layer';
 import { detectGitHubRepository, repositoryUrl, type GitHubRepository } from './github/repository';
 import { Logger, type LogSink } from './observe/logger';
-import { AilError, isAilError } from './util/errors';
+import { AilError, isAilError, type AilErrorCode } from './util/errors';
 import { isCancelled } from './util/flight';
 
 /** A question, as every front end asks it: an absolute path, 0-based inclusive lines. */
@@ -102,6 +102,10 @@ export class Engine {
       const ms = round(performance.now() - started);
       if (isCancelled(error)) {
         this.log.debug('cancelled', { ms });
+      } else if (isAilError(error) && ENVIRONMENT_FAILURES.has(error.code)) {
+        // Not the question's fault: git or the repository is gone from under AIL.
+        this.parts.metrics.failed('internal');
+        this.log.warn('failed', { code: error.code, ms });
       } else if (isAilError(error)) {
         this.parts.metrics.failed('bad_input');
         this.log.request('refused', { code: error.code, ms });
@@ -332,6 +336,9 @@ export class Engine {
     return repo;
   }
 }
+
+/** Refusals that are the machine's, not the question's: counted as internal errors, as an operator must look at them. */
+const ENVIRONMENT_FAILURES: ReadonlySet<AilErrorCode> = new Set(['git-not-found', 'repository-gone']);
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;

@@ -282,6 +282,29 @@ describe('GET /metrics after a known sequence of questions', () => {
   });
 });
 
+describe('a repository gone from under the service', () => {
+  it('answers 503 and counts an internal error, not a bad request: an operator must look', async () => {
+    const repo = Fixture.create('ail-http-gone-');
+    repo.write('a.txt', 'a\n').commit('First');
+    const data = mkdtempSync(path.join(tmpdir(), 'ail-http-gone-data-'));
+    const service = await ServiceProcess.start(repo.root, { AIL_DATA_DIR: data, AIL_INDEX_ENABLED: 'false' });
+    try {
+      expect((await service.post('/v1/context', { path: 'a.txt' })).status).toBe(200);
+      repo.cleanup();
+      const gone = await service.post('/v1/context', { path: 'a.txt' });
+      expect(gone.status).toBe(503);
+      expect(gone.body.error.code).toBe('repository-gone');
+      const metrics = (await service.get('/metrics')).text;
+      expect(sample(metrics, 'ail_errors_total{type="internal"}')).toBe(1);
+      expect(sample(metrics, 'ail_errors_total{type="bad_input"}')).toBe(0);
+      expect((await service.get('/health/ready')).status).toBe(503);
+    } finally {
+      await service.kill();
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the config file: --config and SIGHUP', () => {
   const repo = Fixture.create('ail-http-config-');
   const data = mkdtempSync(path.join(tmpdir(), 'ail-http-config-data-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyChange } from '../server/archaeology/cosmetic';
+import { classifyChange } from '../server/git/cosmetic';
 import { alphanumericBytes } from '../server/util/chars';
 import { cherryPickSource, issuesFromMessage, pullRequestFromMessage } from '../server/archaeology/references';
 import { intentOf, isGenericMessage } from '../server/archaeology/text';

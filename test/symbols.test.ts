@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fallbackSymbols } from '../server/symbols/fallback';
-import { findSymbols, MAX_PARSE_CHARS, type CodeSymbol } from '../server/symbols/symbols';
+import { findSymbols, MAX_PARSE_CHARS } from '../server/symbols/symbols';
 import { TreeSitterSymbols } from '../server/symbols/tree-sitter';
+import type { CodeSymbol } from '../server/symbols/types';
 
 /** `kind name start-end`, 0-based inclusive lines: one string per symbol reads well in a failed diff. */
 const show = (symbols: readonly CodeSymbol[]): string[] => symbols.map((s) => `${s.kind} ${s.name} ${s.startLine}-${s.endLine}`);

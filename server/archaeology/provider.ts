@@ -1,10 +1,10 @@
 import type { ArchaeologyContext, Evidence, Range, WarningCode } from '../../shared/types';
 import { DEFAULT_MAX_EVIDENCE, DEFAULT_QUESTION } from '../../shared/types';
 import { commitsInRange, isUncommitted } from '../git/blame';
-import { commitRef, type CommitInfo } from '../git/commit';
+import type { CommitInfo } from '../git/commit';
 import { fileHistory, lineHistory, type FileHistoryEntry, type HistoryResult, type LineHistoryEntry } from '../git/history';
 import type { RepositoryRegistry } from '../git/registry';
-import type { Blamer, TracedBlame } from '../git/blamer';
+import type { BlameRequest, Blamer, TracedBlame } from '../git/blamer';
 import { fillInCommand, ObjectsMissingError } from '../git/partial-clone';
 import { countLines, type HeadFile, type Repository } from '../git/repository';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
@@ -12,10 +12,11 @@ import { mapToCommittedLines } from '../util/linemap';
 import { orAfter, orWhenAborted, withDeadline } from '../util/race';
 import { textOf } from '../util/slices';
 import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
-import { authorsOf, buildTimeline, commitPaths, countTraced, gatherCandidates, MAX_CANDIDATES, newCandidate, orderReasons, tracedFor, type CommitPaths } from './candidates';
+import { authorsOf, buildTimeline, commitPaths, countTraced, gatherCandidates, MAX_CANDIDATES, newCandidate } from './candidates';
 import { AilError } from '../util/errors';
 import { confidenceOf, confidenceWithReview, scoreCandidate, type ScoredCandidate } from './rank';
-import { cherryPickSource, issuesFromMessage, pullRequestFromMessage } from './references';
+import { issuesFromMessage, pullRequestFromMessage } from './references';
+import { toEvidence } from './evidence';
 import { summarize } from './summary';
 import { contentTerms, intentOf } from './text';
 
@@ -82,6 +83,56 @@ const LINE_HISTORY_GRACE_MS = 100;
 /** What enrichers may add to a quick answer (a hover) after local git: GitLens gives its PR look-ups 250 ms. */
 const ENRICHMENT_BUDGET_MS = 250;
 
+/** What an answer says before anything is dug: the question, the file, the range, HEAD. */
+type AnswerBase = Omit<ArchaeologyContext, 'summary' | 'confidence' | 'evidence' | 'authors' | 'timeline' | 'queryTimeMs'>;
+
+/** What every step of one answer shares. */
+interface Digging {
+  target: ResolvedQuestion;
+  input: AskInput;
+  /** `performance.now()` when the answer began. */
+  started: number;
+  timeLimitMs: number;
+  /** The caller's signal, ended by the time limit too. */
+  signal: AbortSignal;
+  warnings: Set<WarningCode>;
+  base: AnswerBase;
+  headCommit: Promise<CommitInfo | undefined>;
+  /** Where the asked lines blamed on a commit came from: known once blame is (QueryFacts.origins reads it). */
+  origins: QueryFacts['origins'];
+  facts: QueryFacts;
+}
+
+/** The work an answer starts before it waits on any of it. */
+interface Running {
+  lineHistory: Promise<HistoryResult<LineHistoryEntry> | undefined>;
+  blameRequest: BlameRequest;
+  /** `performance.now()` when blame was asked for. */
+  blameStarted: number;
+  blame: Promise<TracedBlame>;
+  sourced: Promise<{ sha: string; similarity: number }[]>;
+}
+
+/** The asked lines as blame answered them. */
+interface BlamedScope {
+  blame: TracedBlame;
+  /** A partial clone lacked the objects blame needs: `blame` is empty, the file's history stands in. */
+  missingObjects: boolean;
+  start: number;
+  end: number;
+  rangeLines: number;
+  /** Index in `blame.commits` → lines of the range blamed on it. */
+  blamed: Map<number, number>;
+  uncommittedLines: number;
+}
+
+interface Histories {
+  lineResult: HistoryResult<LineHistoryEntry> | undefined;
+  fileResult: HistoryResult<FileHistoryEntry> | undefined;
+  /** Paths the blamed lines had that are gone at HEAD. */
+  renamedFrom: Set<string>;
+}
+
 /**
  * Turns a file, a range and a question into ranked evidence from the repository's history.
  * Local git first (blame, line history, file history), then sources and enrichers, each racing the
@@ -143,16 +194,35 @@ export class ArchaeologyProvider {
     for (const enricher of this.enrichers) enricher.dispose?.();
   }
 
-  /** The answer to a resolved question, dug from the history now. */
+  /**
+   * The answer to a resolved question, dug from the history now: local git first (line history and
+   * blame side by side, sources and enrichers started beside them), then the blamed lines' histories,
+   * the candidates ranked, the chosen ones made evidence and enriched, and the answer written.
+   */
   async answer(target: ResolvedQuestion, input: AskInput): Promise<ArchaeologyContext> {
+    const dig = this.beginDigging(target, input);
+    const running = await this.startDigging(dig);
+    const blamed = await this.awaitBlame(dig, running);
+    if (!blamed) return blameTimedOut(dig);
+    const scope = this.scopeOf(dig, blamed);
+    const histories = await this.awaitHistories(dig, running, scope);
+    const ranked = await this.rankCandidates(dig, scope, histories, await running.sourced);
+    const { evidence, enrichmentCut } = await this.chooseEvidence(dig, scope, histories, ranked);
+    const context = await this.compose(dig, scope, histories, ranked, evidence, enrichmentCut);
+    // Unsaved text changes with every keystroke: only committed files are blamed whole in the background.
+    if (this.parts.warmFiles && target.lines && target.contents === undefined) target.blamer.warm(running.blameRequest);
+    return context;
+  }
+
+  /** What every step of one answer shares: the question, its clock and signal, the warnings so far, the facts enrichers see. */
+  private beginDigging(target: ResolvedQuestion, input: AskInput): Digging {
     const started = performance.now();
-    const { repo, blamer, file, head, headFile, contents, lineCount, lines, question, depth } = target;
+    const { repo, file, head, headFile, contents, lines, question, depth } = target;
     const timeLimitMs = input.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-    const signal = withDeadline(input.signal, timeLimitMs);
     const range = lines && toRange(lines);
     const warnings = new Set<WarningCode>();
     if (repo.shallow) warnings.add('shallow-history');
-    const base: Omit<ArchaeologyContext, 'summary' | 'confidence' | 'evidence' | 'authors' | 'timeline' | 'queryTimeMs'> = {
+    const base: AnswerBase = {
       question,
       file,
       ...(range ? { range } : {}),
@@ -160,87 +230,105 @@ export class ArchaeologyProvider {
       source: 'cold',
       warnings: [],
     };
-    const cut = () => {
-      if (input.signal?.aborted) throw new CancelledError();
+    const dig: Digging = {
+      target,
+      input,
+      started,
+      timeLimitMs,
+      signal: withDeadline(input.signal, timeLimitMs),
+      warnings,
+      base,
+      headCommit: repo.commit(head), // every answer dates its evidence against HEAD
+      origins: () => undefined,
+      facts: {
+        repo,
+        head,
+        file,
+        lines,
+        question,
+        intent: intentOf(question),
+        depth,
+        origins: (sha) => dig.origins(sha),
+        lineText: async () => askedText(contents ?? (await textOf(headFile.text)), lines),
+      },
     };
+    dig.headCommit.catch(() => undefined);
+    return dig;
+  }
 
-    const headCommitPromise = repo.commit(head); // every answer dates its evidence against HEAD
-    headCommitPromise.catch(() => undefined);
-    let origins: QueryFacts['origins'] = () => undefined;
-    const facts: QueryFacts = {
-      repo,
-      head,
-      file,
-      lines,
-      question,
-      intent: intentOf(question),
-      depth,
-      origins: (sha) => origins(sha),
-      lineText: async () => askedText(contents ?? (await textOf(headFile.text)), lines),
-    };
-    // Blame and the range's line history do not depend on each other: run them side by side. Line
-    // history (`log -L`) is started first: it walks further than blame and is what a full answer
-    // waits for last, and starting a process holds this thread for milliseconds. Then what the
-    // enrichers and sources start.
+  /**
+   * Starts what the answer will wait on. Blame and the range's line history do not depend on each
+   * other: they run side by side. Line history (`log -L`) is started first: it walks further than blame
+   * and is what a full answer waits for last, and starting a process holds this thread for
+   * milliseconds. Then what the enrichers and sources start.
+   */
+  private async startDigging(dig: Digging): Promise<Running> {
+    const { repo, blamer, file, head, headFile, contents, lineCount, lines, depth } = dig.target;
+    const { signal, facts, warnings } = dig;
     const committedRange = lines && (contents === undefined ? lines : committedLinesOf(lines, await textOf(headFile.text), contents));
-    const lineHistoryPromise =
+    const lineHistory =
       depth === 'full' && committedRange && lineCount > 0
         ? this.lineHistory(repo, head, file, headFile.blob, committedRange, signal)
         : Promise.resolve(undefined);
-    lineHistoryPromise.catch(() => undefined);
+    lineHistory.catch(() => undefined);
     const blameRequest = { path: file, head, blob: headFile.blob, text: headFile.text, contents };
     const blameStarted = performance.now();
-    const blamePromise = lines ? blamer.blameLines({ ...blameRequest, lines }, signal) : blamer.blame(blameRequest, signal);
-    blamePromise.catch(() => undefined);
+    const blame = lines ? blamer.blameLines({ ...blameRequest, lines }, signal) : blamer.blame(blameRequest, signal);
+    blame.catch(() => undefined);
     await new Promise<void>((resolve) => setImmediate(resolve)); // let blame reach its spawn before anything else spawns
     for (const enricher of this.enrichers) enricher.begin?.(facts, signal);
     // Sources (the commit index) need nothing from blame: start them now, take what they found later.
-    const sourcedPromise = depth === 'full' ? this.fromSources(facts, signal, warnings) : Promise.resolve([]);
-    let blame: TracedBlame;
-    // A partial clone without the file's older versions: no blame, the file's commits instead (they need trees only).
-    let missingObjects = false;
-    try {
-      blame = await blamePromise;
-    } catch (error) {
-      cut();
-      if (error instanceof ObjectsMissingError) {
-        missingObjects = true;
-        warnings.add('partial-clone');
-        blame = unblamed(lineCount, head);
-      } else if (!isCancelled(error)) throw error;
-      else {
-      warnings.add('time-limit');
-      return {
-        ...base,
-        summary: `Blame of \`${file}\` did not finish within ${(timeLimitMs / 1000).toFixed(1)} s; ask again or raise AIL_MAX_QUERY_TIME_S.`,
-        confidence: 0,
-        evidence: [],
-        authors: [],
-        timeline: { commitCount: 0 },
-        partial: true,
-        warnings: [...warnings],
-        queryTimeMs: elapsed(started),
-      };
-      }
-    }
+    const sourced = depth === 'full' ? this.fromSources(facts, signal, warnings) : Promise.resolve([]);
+    return { lineHistory, blameRequest, blameStarted, blame, sourced };
+  }
 
+  /**
+   * The blame, or in a partial clone without the file's older versions none: the file's commits stand
+   * in for it (they need trees only). Undefined when blame ran out of time; a CancelledError when the
+   * caller cancelled.
+   */
+  private async awaitBlame(dig: Digging, running: Running): Promise<{ blame: TracedBlame; missingObjects: boolean } | undefined> {
+    try {
+      return { blame: await running.blame, missingObjects: false };
+    } catch (error) {
+      cancelledByCaller(dig);
+      if (error instanceof ObjectsMissingError) {
+        dig.warnings.add('partial-clone');
+        return { blame: unblamed(dig.target.lineCount, dig.target.head), missingObjects: true };
+      }
+      if (!isCancelled(error)) throw error;
+      dig.warnings.add('time-limit');
+      return undefined;
+    }
+  }
+
+  /** The asked lines as blame answered them: the commits and how many lines each, the uncommitted ones; enrichers prefetch for the likeliest. */
+  private scopeOf(dig: Digging, { blame, missingObjects }: { blame: TracedBlame; missingObjects: boolean }): BlamedScope {
+    const { lines, lineCount } = dig.target;
     const start = lines?.start ?? 0;
     const end = lines?.end ?? Math.max(0, lineCount - 1);
     const rangeLines = lineCount === 0 ? 0 : end - start + 1;
-    origins = (sha) => originsOf(blame, start, end, sha);
+    dig.origins = (sha) => originsOf(blame, start, end, sha);
     const blamed = commitsInRange(blame, start, end);
     let uncommittedLines = 0;
     for (const [index, count] of blamed) if (isUncommitted(blame.commits[index]!.sha)) uncommittedLines += count;
-    if (uncommittedLines > 0) warnings.add('uncommitted-lines');
+    if (uncommittedLines > 0) dig.warnings.add('uncommitted-lines');
+    const likely = [...blamed.entries()].sort((a, b) => b[1] - a[1]).map(([index]) => blame.commits[index]!.sha).filter((sha) => !isUncommitted(sha));
+    for (const enricher of this.enrichers) enricher.prefetch?.(dig.facts, likely, dig.signal);
+    return { blame, missingObjects, start, end, rangeLines, blamed, uncommittedLines };
+  }
 
-    {
-      const likely = [...blamed.entries()].sort((a, b) => b[1] - a[1]).map(([index]) => blame.commits[index]!.sha).filter((sha) => !isUncommitted(sha));
-      for (const enricher of this.enrichers) enricher.prefetch?.(facts, likely, signal);
-    }
+  /**
+   * The range's line history, the file's history when the whole file was asked (or blame could not
+   * run), and the paths the blamed lines were renamed from.
+   */
+  private async awaitHistories(dig: Digging, running: Running, scope: BlamedScope): Promise<Histories> {
+    const { repo, file, head, lines } = dig.target;
+    const { blame, blamed, missingObjects } = scope;
     // Line history may take longer than blame on a long-lived file: a server waits for it a little past
     // blame (half again, at least LINE_HISTORY_GRACE_MS), then answers without it. The walk goes on,
     // bounded by the query's time limit, and the next question about these lines finds it done.
-    const graceMs = this.parts.answerBeforeHistory ? Math.max(LINE_HISTORY_GRACE_MS, (performance.now() - blameStarted) * 0.5) : undefined;
+    const graceMs = this.parts.answerBeforeHistory ? Math.max(LINE_HISTORY_GRACE_MS, (performance.now() - running.blameStarted) * 0.5) : undefined;
     // Lines blamed under another path: a rename when that path is gone at HEAD, code moved or copied
     // from a file that is still there otherwise. A cat-file look-up each (once per HEAD), no history walk.
     const otherPaths = new Set<string>();
@@ -255,16 +343,25 @@ export class ArchaeologyProvider {
       }),
     );
     const [lineResult, fileResult] = await Promise.all([
-      graceMs === undefined ? lineHistoryPromise : orAfter(lineHistoryPromise, graceMs, cancelledHistory<LineHistoryEntry>()),
-      lines && !missingObjects ? Promise.resolve(undefined) : this.fileHistory(repo, head, file, signal),
+      graceMs === undefined ? running.lineHistory : orAfter(running.lineHistory, graceMs, cancelledHistory<LineHistoryEntry>()),
+      lines && !missingObjects ? Promise.resolve(undefined) : this.fileHistory(repo, head, file, dig.signal),
     ]);
-    cut();
+    cancelledByCaller(dig);
     // Line history reads the same missing versions: its failure is the partial clone's, said once.
-    if (!missingObjects) noteIncomplete(lineResult, 'line-history-incomplete', warnings);
-    noteIncomplete(fileResult, 'file-history-incomplete', warnings);
+    if (!missingObjects) noteIncomplete(lineResult, 'line-history-incomplete', dig.warnings);
+    noteIncomplete(fileResult, 'file-history-incomplete', dig.warnings);
+    return { lineResult, fileResult, renamedFrom };
+  }
 
-    const candidates = gatherCandidates(blame, blamed, lineResult, fileResult, file, renamedFrom);
-    const sourced = await sourcedPromise;
+  /** Every candidate (blame, the histories, the sources), the likeliest read and scored for the question, best first. */
+  private async rankCandidates(
+    dig: Digging,
+    scope: BlamedScope,
+    { lineResult, fileResult, renamedFrom }: Histories,
+    sourced: readonly { sha: string; similarity: number }[],
+  ): Promise<ScoredCandidate[]> {
+    const { repo, file, question } = dig.target;
+    const candidates = gatherCandidates(scope.blame, scope.blamed, lineResult, fileResult, file, renamedFrom);
     for (const { sha, similarity } of sourced) {
       const candidate = candidates.get(sha) ?? newCandidate(sha);
       candidate.reasons.add('semantic');
@@ -284,11 +381,11 @@ export class ArchaeologyProvider {
         }
       }),
     );
-    const headCommit = await headCommitPromise;
+    const headCommit = await dig.headCommit;
     const rankContext = {
-      intent: facts.intent,
+      intent: dig.facts.intent,
       questionTerms: contentTerms(question),
-      rangeLines,
+      rangeLines: scope.rangeLines,
       lineHistoryLength: lineResult?.items.length ?? 0,
       headTime: headCommit?.authorTime ?? Math.floor(this.now() / 1000),
     };
@@ -297,20 +394,47 @@ export class ArchaeologyProvider {
       .map((candidate) => scoreCandidate(candidate, rankContext))
       .sort((a, b) => b.score - a.score);
     for (const item of ranked) if (item.lexical >= 0.3) item.reasons.add('keyword');
+    return ranked;
+  }
 
-    const maxEvidence = Math.max(1, Math.min(50, input.maxEvidence ?? DEFAULT_MAX_EVIDENCE));
+  /**
+   * The best `maxEvidence` candidates as evidence, enriched. Enrichment (merge commits, PR refs,
+   * GitHub) runs in every answer, but a quick one (a hover) gives it only ENRICHMENT_BUDGET_MS: what
+   * did not arrive by then is left out and the answer marked partial, so it is not cached and the next
+   * hover, the look-up done by then, has it.
+   */
+  private async chooseEvidence(
+    dig: Digging,
+    scope: BlamedScope,
+    { lineResult, fileResult }: Histories,
+    ranked: ScoredCandidate[],
+  ): Promise<{ evidence: Evidence[]; enrichmentCut: boolean }> {
+    const { repo, file, depth } = dig.target;
+    const { signal } = dig;
+    const maxEvidence = Math.max(1, Math.min(50, dig.input.maxEvidence ?? DEFAULT_MAX_EVIDENCE));
     const chosen = ranked.slice(0, maxEvidence);
-    const paths = (sha: string) => commitPaths(sha, blame, lineResult, fileResult, file);
-    const evidence = await Promise.all(chosen.map((item) => this.toEvidence(item, blame, start, end, repo, paths(item.sha))));
-    // Enrichment (merge commits, PR refs, GitHub) in every answer, but a quick one (a hover) gives it only
-    // ENRICHMENT_BUDGET_MS: what did not arrive by then is left out and the answer marked partial, so it
-    // is not cached and the next hover, the look-up done by then, has it.
+    const paths = (sha: string) => commitPaths(sha, scope.blame, lineResult, fileResult, file);
+    const evidence = await Promise.all(chosen.map((item) => toEvidence(item, scope.blame, scope.start, scope.end, repo, paths(item.sha))));
     const enrichSignal = depth === 'quick' ? withDeadline(signal, ENRICHMENT_BUDGET_MS) : signal;
-    const enrichmentCut = !(await this.enrich(facts, evidence, enrichSignal, warnings, depth === 'quick' && !signal.aborted ? enrichSignal : undefined));
+    const enrichmentCut = !(await this.enrich(dig.facts, evidence, enrichSignal, dig.warnings, depth === 'quick' && !signal.aborted ? enrichSignal : undefined));
+    return { evidence, enrichmentCut };
+  }
 
+  /** The answer: its confidence, summary, authors and timeline, and whether it is partial. */
+  private async compose(
+    dig: Digging,
+    scope: BlamedScope,
+    { lineResult, fileResult }: Histories,
+    ranked: ScoredCandidate[],
+    evidence: Evidence[],
+    enrichmentCut: boolean,
+  ): Promise<ArchaeologyContext> {
+    const { repo, file, lines } = dig.target;
+    const { signal, warnings } = dig;
+    const { blame, blamed, missingObjects, start, end, rangeLines, uncommittedLines } = scope;
     const partial =
       signal.aborted || enrichmentCut || missingObjects || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'time-limit');
-    const boundary = chosen[0] !== undefined && blame.commits.some((c) => c.sha === chosen[0]!.sha && c.boundary) && repo.shallow;
+    const boundary = ranked[0] !== undefined && blame.commits.some((c) => c.sha === ranked[0]!.sha && c.boundary) && repo.shallow;
     const confidence = confidenceWithReview(
       confidenceOf(ranked, { partial: signal.aborted || missingObjects, boundary: boundary || missingObjects, uncommittedShare: rangeLines ? uncommittedLines / rangeLines : 0 }),
       evidence[0],
@@ -319,7 +443,7 @@ export class ArchaeologyProvider {
     const cosmeticTraced = countTraced(blame, start, end);
     const timeline = buildTimeline(blame, blamed, lineResult, fileResult, ranked, !lines);
     const context: ArchaeologyContext = {
-      ...base,
+      ...dig.base,
       summary: summarize({
         evidence,
         confidence,
@@ -337,13 +461,11 @@ export class ArchaeologyProvider {
       authors: authorsOf(blame, blamed),
       timeline,
       warnings: [...warnings],
-      queryTimeMs: elapsed(started),
+      queryTimeMs: elapsed(dig.started),
       ...(cosmeticTraced ? { cosmeticCommitsTraced: cosmeticTraced } : {}),
       ...(uncommittedLines ? { uncommittedLines } : {}),
     };
     if (partial) context.partial = true;
-    // Unsaved text changes with every keystroke: only committed files are blamed whole in the background.
-    if (this.parts.warmFiles && lines && contents === undefined) blamer.warm(blameRequest);
     return context;
   }
 
@@ -395,40 +517,6 @@ export class ArchaeologyProvider {
     }
     return complete;
   }
-
-  private async toEvidence(item: ScoredCandidate, blame: TracedBlame, start: number, end: number, repo: QueryFacts['repo'], paths: CommitPaths): Promise<Evidence> {
-    const commit = item.commit!;
-    const message = `${commit.subject}\n${commit.body}`;
-    const mention = pullRequestFromMessage(commit.subject, commit.body);
-    const evidence: Evidence = {
-      commit: { ...commitRef(commit), body: commit.body, authorEmail: commit.authorEmail },
-      score: Math.round(item.score * 1000) / 1000,
-      reasons: orderReasons(item.reasons),
-      issues: issuesFromMessage(message),
-    };
-    if (mention) evidence.pullRequest = { number: mention.number, title: mention.title, via: 'message' };
-    if (item.blamedLines) evidence.blamedLines = item.blamedLines;
-    if (paths.pathInCommit) evidence.pathInCommit = paths.pathInCommit;
-    if (paths.pathInParent) evidence.pathInParent = paths.pathInParent;
-    const traced = tracedFor(blame, start, end, commit.sha);
-    if (traced.length) {
-      const refs = await Promise.all(traced.map((sha) => repo.commit(sha)));
-      evidence.tracedThrough = refs.filter((c): c is CommitInfo => c !== undefined).map(commitRef);
-    }
-    const picked = cherryPickSource(commit.body);
-    if (picked) {
-      const original = await repo.commit(picked);
-      if (original) {
-        evidence.cherryPickOf = commitRef(original);
-        const originalMention = pullRequestFromMessage(original.subject, original.body);
-        if (!evidence.pullRequest && originalMention) evidence.pullRequest = { number: originalMention.number, title: originalMention.title, via: 'message' };
-        for (const issue of issuesFromMessage(`${original.subject}\n${original.body}`)) {
-          if (!evidence.issues.some((known) => known.number === issue.number && known.repository === issue.repository)) evidence.issues.push(issue);
-        }
-      }
-    }
-    return evidence;
-  }
 }
 
 /** A question is a sentence or a paragraph; a longer one is a mistake (a file pasted as the question). */
@@ -470,6 +558,26 @@ function originsOf(blame: TracedBlame, start: number, end: number, sha: string):
 function askedText(text: string, lines: { start: number; end: number } | undefined): string[] {
   const all = text.split('\n');
   return lines ? all.slice(lines.start, Math.min(lines.end + 1, lines.start + 200)) : all.slice(0, 200);
+}
+
+/** A CancelledError when the caller cancelled (not when the time limit ran out: that answers, partial). */
+function cancelledByCaller(dig: Digging): void {
+  if (dig.input.signal?.aborted) throw new CancelledError();
+}
+
+/** The answer when blame did not finish within the time limit: nothing found, and what to do about it. */
+function blameTimedOut(dig: Digging): ArchaeologyContext {
+  return {
+    ...dig.base,
+    summary: `Blame of \`${dig.target.file}\` did not finish within ${(dig.timeLimitMs / 1000).toFixed(1)} s; ask again or raise AIL_MAX_QUERY_TIME_S.`,
+    confidence: 0,
+    evidence: [],
+    authors: [],
+    timeline: { commitCount: 0 },
+    partial: true,
+    warnings: [...dig.warnings],
+    queryTimeMs: elapsed(dig.started),
+  };
 }
 
 /** The blame of a file nobody could blame: every line unknown. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { settingsFromEnv } from '../../shared/settings';
+import { settingsFromEnv, type Settings } from '../../shared/settings';
 import { generateRepository } from '../bench/generate';
 import { Random } from '../bench/random';
 import { composeEngine } from '../compose';
@@ -31,10 +31,23 @@ interface Target {
   end: number;
 }
 
+/** The files a bench asks about, each with a range for its first question and another for a later one. */
+interface Workload {
+  /** The largest text files, up to --queries, with their line counts. */
+  chosen: { file: string; lines: number }[];
+  /** A range per chosen file, asked before anything has blamed that file. */
+  cold: Target[];
+  /** Another range per chosen file, asked once the file is blamed. */
+  warm: Target[];
+  /** The seeded random numbers the ranges were drawn from, for whatever the bench draws next. */
+  random: () => number;
+}
+
 /**
  * `ail bench`: the engine in-process against raw `git blame --porcelain -L` for the same ranges on the
  * same machine, reported as ratios. Without --repo it generates (once, then reuses) a repository of
- * --commits commits with git fast-import.
+ * --commits commits with git fast-import. The options are parsed here, and here alone it is decided
+ * which bench runs (`--github`, `--lsp`, else the engine's).
  */
 export async function runBench(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   if (wantsHttp(argv)) return runHttpBench(argv, out, err, generatedRepository);
@@ -42,6 +55,13 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
   if (args.github) return runGitHubBench(args.json, out);
   const progress = progressPrinter(err);
   const root = args.repo ? path.resolve(args.repo) : await generatedRepository(args.commits, err, progress);
+  const work = await chooseWorkload(root, args.queries);
+  if (args.lsp) return printLsp(await benchLsp(root, work.chosen.slice(0, 20), work.chosen.slice(20, 20 + 16), work.random, progress), root, args.json, out);
+  return printEngine(await benchEngine(root, work, progress), args.json, out);
+}
+
+/** The largest text files of 20 lines or more, and seeded ranges in each: the same files and lines on every run. */
+async function chooseWorkload(root: string, queries: number): Promise<Workload> {
   const files = (await git(root, ['ls-files', '-z'])).split('\0').filter(Boolean);
   const sized = files
     .map((file) => ({ file, lines: countFileLines(path.join(root, file)) }))
@@ -50,7 +70,7 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
   if (sized.length === 0) throw new AilError('bad-argument', `no text file of 20 lines or more in ${root}`);
   const seeded = new Random(7);
   const random = () => seeded.next();
-  const chosen = sized.slice(0, Math.min(sized.length, args.queries));
+  const chosen = sized.slice(0, Math.min(sized.length, queries));
   const rangeIn = (lines: number): [number, number] => {
     const length = 1 + Math.floor(random() * 10);
     const start = Math.floor(random() * Math.max(1, lines - length));
@@ -64,11 +84,56 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
     const [start, end] = rangeIn(lines);
     return { file, start, end };
   });
+  return { chosen, cold, warm, random };
+}
 
-  if (args.lsp) return printLsp(await benchLsp(root, chosen.slice(0, 20), chosen.slice(20, 20 + 16), random, progress), root, args.json, out);
-
+/** The engine in-process: first hovers beside their raw yardsticks, then full and warm answers, then the caches. */
+async function benchEngine(root: string, work: Workload, progress: Progress) {
   const settings = { ...settingsFromEnv(process.env), maxQueryTimeS: 60 };
-  // First hovers: quick answers on files no engine has blamed, from an engine of their own (gone before the rest starts).
+  const hovers = await benchFirstHovers(settings, root, work.cold);
+  const answers = await benchAnswers(settings, root, work, hovers.hoverFlags, progress);
+  const { raw } = hovers;
+  const { caches } = answers;
+  return {
+    repository: root,
+    commits: Number((await git(root, ['rev-list', '--count', 'HEAD'])).trim()),
+    queries: work.cold.length,
+    processStarter: processStarter(),
+    rawBlameMs: stats(raw.blame),
+    rawBlameTunedMs: stats(raw.blameTuned),
+    rawBlameSameFlagsMs: stats(raw.blameSameFlags),
+    rawHoverWorkMs: stats(raw.hoverWork),
+    ignoredCommits: hovers.ignored.length,
+    rawLineHistoryMs: stats(raw.lineHistory),
+    rawFullWorkMs: stats(answers.rawFullWorkTimes),
+    coldQuickAskMs: stats(hovers.coldQuickTimes),
+    coldQuickRatio: { p50: ratio(stats(hovers.coldQuickTimes).p50, stats(raw.blame).p50), p95: ratio(stats(hovers.coldQuickTimes).p95, stats(raw.blame).p95) },
+    coldAskMs: stats(answers.coldTimes),
+    commitGraph: hovers.commitGraph,
+    warmAskMs: stats(answers.warmTimes),
+    warmFullAskMs: stats(answers.warmFullTimes),
+    coldRatio: { p50: ratio(stats(answers.coldTimes).p50, stats(raw.blame).p50), p95: ratio(stats(answers.coldTimes).p95, stats(raw.blame).p95) },
+    coldRatioSameFlags: {
+      p50: ratio(stats(answers.coldTimes).p50, stats(raw.blameSameFlags).p50),
+      p95: ratio(stats(answers.coldTimes).p95, stats(raw.blameSameFlags).p95),
+    },
+    copySearches: { quick: hovers.copySearches, full: answers.copySearches },
+    peakRssMb: answers.peakRssMb,
+    l1HitMs: percentiles(caches.l1HitMs),
+    l2HitMs: percentiles(caches.l2HitMs),
+    l2Served: `${caches.l2Served}/${caches.l2Asked}`,
+    commitIndex: caches.index,
+    commitIndex50k: caches.index50k,
+  };
+}
+
+type EngineBench = Awaited<ReturnType<typeof benchEngine>>;
+
+/**
+ * First hovers: quick answers on files no engine has blamed, from an engine of their own (gone before
+ * the rest starts), each timed right after the raw git it is compared with.
+ */
+async function benchFirstHovers(settings: Settings, root: string, cold: readonly Target[]) {
   const coldQuickTimes: number[] = [];
   const hoverEngine = composeEngine(settings);
   const { repo: hoverRepo, blamer: hoverBlamer } = await hoverEngine.registry.forDirectory(root);
@@ -77,34 +142,44 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
   // Raw git first, alone: once untimed, so that every history it reads is paged in, then timed, while
   // no AIL work (a line-history walk that outlives its answer, a background blame) runs beside it.
   // Plain blame, the yardstick, is timed beside the first hovers below.
-  const rawTimes: number[] = [];
-  // The same plain blame with the heap slack AIL gives its own git (GIT_MALLOC_TOP_PAD): how much of
-  // AIL's speed is that environment rather than AIL.
-  const rawTunedTimes: number[] = [];
-  const rawSameFlagsTimes: number[] = [];
+  const raw = {
+    blame: [] as number[],
+    // The same plain blame with the heap slack AIL gives its own git (GIT_MALLOC_TOP_PAD): how much of
+    // AIL's speed is that environment rather than AIL.
+    blameTuned: [] as number[],
+    blameSameFlags: [] as number[],
+    hoverWork: [] as number[],
+    lineHistory: [] as number[],
+  };
   // The blame a first hover starts with: -w -M and the ignore lists AIL honours (it runs -C, or blames
   // again through a cosmetic commit, only when that could change the answer).
   const ignored = await hoverBlamer.ignoredCommits(await hoverRepo.requireHead());
   const hoverFlags = ['-w', '-M', ...ignored.flatMap((sha) => ['--ignore-rev', sha])];
-  const rawHoverWorkTimes: number[] = [];
-  const rawLineHistoryTimes: number[] = [];
   for (const target of cold) await timeRaw(root, target, ['-w', '-M', '-C']);
   for (const target of cold) {
-    rawSameFlagsTimes.push(await timeRaw(root, target, ['-w', '-M', '-C']));
-    rawLineHistoryTimes.push(await timeRawLineHistory(root, target));
+    raw.blameSameFlags.push(await timeRaw(root, target, ['-w', '-M', '-C']));
+    raw.lineHistory.push(await timeRawLineHistory(root, target));
   }
   try {
     // Each first hover is timed right after raw git on the same lines: this machine's speed drifts over
     // minutes, and a hover leaves nothing running behind it, so the pairs see the same machine.
     for (const target of cold) {
-      rawTimes.push(await timeRaw(root, target));
-      rawTunedTimes.push(await timeRaw(root, target, [], true));
-      rawHoverWorkTimes.push(await timeRaw(root, target, hoverFlags));
+      raw.blame.push(await timeRaw(root, target));
+      raw.blameTuned.push(await timeRaw(root, target, [], true));
+      raw.hoverWork.push(await timeRaw(root, target, hoverFlags));
       coldQuickTimes.push(await timeAsk(hoverEngine, root, target, 'quick'));
     }
   } finally {
     await hoverEngine.dispose();
   }
+  return { raw, coldQuickTimes, commitGraph, ignored, hoverFlags, copySearches: { ...hoverBlamer.copySearches } };
+}
+
+/**
+ * Full answers on cold files (each after the two walks it needs, run raw at once), then quick and full
+ * answers on other lines of the files once blamed, then the caches; from one engine that warms files.
+ */
+async function benchAnswers(settings: Settings, root: string, { cold, warm }: Workload, hoverFlags: readonly string[], progress: Progress) {
   const engine = composeEngine(settings, { warmFiles: true });
   const { repo, blamer } = await engine.registry.forDirectory(root);
   const head = await repo.requireHead();
@@ -138,46 +213,19 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
   } finally {
     await engine.dispose();
   }
-  const result = {
-    repository: root,
-    commits: Number((await git(root, ['rev-list', '--count', 'HEAD'])).trim()),
-    queries: cold.length,
-    processStarter: processStarter(),
-    rawBlameMs: stats(rawTimes),
-    rawBlameTunedMs: stats(rawTunedTimes),
-    rawBlameSameFlagsMs: stats(rawSameFlagsTimes),
-    rawHoverWorkMs: stats(rawHoverWorkTimes),
-    ignoredCommits: ignored.length,
-    rawLineHistoryMs: stats(rawLineHistoryTimes),
-    rawFullWorkMs: stats(rawFullWorkTimes),
-    coldQuickAskMs: stats(coldQuickTimes),
-    coldQuickRatio: { p50: ratio(stats(coldQuickTimes).p50, stats(rawTimes).p50), p95: ratio(stats(coldQuickTimes).p95, stats(rawTimes).p95) },
-    coldAskMs: stats(coldTimes),
-    commitGraph,
-    warmAskMs: stats(warmTimes),
-    warmFullAskMs: stats(warmFullTimes),
-    coldRatio: { p50: ratio(stats(coldTimes).p50, stats(rawTimes).p50), p95: ratio(stats(coldTimes).p95, stats(rawTimes).p95) },
-    coldRatioSameFlags: {
-      p50: ratio(stats(coldTimes).p50, stats(rawSameFlagsTimes).p50),
-      p95: ratio(stats(coldTimes).p95, stats(rawSameFlagsTimes).p95),
-    },
-    copySearches: { quick: { ...hoverBlamer.copySearches }, full: { ...blamer.copySearches } },
-    peakRssMb,
-    l1HitMs: percentiles(caches.l1HitMs),
-    l2HitMs: percentiles(caches.l2HitMs),
-    l2Served: `${caches.l2Served}/${caches.l2Asked}`,
-    commitIndex: caches.index,
-    commitIndex50k: caches.index50k,
-  };
-  if (args.json) {
+  return { coldTimes, rawFullWorkTimes, warmTimes, warmFullTimes, peakRssMb, caches, copySearches: { ...blamer.copySearches } };
+}
+
+function printEngine(result: EngineBench, json: boolean, out: NodeJS.WritableStream): number {
+  if (json) {
     out.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   }
   const row = (name: string, s: { p50: number; p95: number }, note = '') => `${name.padEnd(34)} ${s.p50.toFixed(1).padStart(8)} ${s.p95.toFixed(1).padStart(8)}  ${note}`;
+  const { repository: root, commitGraph, commitIndex, commitIndex50k } = result;
   out.write(
     [
       `ail bench: ${result.commits} commits at ${root}, ${result.queries} files, commit-graph ${commitGraph}, git started with ${result.processStarter} (raw and AIL alike)`,
-      `${''.padEnd(34)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)}`,
       row('raw git blame --porcelain -L', result.rawBlameMs, 'as a shell runs it: the yardstick'),
       row('  the same, with AIL heap slack', result.rawBlameTunedMs, `${ratio(result.rawBlameTunedMs.p50, result.rawBlameMs.p50)}x plain: AIL runs its git with MALLOC_TOP_PAD_ (glibc), the raw rows below do not`),
       row('raw git blame --porcelain -w -M -C -L', result.rawBlameSameFlagsMs, `${ratio(result.rawBlameSameFlagsMs.p50, result.rawBlameMs.p50)}x plain: what -w -M -C cost git`),
@@ -200,8 +248,8 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
       '',
       `L1 hit                             p50 ${result.l1HitMs.p50} ms  p99 ${result.l1HitMs.p99} ms ${target('p99 < 0.2 ms', result.l1HitMs.p99 < 0.2)}`,
       `L2 hit (lexical embedder)          p50 ${result.l2HitMs.p50} ms  p95 ${result.l2HitMs.p95} ms ${target('p95 < 2 ms', result.l2HitMs.p95 < 2)}, ${result.l2Served} paraphrases served`,
-      `commit index, ${caches.index.commits} commits            built in ${caches.index.seconds} s with ${caches.index.embedder} ${target('< 60 s', caches.index.seconds < 60)}, +${caches.index.rssDeltaMb} MB RSS, ${caches.index.fileMb} MB on disk`,
-      `commit index, ${caches.index50k.vectors} vectors           +${caches.index50k.rssDeltaMb} MB RSS, ${caches.index50k.fileMb} MB on disk (built in ${caches.index50k.seconds} s)`,
+      `commit index, ${commitIndex.commits} commits            built in ${commitIndex.seconds} s with ${commitIndex.embedder} ${target('< 60 s', commitIndex.seconds < 60)}, +${commitIndex.rssDeltaMb} MB RSS, ${commitIndex.fileMb} MB on disk`,
+      `commit index, ${commitIndex50k.vectors} vectors           +${commitIndex50k.rssDeltaMb} MB RSS, ${commitIndex50k.fileMb} MB on disk (built in ${commitIndex50k.seconds} s)`,
     ].join('\n') + '\n',
   );
   return 0;
@@ -299,7 +347,7 @@ async function generatedRepository(commits: number, err: NodeJS.WritableStream, 
 }
 
 /** Raw git blame of the range: plain (the target's yardstick), or with the flags AIL's blame uses (-w -M -C: the same work). */
-async function timeRaw(root: string, target: Target, flags: string[] = [], tuned = false): Promise<number> {
+async function timeRaw(root: string, target: Target, flags: readonly string[] = [], tuned = false): Promise<number> {
   const started = performance.now();
   await git(root, ['blame', '--porcelain', ...flags, '-L', `${target.start + 1},${target.end + 1}`, 'HEAD', '--', target.file], tuned);
   return performance.now() - started;

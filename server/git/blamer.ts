@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { classifyChange, type ChangeKind } from '../archaeology/cosmetic';
+import { classifyChange, type ChangeKind } from './cosmetic';
 import { BackgroundWork } from '../util/background';
 import { CancelledError, FlightCache, SingleFlight } from '../util/flight';
 import { mapToCommittedLines } from '../util/linemap';

@@ -119,6 +119,15 @@ export async function fileHistory(
 }
 
 /**
+ * The shas of the commits that touched `file` at this path (renames not followed), newest first, at
+ * most `limit`.
+ */
+export async function commitsTouching(repo: Repository, head: string, file: string, limit: number, signal?: AbortSignal): Promise<string[]> {
+  const output = await repo.git.output(['log', '--format=%H', `--max-count=${limit}`, head, '--', file], { signal });
+  return output.split('\n').filter(Boolean);
+}
+
+/**
  * The merge commit that brought `sha` into the first-parent line of `head`, if it came in through a
  * merge, for commits older than the merge index reaches. The commits between `sha` and `head` that
  * descend from `sha` (`--ancestry-path`) include the first-parent line from `head` down to where

@@ -76,5 +76,8 @@ export function prometheusRegistry(metrics: Metrics, stats: () => CacheStats): R
     return github ? [{ value: github.requests }] : [];
   });
   collectDefaultMetrics({ register: registry, prefix: 'ail_' });
+  // prom-client names three gauges `_total`, which the exposition format keeps for counters (promtool
+  // check metrics refuses them); the same counts stay, per type, as ail_nodejs_active_handles and _requests.
+  for (const name of ['ail_nodejs_active_handles_total', 'ail_nodejs_active_requests_total', 'ail_nodejs_active_resources_total']) registry.removeSingleMetric(name);
   return registry;
 }

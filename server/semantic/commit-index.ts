@@ -1,8 +1,9 @@
 import { HierarchicalNSW } from 'hnswlib-node';
+import { inHistoryOf, listCommits } from '../git/commit-walk';
 import type { Repository } from '../git/repository';
 import { CancelledError, isCancelled } from '../util/flight';
 import { yieldToEventLoop } from '../util/slices';
-import { GIT_TIMEOUT_MS, gitOutput, readCommitMessages } from './commit-messages';
+import { readCommitMessages } from './commit-messages';
 import type { Embedder, ProgressReporter } from './embedder';
 import { maxCapacity } from './hnsw-file';
 import { probeIndex } from './index-probe';
@@ -214,7 +215,7 @@ export class CommitIndex {
       this.finish(loaded ? 'loaded' : 'unchanged', 0, started);
       return;
     }
-    if (live?.head && (await this.isAncestor(live.head, head, signal))) {
+    if (live?.head && (await inHistoryOf(this.repo.git, live.head, head, signal))) {
       const added = await this.addNewCommits(live, head, signal);
       this.finish('updated', added, started);
       return;
@@ -258,7 +259,7 @@ export class CommitIndex {
   /** A new index of every commit reachable from `head`; the previous one answers searches until it is done. */
   private async build(head: string, signal: AbortSignal): Promise<number> {
     if (!this.live?.head) this.state = 'building';
-    const shas = await this.revList([head], signal);
+    const shas = await listCommits(this.repo.git, head, signal);
     const index = new HierarchicalNSW('cosine', this.embedder.dimension);
     index.initIndex(Math.max(1, shas.length), M, EF_CONSTRUCTION, RANDOM_SEED);
     const next: LiveIndex = { index, shas: [], labels: new Map(), head: undefined };
@@ -273,7 +274,7 @@ export class CommitIndex {
   /** Adds the commits in `indexed..head` to the live index in place, then persists. */
   private async addNewCommits(live: LiveIndex, head: string, signal: AbortSignal): Promise<number> {
     // Commits already present were added by an update that was cancelled before it could persist.
-    const shas = (await this.revList([head, `^${live.head!}`], signal)).filter((sha) => !live.labels.has(sha));
+    const shas = (await listCommits(this.repo.git, head, signal, live.head!)).filter((sha) => !live.labels.has(sha));
     const needed = live.shas.length + shas.length;
     if (needed > live.index.getMaxElements()) live.index.resizeIndex(needed + growth(needed));
     const embedded = await this.indexCommits(live, shas, signal, 'indexing new commits');
@@ -312,20 +313,6 @@ export class CommitIndex {
       }
     }
     return done;
-  }
-
-  private async revList(revisions: readonly string[], signal: AbortSignal): Promise<string[]> {
-    const outcome = await this.repo.git.run(['rev-list', ...revisions, '--'], { signal, timeoutMs: GIT_TIMEOUT_MS, background: true });
-    return gitOutput(outcome, 'git rev-list')
-      .split('\n')
-      .filter((line) => line.length > 0);
-  }
-
-  /** True when `ancestor` is in HEAD's history (no commit reachable from it but not from `head`). False also when it is gone. */
-  private async isAncestor(ancestor: string, head: string, signal: AbortSignal): Promise<boolean> {
-    const outcome = await this.repo.git.run(['rev-list', '-n', '1', ancestor, `^${head}`, '--'], { signal, timeoutMs: GIT_TIMEOUT_MS, background: true });
-    if (outcome.kind === 'cancelled') throw new CancelledError();
-    return outcome.kind === 'ok' && outcome.stdout.trim() === '';
   }
 
   private async persist(live: LiveIndex): Promise<void> {

@@ -1,4 +1,5 @@
 import type { EvidenceSource, QueryFacts } from '../archaeology/enrichers';
+import { commitsTouching } from '../git/history';
 import { FlightCache, isCancelled } from '../util/flight';
 import type { SemanticLayer } from './layer';
 
@@ -34,7 +35,6 @@ export class SemanticSource implements EvidenceSource {
   }
 
   private async commitsOf(query: QueryFacts, signal: AbortSignal): Promise<Set<string>> {
-    const output = await query.repo.git.output(['log', '--format=%H', `--max-count=${FILE_COMMITS_LIMIT}`, query.head, '--', query.file], { signal });
-    return new Set(output.split('\n').filter(Boolean));
+    return new Set(await commitsTouching(query.repo, query.head, query.file, FILE_COMMITS_LIMIT, signal));
   }
 }

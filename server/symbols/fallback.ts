@@ -1,7 +1,6 @@
 // Symbols without a parser: keyword headers (`def`, `function`, `class`, `func`, `fn`, `sub`, ...), their extent
 // by braces where the header opens one, else by indentation (with a closing `end`, `}`, `fi`, `done` included).
-import type { SymbolKind } from './languages';
-import type { CodeSymbol } from './symbols';
+import type { CodeSymbol, SymbolKind } from './types';
 
 /** Words before a header that do not change what it is. */
 const MODIFIERS =

@@ -1,8 +1,7 @@
 // Which tree-sitter grammar parses a document, and which of its node types are the symbols a code lens sits on.
 import type { Node } from 'web-tree-sitter';
-import type { CodeSymbol } from './symbols';
+import type { SymbolKind } from './types';
 
-export type SymbolKind = CodeSymbol['kind'];
 
 /** How one node type becomes a symbol. */
 export interface NodeRule {

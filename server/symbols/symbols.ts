@@ -3,14 +3,7 @@
 import { fallbackSymbols } from './fallback';
 import { grammarFor } from './languages';
 import { TreeSitterSymbols } from './tree-sitter';
-
-export interface CodeSymbol {
-  name: string;
-  kind: 'function' | 'method' | 'class' | 'interface' | 'module';
-  /** 0-based, inclusive; a symbol starts at its decorators or attributes. */
-  startLine: number;
-  endLine: number;
-}
+import type { CodeSymbol } from './types';
 
 /** Past this much text the parser is not tried (its tree would cost more than the lenses are worth). */
 export const MAX_PARSE_CHARS = 2_000_000;

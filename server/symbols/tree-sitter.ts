@@ -1,8 +1,8 @@
 // Symbols from a real parser: web-tree-sitter and the prebuilt grammars of @vscode/tree-sitter-wasm.
 import { dirname, join } from 'node:path';
 import type { Language, Node, Parser, Tree } from 'web-tree-sitter';
-import { grammar, type Grammar, type GrammarName, type NodeRule, type SymbolKind } from './languages';
-import type { CodeSymbol } from './symbols';
+import { grammar, type Grammar, type GrammarName, type NodeRule } from './languages';
+import type { CodeSymbol, SymbolKind } from './types';
 
 type Runtime = typeof import('web-tree-sitter');
 
