@@ -20,6 +20,8 @@ Usage:
   ail serve --http [HOST:]PORT [--repo DIR] [--config FILE]
                                        the HTTP service (JSON API, /health, /metrics; see docs/operations.md)
   ail bench [--repo DIR] [--commits N] [--queries N] [--lsp] [--json]
+  ail bench --quality [--repos DIR] [--cache DIR] [--offline] [--only TEXT] [--json]
+                                       score answers against the labelled set (bench/quality/README.md)
   ail help
 
 Lines are 1-based; a pasted <path>:<line>:<column> is taken as that line. Settings come from the environment (AIL_MAX_QUERY_TIME_S, AIL_MAX_WORKERS, ...; see README.md).`;
