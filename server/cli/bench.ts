@@ -12,6 +12,7 @@ import { runHttpBench, wantsHttp } from './bench-http';
 import { benchCaches, type CacheBench } from './bench-caches';
 import { rawGit as git } from '../bench/git';
 import { benchLsp, type LspBench } from './bench-lsp';
+import { runQualityBench } from './bench-quality';
 import { progressPrinter, type Progress } from './progress';
 
 interface BenchArgs {
@@ -23,6 +24,8 @@ interface BenchArgs {
   lsp: boolean;
   /** `--github`: what GitHub costs a question, against a GitHub on 127.0.0.1 answering in 50 ms. */
   github: boolean;
+  /** `--quality`: the quality set; the other arguments are its own (server/cli/bench-quality.ts). */
+  quality?: string[];
 }
 
 interface Target {
@@ -47,11 +50,12 @@ interface Workload {
  * `ail bench`: the engine in-process against raw `git blame --porcelain -L` for the same ranges on the
  * same machine, reported as ratios. Without --repo it generates (once, then reuses) a repository of
  * --commits commits with git fast-import. The options are parsed here, and here alone it is decided
- * which bench runs (`--github`, `--lsp`, else the engine's).
+ * which bench runs (`--quality`, `--github`, `--lsp`, else the engine's).
  */
 export async function runBench(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   if (wantsHttp(argv)) return runHttpBench(argv, out, err, generatedRepository);
   const args = parseBenchArgs(argv);
+  if (args.quality) return runQualityBench(args.quality, out, err);
   if (args.github) return runGitHubBench(args.json, out);
   const progress = progressPrinter(err);
   const root = args.repo ? path.resolve(args.repo) : await generatedRepository(args.commits, err, progress);
@@ -308,6 +312,7 @@ function target(text: string, met: boolean): string {
 
 function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const args: BenchArgs = { commits: 10_000, queries: 40, json: false, lsp: false, github: false };
+  if (argv.includes('--quality')) return { ...args, quality: argv.filter((arg) => arg !== '--quality') };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -326,7 +331,7 @@ function parseBenchArgs(argv: readonly string[]): BenchArgs {
     else if (arg === '--json') args.json = true;
     else if (arg === '--lsp') args.lsp = true;
     else if (arg === '--github') args.github = true;
-    else throw new AilError('bad-argument', `unknown option ${arg} (ail bench takes --repo DIR, --commits N, --queries N, --lsp, --github, --json)`);
+    else throw new AilError('bad-argument', `unknown option ${arg} (ail bench takes --repo DIR, --commits N, --queries N, --lsp, --github, --json; or --quality and its options)`);
   }
   return args;
 }

@@ -23,6 +23,8 @@ Usage:
   ail bench --http [URL] [--repo DIR] [--commits N] [--concurrency N] [--duration S | --requests N]
             [--warmup S] [--seed N] [--report FILE] [--json]
                                        load the HTTP service (without URL: one it starts itself)
+  ail bench --quality [--repos DIR] [--cache DIR] [--offline] [--only TEXT] [--json]
+                                       score answers against the labelled set (bench/quality/README.md)
   ail help
 
 Lines are 1-based; a pasted <path>:<line>:<column> is taken as that line. Settings come from the environment (AIL_MAX_QUERY_TIME_S, AIL_MAX_WORKERS, ...; see README.md).`;
