@@ -9,6 +9,7 @@ import { QueueTicket, Semaphore } from '../util/semaphore';
 import { textOf, type LazyText } from '../util/slices';
 import { BlameParser, isUncommitted, type Blame, type BlameCommit, type BlamedEntry } from './blame';
 import { CopyCheck, rangesCouldScore } from './copies';
+import type { BlameId, GitStore } from './git-store';
 import { lacksObjects, ObjectsMissingError } from './partial-clone';
 import type { Repository } from './repository';
 
@@ -125,9 +126,17 @@ export class Blamer {
   /** (file, old HEAD, new HEAD) → whether a blame at the old HEAD still holds at the new one. */
   private readonly carries = new FlightCache<string, boolean>(1024);
 
-  constructor(private readonly repo: Repository, private readonly backgroundWork = new BackgroundWork(), capacity = 256) {
-    this.blames = new FlightCache(capacity);
+  /** Blames on disk (the data dir), for another process or a later one; none in tests that build a blamer bare. */
+  private readonly store: GitStore | undefined;
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly backgroundWork = new BackgroundWork(),
+    options: { capacity?: number; store?: GitStore } = {},
+  ) {
+    this.blames = new FlightCache(options.capacity ?? 256);
     this.copies = new CopyCheck(repo);
+    this.store = options.store;
   }
 
   get size(): number {
@@ -147,8 +156,14 @@ export class Blamer {
     return this.blames.get(
       this.key(request, ignore),
       async (shared) => {
+        const stored = await this.fromDisk(request, ignore);
+        if (stored) {
+          this.noteNewest(request, ignore);
+          return stored;
+        }
         const blame = (await this.carriedOver(request, ignore, shared)) ?? (await this.compute(request, ignore, mode, shared));
         this.noteNewest(request, ignore);
+        void this.toDisk(request, ignore, blame);
         return blame;
       },
       signal,
@@ -164,13 +179,56 @@ export class Blamer {
    */
   private async carriedOver(request: BlameRequest, ignore: IgnoreFiles, signal: AbortSignal): Promise<TracedBlame | undefined> {
     if (request.contents !== undefined) return undefined; // unsaved text is blamed anew as it changes anyway
-    const before = this.newest.get(this.key(request, ignore, false));
-    if (!before || before === request.head) return undefined;
-    const kept = this.blames.peek(this.key({ ...request, head: before }, ignore));
-    if (!kept) return undefined;
+    const earlier = (await this.keptEarlier(request, ignore)) ?? (await this.storedEarlier(request, ignore));
+    if (!earlier) return undefined;
+    const { head: before, blame: kept } = earlier;
     const key = `${request.path}\0${before}\0${request.head}`;
     const holds = await this.carries.get(key, (shared) => this.untouchedSince(request.path, before, request.head, shared), signal);
     return holds ? { ...kept, head: request.head } : undefined;
+  }
+
+  /** The whole file's blame kept in memory for the newest other HEAD. */
+  private async keptEarlier(request: BlameRequest, ignore: IgnoreFiles): Promise<{ head: string; blame: TracedBlame } | undefined> {
+    const before = this.newest.get(this.key(request, ignore, false));
+    if (!before || before === request.head) return undefined;
+    const kept = this.blames.peek(this.key({ ...request, head: before }, ignore));
+    return kept && { head: before, blame: kept };
+  }
+
+  /** The whole file's blame stored on disk for the newest other HEAD (by this process or another). */
+  private async storedEarlier(request: BlameRequest, ignore: IgnoreFiles): Promise<{ head: string; blame: TracedBlame } | undefined> {
+    const id = await this.storeId(request, ignore);
+    if (!id) return undefined;
+    const before = await this.store!.newestHead(id);
+    if (!before || before === request.head) return undefined;
+    const stored = await this.store!.readBlame({ ...id, head: before });
+    return stored && { head: before, blame: stored };
+  }
+
+  /** Where this blame is stored on disk; undefined without a store, or for unsaved text (never stored). */
+  private async storeId(request: BlameRequest, ignore: IgnoreFiles): Promise<BlameId | undefined> {
+    if (!this.store || request.contents !== undefined) return undefined;
+    const revs = await this.ignoreRevs(ignore, request.head);
+    return {
+      repo: this.repo.storeIdentity(),
+      head: request.head,
+      path: request.path,
+      blob: request.blob,
+      ignore: `${ignore.fingerprint}\0${revs.join(',')}`,
+      ...(request.lines ? { lines: request.lines } : {}),
+    };
+  }
+
+  /** The blame stored on disk for exactly this request, if any: checked as it is read, a damaged one is a miss. */
+  private async fromDisk(request: BlameRequest, ignore: IgnoreFiles): Promise<TracedBlame | undefined> {
+    const id = await this.storeId(request, ignore).catch(() => undefined);
+    return id && this.store!.readBlame(id);
+  }
+
+  /** Stores the blame on disk after the caller has it (the store writes in the background); a failure is the store's to log. */
+  private async toDisk(request: BlameRequest, ignore: IgnoreFiles, blame: TracedBlame): Promise<void> {
+    const id = await this.storeId(request, ignore).catch(() => undefined);
+    if (id) this.store!.writeBlame(id, blame);
   }
 
   /** Whether `to` descends from `from` and no commit between them changed `file`. */
@@ -199,18 +257,29 @@ export class Blamer {
   async blameLines(request: BlameRequest & { lines: { start: number; end: number } }, signal?: AbortSignal): Promise<TracedBlame> {
     const ignore = await this.ignoreFiles();
     const whole = { ...request, lines: undefined };
-    const known = this.blames.peek(this.key(whole, ignore));
+    const known = this.blames.peek(this.key(whole, ignore)) ?? this.blames.peek(this.key(request, ignore));
     if (known) return known;
-    // The whole file's blame at an earlier HEAD, when it still holds here (a commit elsewhere since), beats blaming these lines.
-    if (this.newest.has(this.key(whole, ignore, false))) {
-      const carried = await this.carriedOver(whole, ignore, signal ?? new AbortController().signal);
-      if (carried) {
-        this.blames.set(this.key(whole, ignore), carried);
-        this.noteNewest(whole, ignore);
-        return carried;
-      }
+    // The whole file's blame stored by an earlier process, then one at an earlier HEAD that still holds
+    // here (a commit elsewhere since): either beats blaming these lines.
+    const stored = await this.fromDisk(whole, ignore);
+    if (stored) {
+      this.blames.set(this.key(whole, ignore), stored);
+      this.noteNewest(whole, ignore);
+      return stored;
     }
-    return this.blames.peek(this.key(request, ignore)) ?? this.joinBatch(request, ignore, signal);
+    const carried = await this.carriedOver(whole, ignore, signal ?? new AbortController().signal);
+    if (carried) {
+      this.blames.set(this.key(whole, ignore), carried);
+      this.noteNewest(whole, ignore);
+      void this.toDisk(whole, ignore, carried);
+      return carried;
+    }
+    const lines = await this.fromDisk(request, ignore);
+    if (lines) {
+      this.blames.set(this.key(request, ignore), lines);
+      return lines;
+    }
+    return this.joinBatch(request, ignore, signal);
   }
 
   /**
@@ -248,7 +317,10 @@ export class Blamer {
         shared.addEventListener('abort', close, { once: true }); // every line's asker gone: a later one starts afresh
         try {
           const blame = await this.compute(request, ignore, 'foreground', shared, joined);
-          for (const lines of joined.asked) this.blames.set(this.key({ ...request, lines }, ignore), blame);
+          for (const lines of joined.asked) {
+            this.blames.set(this.key({ ...request, lines }, ignore), blame);
+            void this.toDisk({ ...request, lines }, ignore, blame);
+          }
           return blame;
         } finally {
           shared.removeEventListener('abort', close);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import * as os from 'node:os';
@@ -111,6 +112,26 @@ export class Repository {
    */
   isStillThere(): boolean {
     return this.identity !== undefined && identityOf(this.root, this.gitDir) === this.identity;
+  }
+
+  /**
+   * What a stored blame or line history is keyed by besides HEAD: this work tree (its path and the
+   * inodes of it and its git directory), and what can change history's answers under one HEAD: the
+   * shallow boundary (a deepening fetch moves it) and the mailmap blame applies to author names. Two
+   * small reads per question.
+   */
+  storeIdentity(): string {
+    const read = (file: string) => {
+      try {
+        return readFileSync(file, 'utf8');
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      }
+    };
+    const shallow = read(path.join(this.commonDir, 'shallow'));
+    const mailmap = read(path.join(this.root, '.mailmap'));
+    const digest = createHash('sha256').update(shallow).update('\0').update(mailmap).digest('hex').slice(0, 16);
+    return `${this.root}\0${this.identity ?? 'gone'}\0${digest}`;
   }
 
   private headFromFiles(): string | undefined {
