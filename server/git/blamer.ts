@@ -77,6 +77,8 @@ interface LineBatch {
   id: number;
   /** Its blame's place in git's queue: each line that joins makes the batch as new as that line. */
   ticket: QueueTicket;
+  /** Every asker left and its blame was stopped: nothing may join it any more. */
+  stopped?: boolean;
 }
 
 const MAX_TRACE_ROUNDS = 3;
@@ -122,6 +124,8 @@ export class Blamer {
   /** Per file (blob, HEAD, unsaved text): the batch of lines waiting for a git slot, while it still takes lines in. */
   private readonly batches = new Map<string, LineBatch>();
   private readonly batchFlights = new SingleFlight<number, TracedBlame>();
+  /** Per file: the batches whose git is running, which a line they cover joins rather than blaming it again (a blame that outlived a time limit). */
+  private readonly runningBatches = new Map<string, Set<LineBatch>>();
   private batchCount = 0;
   /** (file, old HEAD, new HEAD) → whether a blame at the old HEAD still holds at the new one. */
   private readonly carries = new FlightCache<string, boolean>(1024);
@@ -290,6 +294,15 @@ export class Blamer {
   private joinBatch(request: BlameRequest & { lines: { start: number; end: number } }, ignore: IgnoreFiles, signal?: AbortSignal): Promise<TracedBlame> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
     const file = this.key({ ...request, lines: undefined }, ignore);
+    const running = [...(this.runningBatches.get(file) ?? [])].find((batch) => !batch.open && !batch.stopped && covers(batch.ranges, request.lines));
+    if (running) {
+      // Its flight is alive while it is listed (it leaves the list before the flight ends): this joins it.
+      const rangeKey = this.key(request, ignore);
+      return this.batchFlights.run(running.id, () => Promise.reject(new CancelledError()), signal).then((blame) => {
+        this.blames.set(rangeKey, blame);
+        return blame;
+      });
+    }
     let batch = this.batches.get(file);
     if (!batch?.open) {
       const created: LineBatch = { asked: [], ranges: [], open: true, id: ++this.batchCount, ticket: new QueueTicket() };
@@ -314,7 +327,13 @@ export class Blamer {
           joined.open = false;
           if (this.batches.get(file) === joined) this.batches.delete(file);
         };
-        shared.addEventListener('abort', close, { once: true }); // every line's asker gone: a later one starts afresh
+        const stop = () => {
+          joined.stopped = true;
+          close();
+        };
+        shared.addEventListener('abort', stop, { once: true }); // every line's asker gone: a later one starts afresh
+        const running = this.runningBatches.get(file) ?? new Set<LineBatch>();
+        this.runningBatches.set(file, running.add(joined));
         try {
           const blame = await this.compute(request, ignore, 'foreground', shared, joined);
           for (const lines of joined.asked) {
@@ -323,8 +342,10 @@ export class Blamer {
           }
           return blame;
         } finally {
-          shared.removeEventListener('abort', close);
+          shared.removeEventListener('abort', stop);
           close();
+          running.delete(joined);
+          if (running.size === 0 && this.runningBatches.get(file) === running) this.runningBatches.delete(file);
         }
       },
       signal,
@@ -685,6 +706,12 @@ function closeBatch(batch: LineBatch): void {
   batch.open = false;
   const merged = rangesOf(batch.ranges.flatMap(({ start, end }) => Array.from({ length: end - start + 1 }, (_, i) => start + i)));
   batch.ranges.splice(0, batch.ranges.length, ...merged);
+}
+
+/** Whether the ranges hold every line of `lines`. */
+function covers(ranges: readonly { start: number; end: number }[], lines: { start: number; end: number }): boolean {
+  for (let line = lines.start; line <= lines.end; line++) if (!ranges.some((range) => range.start <= line && line <= range.end)) return false;
+  return true;
 }
 
 /** Sorted 0-based line numbers as the fewest inclusive ranges. */
