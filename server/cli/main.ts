@@ -74,7 +74,7 @@ async function ask(argv: readonly string[]): Promise<number> {
     oneShot: true,
     // An answer that waited past the time limit for its blame says so, and what it was: a person wonders why it was slow.
     onSlowBlame: ({ file: relative, lines, ms, limitMs }) =>
-      process.stderr.write(`ail: blaming ${file(relative, lines)} took ${(ms / 1000).toFixed(1)} s, past AIL_MAX_QUERY_TIME_S (${(limitMs / 1000).toFixed(1)} s); it is stored, so the next ask of it starts from there\n`),
+      process.stderr.write(`ail: blaming ${file(relative, lines)} took ${seconds(ms)} s, past AIL_MAX_QUERY_TIME_S (${seconds(limitMs)} s); it is stored, so the next ask of it starts from there\n`),
   });
   try {
     // Paths are taken relative to --repo, or to the current directory; either way the file must be inside that work tree.
@@ -94,6 +94,12 @@ async function ask(argv: readonly string[]): Promise<number> {
   } finally {
     await engine.dispose();
   }
+}
+
+/** 3.4, 0.05, 12: two significant digits, as a person reads a duration. */
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return s >= 10 ? s.toFixed(0) : String(Number(s.toPrecision(2)));
 }
 
 /**
