@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import * as os from 'node:os';
@@ -117,21 +116,19 @@ export class Repository {
   /**
    * What a stored blame or line history is keyed by besides HEAD: this work tree (its path and the
    * inodes of it and its git directory), and what can change history's answers under one HEAD: the
-   * shallow boundary (a deepening fetch moves it) and the mailmap blame applies to author names. Two
-   * small reads per question.
+   * shallow boundary (a deepening fetch rewrites it) and the mailmap blame applies to author names.
+   * Those two are stat'ed, never read: a `.mailmap` made a named pipe must not hold the event loop.
    */
   storeIdentity(): string {
-    const read = (file: string) => {
+    const stamp = (file: string) => {
       try {
-        return readFileSync(file, 'utf8');
+        const stat = statSync(file);
+        return `${stat.isFile() ? 'f' : 'x'}${stat.ino}:${stat.size}:${stat.mtimeMs}`;
       } catch (error) {
         return (error as NodeJS.ErrnoException).code ?? 'unreadable';
       }
     };
-    const shallow = read(path.join(this.commonDir, 'shallow'));
-    const mailmap = read(path.join(this.root, '.mailmap'));
-    const digest = createHash('sha256').update(shallow).update('\0').update(mailmap).digest('hex').slice(0, 16);
-    return `${this.root}\0${this.identity ?? 'gone'}\0${digest}`;
+    return `${this.root}\0${this.identity ?? 'gone'}\0${stamp(path.join(this.commonDir, 'shallow'))}\0${stamp(path.join(this.root, '.mailmap'))}`;
   }
 
   private headFromFiles(): string | undefined {
