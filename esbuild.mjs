@@ -1,9 +1,17 @@
 // Bundles the three entry points into dist/. Run by `npm run build` and by `prepare` (so `npm ci` leaves a built dist/).
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 
 // Native addons and the model runtime load from node_modules at run time; they cannot be bundled.
 const native = ['hnswlib-node', '@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-web', 'sharp', 'web-tree-sitter', '@vscode/tree-sitter-wasm'];
+
+// What a stored blame or line history holds is decided by server/git: a store written by other code is
+// never read (server/git/git-store.ts, gitSourcesHash, computes the same hash when run from the sources).
+const gitSources = createHash('sha256');
+for (const name of readdirSync('server/git').filter((name) => name.endsWith('.ts')).sort()) {
+  gitSources.update(name).update('\0').update(readFileSync(`server/git/${name}`)).update('\0');
+}
 
 const common = {
   bundle: true,
@@ -12,6 +20,7 @@ const common = {
   format: 'cjs',
   sourcemap: true,
   logLevel: 'warning',
+  define: { AIL_GIT_SOURCES: JSON.stringify(gitSources.digest('hex').slice(0, 16)) },
 };
 
 await Promise.all([

@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import type { Settings } from '../shared/settings';
 import type { CacheStats, GitHubStats } from '../shared/types';
 import { MergeCommitEnricher } from './archaeology/enrichers';
-import { ArchaeologyProvider } from './archaeology/provider';
+import { ArchaeologyProvider, type SlowBlame } from './archaeology/provider';
 import { AnswerService } from './cache/answers';
+import { GitStore } from './git/git-store';
 import { RepositoryRegistry } from './git/registry';
 import { PullRefEnricher } from './archaeology/pull-ref-enricher';
 import type { RateState } from './github/budget';
@@ -47,6 +48,12 @@ export interface EngineOptions {
    * of their lines, and answer before a slow line history is done, for the next question to find it.
    */
   warmFiles?: boolean;
+  /**
+   * A one-shot command (`ail ask`): waits for blame longer than the time limit (reporting it through
+   * `onSlowBlame`), and `Engine.settle` finishes what the time limit cut, so it is stored for the next.
+   */
+  oneShot?: boolean;
+  onSlowBlame?: (report: SlowBlame) => void;
   /** Build commit indexes that do not exist yet (the server, `ail index`); a one-shot `ail ask` only uses stored ones. */
   buildIndexes?: boolean;
   onProgress?: ConstructorParameters<typeof SemanticLayer>[0]['onProgress'];
@@ -59,10 +66,14 @@ export interface EngineOptions {
 }
 
 export function composeEngine(settings: Settings, options: EngineOptions = {}): EngineParts {
+  const dataDir = settings.dataDir ?? path.join(homedir(), '.cache', 'ail');
+  // Blames and line histories outlive the process: the next question, command or editor starts from them.
+  const store = new GitStore(path.join(dataDir, 'git'), { log: options.log });
   const registry = new RepositoryRegistry({
     maxConcurrent: settings.maxWorkers,
     defaultTimeoutMs: Math.max(30_000, settings.maxQueryTimeS * 1000 * 5),
     writeCommitGraph: settings.writeCommitGraph,
+    store,
   });
   const semantic = new SemanticLayer({
     dataDir: settings.dataDir,
@@ -77,7 +88,6 @@ export function composeEngine(settings: Settings, options: EngineOptions = {}): 
     log: options.log,
   });
   const tokens = new GitHubTokens(settings.githubToken, options.gh ?? 'gh');
-  const dataDir = settings.dataDir ?? path.join(homedir(), '.cache', 'ail');
   // One client per GitHub (github.com, an Enterprise server): its own budget, its own folder of the disk cache.
   const clients = new Map<string, GitHubClient>();
   const clientFor = (apiUrl: string): GitHubClient => {
@@ -107,6 +117,9 @@ export function composeEngine(settings: Settings, options: EngineOptions = {}): 
     enrichers: [new MergeCommitEnricher(), new PullRefEnricher(), github],
     warmFiles: options.warmFiles ?? false,
     answerBeforeHistory: options.warmFiles ?? false,
+    keepCutWork: options.warmFiles ?? false,
+    oneShot: options.oneShot ?? false,
+    onSlowBlame: options.onSlowBlame,
   });
   const metrics = new Metrics();
   const answers = new AnswerService({ provider, embedder: () => semantic.embedder(), embedderFallback: () => semantic.fallbackReason, metrics }, settings);
@@ -135,6 +148,7 @@ export function composeEngine(settings: Settings, options: EngineOptions = {}): 
     dispose: async () => {
       provider.dispose();
       semantic.dispose();
+      await store.flush(); // what was computed is kept, even by a process about to end
       await registry.dispose();
     },
   };

@@ -187,6 +187,17 @@ export class Engine {
     return { commits, embedder, seconds, repositories: rebuilt };
   }
 
+  /**
+   * A one-shot command's last step before `dispose`: waits for the work its answers left running (a
+   * line history the time limit cut, bounded), so that it is stored for the next command. `onWait`
+   * hears what it waits for, when it has to wait at all.
+   */
+  async settle(onWait?: (unfinished: string[]) => void): Promise<void> {
+    const unfinished = this.parts.provider.unfinished;
+    if (unfinished.length > 0) onWait?.(unfinished);
+    await this.parts.provider.settle();
+  }
+
   /** Blames a file in the background, ahead of its questions (an editor opened it). Never throws. */
   async warm(path: string): Promise<void> {
     try {

@@ -2,14 +2,15 @@ import type { ArchaeologyContext, Evidence, Range, WarningCode } from '../../sha
 import { DEFAULT_MAX_EVIDENCE, DEFAULT_QUESTION } from '../../shared/types';
 import { commitsInRange, isUncommitted } from '../git/blame';
 import type { CommitInfo } from '../git/commit';
-import { fileHistory, lineHistory, type FileHistoryEntry, type HistoryResult, type LineHistoryEntry } from '../git/history';
+import { fileHistory, type FileHistoryEntry, type HistoryResult, type LineHistoryEntry } from '../git/history';
 import type { RepositoryRegistry } from '../git/registry';
 import type { BlameRequest, Blamer, TracedBlame } from '../git/blamer';
 import { fillInCommand, ObjectsMissingError } from '../git/partial-clone';
 import { countLines, type HeadFile, type Repository } from '../git/repository';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
+import { cancelledHistory, keepComplete, LineHistories } from './line-histories';
 import { mapToCommittedLines } from '../util/linemap';
-import { orAfter, orWhenAborted, withDeadline } from '../util/race';
+import { movableDeadline, orAfter, orWhenAborted, withDeadline } from '../util/race';
 import { textOf } from '../util/slices';
 import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
 import { authorsOf, buildTimeline, commitPaths, countTraced, gatherCandidates, MAX_CANDIDATES, newCandidate } from './candidates';
@@ -74,10 +75,38 @@ export interface ProviderParts {
    * question, so it waits for the walk, up to the time limit.
    */
   answerBeforeHistory?: boolean;
+  /**
+   * A long-lived process: blame and line history cut by the time limit go on in the background, up to
+   * WORK_LIMIT_MS, so that the next question finds them (kept in memory, and on disk with a store).
+   */
+  keepCutWork?: boolean;
+  /**
+   * A one-shot command (`ail ask`): nothing asks after it in this process, so it waits for the blame an
+   * answer cannot do without up to WORK_LIMIT_MS, the rest of the answer getting the time limit from
+   * there; and `settle` lets the work the time limit cut finish, so that it is stored for the next one.
+   */
+  oneShot?: boolean;
+  /** The one-shot's blame took longer than the time limit (the command says so). */
+  onSlowBlame?: (report: SlowBlame) => void;
 }
 
-const LINE_HISTORY_LIMIT = 30;
+/** A blame that took longer than the time limit and was waited for. */
+export interface SlowBlame {
+  /** Path relative to the repository root. */
+  file: string;
+  /** 0-based inclusive; omitted: the whole file. */
+  lines?: { start: number; end: number };
+  ms: number;
+  limitMs: number;
+}
+
 const FILE_HISTORY_LIMIT = 200;
+/**
+ * How long git work cut by the time limit may go on (a long-lived process), and how long a one-shot
+ * command waits for blame: git's own blame of a 17,000-line file with ten years of history takes
+ * seconds to a dozen on a laptop; a blame still running after half a minute is not worth a slot.
+ */
+const WORK_LIMIT_MS = 30_000;
 const DEFAULT_TIME_LIMIT_MS = 2000;
 const LINE_HISTORY_GRACE_MS = 100;
 /** What enrichers may add to a quick answer (a hover) after local git: GitLens gives its PR look-ups 250 ms. */
@@ -95,6 +124,14 @@ interface Digging {
   timeLimitMs: number;
   /** The caller's signal, ended by the time limit too. */
   signal: AbortSignal;
+  /** Moves the time limit (a one-shot command's, once its blame is done). */
+  moveDeadline: (ms: number) => void;
+  /** The caller's signal, ended by WORK_LIMIT_MS: what blame and line history run under, so they can outlive the time limit. */
+  workSignal: AbortSignal;
+  /** How long the answer waits for blame (the time limit, or a one-shot's WORK_LIMIT_MS). */
+  blameWaitMs: number;
+  /** Whether blame and line history go on when the answer stops waiting for them (a long-lived process, a time limit under WORK_LIMIT_MS). */
+  cutWorkGoesOn: boolean;
   warnings: Set<WarningCode>;
   base: AnswerBase;
   headCommit: Promise<CommitInfo | undefined>;
@@ -142,13 +179,38 @@ export class ArchaeologyProvider {
   private readonly sources: EvidenceSource[];
   private readonly enrichers: EvidenceEnricher[];
   private readonly now: () => number;
-  private readonly histories = new FlightCache<string, HistoryResult<LineHistoryEntry>>(512);
+  private readonly histories: LineHistories;
   private readonly fileHistories = new FlightCache<string, HistoryResult<FileHistoryEntry>>(128);
 
   constructor(private readonly parts: ProviderParts) {
     this.sources = parts.sources ?? [];
     this.enrichers = parts.enrichers ?? [];
     this.now = parts.now ?? Date.now;
+    this.histories = new LineHistories(parts.registry.store);
+  }
+
+  /** Work an answer left running (a one-shot's cut line history or blame), by what it is: `settle` waits for it. */
+  private readonly leftover = new Map<Promise<unknown>, string>();
+
+  /** What answers left running, for a one-shot command to say what it waits for. */
+  get unfinished(): string[] {
+    return [...this.leftover.values()];
+  }
+
+  /** Resolves when the work answers left running is done or has reached its bound (WORK_LIMIT_MS), so that it was stored. */
+  async settle(): Promise<void> {
+    while (this.leftover.size > 0) await Promise.all([...this.leftover.keys()]);
+  }
+
+  /** Keeps `work` for `settle` until it settles (one-shot commands only: a long-lived process has no end to wait for). */
+  private leave(work: Promise<unknown>, what: string): void {
+    if (!this.parts.oneShot) return;
+    const done = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.leftover.set(done, what);
+    void done.then(() => this.leftover.delete(done));
   }
 
   async ask(input: AskInput): Promise<ArchaeologyContext> {
@@ -203,12 +265,17 @@ export class ArchaeologyProvider {
     const dig = this.beginDigging(target, input);
     const running = await this.startDigging(dig);
     const blamed = await this.awaitBlame(dig, running);
-    if (!blamed) return blameTimedOut(dig);
+    if (!blamed) {
+      // The whole file goes on in the background too (a long-lived process), so that its other lines are lookups.
+      if (this.parts.warmFiles && target.lines && target.contents === undefined) target.blamer.warm(running.blameRequest);
+      return blameTimedOut(dig, running.blame);
+    }
     const scope = this.scopeOf(dig, blamed);
     const histories = await this.awaitHistories(dig, running, scope);
     const ranked = await this.rankCandidates(dig, scope, histories, await running.sourced);
     const { evidence, enrichmentCut } = await this.chooseEvidence(dig, scope, histories, ranked);
     const context = await this.compose(dig, scope, histories, ranked, evidence, enrichmentCut);
+    if (target.lines) this.leave(running.lineHistory, `the line history of ${target.file}:${target.lines.start + 1}${target.lines.end > target.lines.start ? `-${target.lines.end + 1}` : ''}`);
     // Unsaved text changes with every keystroke: only committed files are blamed whole in the background.
     if (this.parts.warmFiles && target.lines && target.contents === undefined) target.blamer.warm(running.blameRequest);
     return context;
@@ -219,6 +286,10 @@ export class ArchaeologyProvider {
     const started = performance.now();
     const { repo, file, head, headFile, contents, lines, question, depth } = target;
     const timeLimitMs = input.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
+    const workMs = Math.max(timeLimitMs, WORK_LIMIT_MS);
+    const continues = Boolean(this.parts.keepCutWork || this.parts.oneShot) && workMs > timeLimitMs;
+    // A one-shot waits for blame up to workMs: until it is done, nothing else is cut sooner (see awaitBlame).
+    const deadline = movableDeadline(input.signal, this.parts.oneShot ? workMs : timeLimitMs);
     const range = lines && toRange(lines);
     const warnings = new Set<WarningCode>();
     if (repo.shallow) warnings.add('shallow-history');
@@ -235,7 +306,11 @@ export class ArchaeologyProvider {
       input,
       started,
       timeLimitMs,
-      signal: withDeadline(input.signal, timeLimitMs),
+      signal: deadline.signal,
+      moveDeadline: deadline.move,
+      workSignal: continues ? withDeadline(input.signal, workMs) : deadline.signal,
+      blameWaitMs: this.parts.oneShot ? workMs : timeLimitMs,
+      cutWorkGoesOn: continues && !this.parts.oneShot,
       warnings,
       base,
       headCommit: repo.commit(head), // every answer dates its evidence against HEAD
@@ -268,12 +343,12 @@ export class ArchaeologyProvider {
     const committedRange = lines && (contents === undefined ? lines : committedLinesOf(lines, await textOf(headFile.text), contents));
     const lineHistory =
       depth === 'full' && committedRange && lineCount > 0
-        ? this.lineHistory(repo, head, file, headFile.blob, committedRange, signal)
+        ? this.histories.get(repo, head, file, headFile.blob, committedRange, dig.workSignal)
         : Promise.resolve(undefined);
     lineHistory.catch(() => undefined);
     const blameRequest = { path: file, head, blob: headFile.blob, text: headFile.text, contents };
     const blameStarted = performance.now();
-    const blame = lines ? blamer.blameLines({ ...blameRequest, lines }, signal) : blamer.blame(blameRequest, signal);
+    const blame = lines ? blamer.blameLines({ ...blameRequest, lines }, dig.workSignal) : blamer.blame(blameRequest, dig.workSignal);
     blame.catch(() => undefined);
     await new Promise<void>((resolve) => setImmediate(resolve)); // let blame reach its spawn before anything else spawns
     for (const enricher of this.enrichers) enricher.begin?.(facts, signal);
@@ -289,7 +364,22 @@ export class ArchaeologyProvider {
    */
   private async awaitBlame(dig: Digging, running: Running): Promise<{ blame: TracedBlame; missingObjects: boolean } | undefined> {
     try {
-      return { blame: await running.blame, missingObjects: false };
+      // A one-shot command waits for blame up to WORK_LIMIT_MS; an answer in a long-lived process, the time
+      // limit, while the blame itself goes on in the background up to WORK_LIMIT_MS (see blameTimedOut).
+      const blame = await orWhenAborted(running.blame, dig.signal, undefined);
+      if (!blame) {
+        cancelledByCaller(dig);
+        dig.warnings.add('time-limit');
+        return undefined;
+      }
+      const ms = performance.now() - running.blameStarted;
+      if (this.parts.oneShot) {
+        // The rest of the answer gets what is left of the time limit, or the time limit again after a blame that ran over it.
+        const left = dig.timeLimitMs - (performance.now() - dig.started);
+        dig.moveDeadline(left > 0 ? left : dig.timeLimitMs);
+        if (ms > dig.timeLimitMs) this.parts.onSlowBlame?.({ file: dig.target.file, ...(dig.target.lines ? { lines: dig.target.lines } : {}), ms, limitMs: dig.timeLimitMs });
+      }
+      return { blame, missingObjects: false };
     } catch (error) {
       cancelledByCaller(dig);
       if (error instanceof ObjectsMissingError) {
@@ -342,8 +432,10 @@ export class ArchaeologyProvider {
         if (!(await repo.hasPath(head, other))) renamedFrom.add(other);
       }),
     );
+    // The walk runs under the work signal (it may outlive the answer): the answer waits for it until its own time limit at most.
+    const lineHistory = orWhenAborted(running.lineHistory, dig.signal, cancelledHistory<LineHistoryEntry>());
     const [lineResult, fileResult] = await Promise.all([
-      graceMs === undefined ? running.lineHistory : orAfter(running.lineHistory, graceMs, cancelledHistory<LineHistoryEntry>()),
+      graceMs === undefined ? lineHistory : orAfter(lineHistory, graceMs, cancelledHistory<LineHistoryEntry>()),
       lines && !missingObjects ? Promise.resolve(undefined) : this.fileHistory(repo, head, file, dig.signal),
     ]);
     cancelledByCaller(dig);
@@ -469,14 +561,6 @@ export class ArchaeologyProvider {
     return context;
   }
 
-  /** Line history of committed lines, kept per (file blob, lines): the same range is never walked twice. */
-  private lineHistory(repo: QueryFacts['repo'], head: string, file: string, blob: string, range: { start: number; end: number }, signal: AbortSignal) {
-    const key = `${repo.root}\0${file}\0${blob}\0${head}\0${range.start}-${range.end}`;
-    return this.histories
-      .get(key, (shared) => lineHistory(repo, head, file, range.start + 1, range.end + 1, { limit: LINE_HISTORY_LIMIT, signal: shared }).then(keepComplete), signal)
-      .catch((error: unknown) => (isCancelled(error) ? cancelledHistory<LineHistoryEntry>() : Promise.reject(error)));
-  }
-
   private fileHistory(repo: QueryFacts['repo'], head: string, file: string, signal: AbortSignal) {
     const key = `${repo.root}\0${file}\0${head}`;
     return this.fileHistories
@@ -565,11 +649,21 @@ function cancelledByCaller(dig: Digging): void {
   if (dig.input.signal?.aborted) throw new CancelledError();
 }
 
-/** The answer when blame did not finish within the time limit: nothing found, and what to do about it. */
-function blameTimedOut(dig: Digging): ArchaeologyContext {
+/**
+ * The answer when blame did not finish within the time limit: nothing found, and what to do about it.
+ * Asking again is advised only when it will help: the blame goes on in the background (a long-lived
+ * process), to be kept in memory and stored. A blame that was stopped (a one-shot command waits for
+ * it as long as it lets it run) would only time out again: then raising the limit is what helps.
+ */
+function blameTimedOut(dig: Digging, blame: Promise<TracedBlame>): ArchaeologyContext {
+  const waited = `\`${dig.target.file}\` did not finish within ${(dig.blameWaitMs / 1000).toFixed(1)} s`;
+  const goesOn = dig.cutWorkGoesOn && !dig.workSignal.aborted;
+  blame.catch(() => undefined);
   return {
     ...dig.base,
-    summary: `Blame of \`${dig.target.file}\` did not finish within ${(dig.timeLimitMs / 1000).toFixed(1)} s; ask again or raise AIL_MAX_QUERY_TIME_S.`,
+    summary: goesOn
+      ? `Blame of ${waited}; it goes on in the background, so asking again in a few seconds finds it (or raise AIL_MAX_QUERY_TIME_S).`
+      : `Blame of ${waited}; raise AIL_MAX_QUERY_TIME_S to give it longer.`,
     confidence: 0,
     evidence: [],
     authors: [],
@@ -596,16 +690,6 @@ function committedLinesOf(lines: { start: number; end: number }, committed: stri
   for (let line = lines.start; line <= lines.end; line++) if ((map[line] ?? -1) >= 0) mapped.push(map[line]!);
   if (mapped.length === 0) return undefined;
   return { start: Math.min(...mapped), end: Math.max(...mapped) };
-}
-
-/** A walk cut short by time or cancellation must not be remembered as the answer: reject so the cache drops it. */
-function keepComplete<T>(result: HistoryResult<T>): HistoryResult<T> {
-  if (!result.complete && result.stopped !== 'limit') throw new CancelledError();
-  return result;
-}
-
-function cancelledHistory<T>(): HistoryResult<T> {
-  return { items: [], complete: false, stopped: 'timeout' };
 }
 
 function noteIncomplete(result: HistoryResult<unknown> | undefined, code: WarningCode, warnings: Set<WarningCode>): void {

@@ -72,7 +72,15 @@ async function ask(argv: readonly string[]): Promise<number> {
   const settings = settingsFromEnv(process.env);
   const args = parseAskArgs(argv, process.cwd());
   const base = args.repo ? path.resolve(args.repo) : process.cwd();
-  const engine = new Engine(settings, { logSink: quiet });
+  const file = (relative: string, lines?: { start: number; end: number }) =>
+    visible(`${relative}${lines ? `:${lines.start + 1}${lines.end > lines.start ? `-${lines.end + 1}` : ''}` : ''}`);
+  const engine = new Engine(settings, {
+    logSink: quiet,
+    oneShot: true,
+    // An answer that waited past the time limit for its blame says so, and what it was: a person wonders why it was slow.
+    onSlowBlame: ({ file: relative, lines, ms, limitMs }) =>
+      process.stderr.write(`ail: blaming ${file(relative, lines)} took ${seconds(ms)} s, past AIL_MAX_QUERY_TIME_S (${seconds(limitMs)} s); it is stored, so the next ask of it starts from there\n`),
+  });
   try {
     // Paths are taken relative to --repo, or to the current directory; either way the file must be inside that work tree.
     const repository = args.repo ? base : (await engine.isInsideWorkTree(base)) ? base : undefined;
@@ -85,10 +93,18 @@ async function ask(argv: readonly string[]): Promise<number> {
       timeLimitMs: settings.maxQueryTimeS * 1000,
     });
     process.stdout.write(args.json ? `${safeJson(context)}\n` : `${formatContext(context, styleFor(process.stdout, process.env))}\n`);
+    // What the time limit cut (a long line history) is finished and stored, so that the next ask starts from it.
+    await engine.settle((unfinished) => process.stderr.write(`ail: finishing ${unfinished.map(visible).join(', ')} for the next ask (Ctrl-C skips it)\n`));
     return 0;
   } finally {
     await engine.dispose();
   }
+}
+
+/** 3.4, 0.05, 12: two significant digits, as a person reads a duration. */
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return s >= 10 ? s.toFixed(0) : String(Number(s.toPrecision(2)));
 }
 
 /**

@@ -9,6 +9,7 @@ import { QueueTicket, Semaphore } from '../util/semaphore';
 import { textOf, type LazyText } from '../util/slices';
 import { BlameParser, isUncommitted, type Blame, type BlameCommit, type BlamedEntry } from './blame';
 import { CopyCheck, rangesCouldScore } from './copies';
+import type { BlameId, GitStore } from './git-store';
 import { lacksObjects, ObjectsMissingError } from './partial-clone';
 import type { Repository } from './repository';
 
@@ -76,6 +77,8 @@ interface LineBatch {
   id: number;
   /** Its blame's place in git's queue: each line that joins makes the batch as new as that line. */
   ticket: QueueTicket;
+  /** Every asker left and its blame was stopped: nothing may join it any more. */
+  stopped?: boolean;
 }
 
 const MAX_TRACE_ROUNDS = 3;
@@ -121,13 +124,23 @@ export class Blamer {
   /** Per file (blob, HEAD, unsaved text): the batch of lines waiting for a git slot, while it still takes lines in. */
   private readonly batches = new Map<string, LineBatch>();
   private readonly batchFlights = new SingleFlight<number, TracedBlame>();
+  /** Per file: the batches whose git is running, which a line they cover joins rather than blaming it again (a blame that outlived a time limit). */
+  private readonly runningBatches = new Map<string, Set<LineBatch>>();
   private batchCount = 0;
   /** (file, old HEAD, new HEAD) → whether a blame at the old HEAD still holds at the new one. */
   private readonly carries = new FlightCache<string, boolean>(1024);
 
-  constructor(private readonly repo: Repository, private readonly backgroundWork = new BackgroundWork(), capacity = 256) {
-    this.blames = new FlightCache(capacity);
+  /** Blames on disk (the data dir), for another process or a later one; none in tests that build a blamer bare. */
+  private readonly store: GitStore | undefined;
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly backgroundWork = new BackgroundWork(),
+    options: { capacity?: number; store?: GitStore } = {},
+  ) {
+    this.blames = new FlightCache(options.capacity ?? 256);
     this.copies = new CopyCheck(repo);
+    this.store = options.store;
   }
 
   get size(): number {
@@ -147,8 +160,14 @@ export class Blamer {
     return this.blames.get(
       this.key(request, ignore),
       async (shared) => {
+        const stored = await this.fromDisk(request, ignore);
+        if (stored) {
+          this.noteNewest(request, ignore);
+          return stored;
+        }
         const blame = (await this.carriedOver(request, ignore, shared)) ?? (await this.compute(request, ignore, mode, shared));
         this.noteNewest(request, ignore);
+        void this.toDisk(request, ignore, blame);
         return blame;
       },
       signal,
@@ -164,13 +183,56 @@ export class Blamer {
    */
   private async carriedOver(request: BlameRequest, ignore: IgnoreFiles, signal: AbortSignal): Promise<TracedBlame | undefined> {
     if (request.contents !== undefined) return undefined; // unsaved text is blamed anew as it changes anyway
-    const before = this.newest.get(this.key(request, ignore, false));
-    if (!before || before === request.head) return undefined;
-    const kept = this.blames.peek(this.key({ ...request, head: before }, ignore));
-    if (!kept) return undefined;
+    const earlier = (await this.keptEarlier(request, ignore)) ?? (await this.storedEarlier(request, ignore));
+    if (!earlier) return undefined;
+    const { head: before, blame: kept } = earlier;
     const key = `${request.path}\0${before}\0${request.head}`;
     const holds = await this.carries.get(key, (shared) => this.untouchedSince(request.path, before, request.head, shared), signal);
     return holds ? { ...kept, head: request.head } : undefined;
+  }
+
+  /** The whole file's blame kept in memory for the newest other HEAD. */
+  private async keptEarlier(request: BlameRequest, ignore: IgnoreFiles): Promise<{ head: string; blame: TracedBlame } | undefined> {
+    const before = this.newest.get(this.key(request, ignore, false));
+    if (!before || before === request.head) return undefined;
+    const kept = this.blames.peek(this.key({ ...request, head: before }, ignore));
+    return kept && { head: before, blame: kept };
+  }
+
+  /** The whole file's blame stored on disk for the newest other HEAD (by this process or another). */
+  private async storedEarlier(request: BlameRequest, ignore: IgnoreFiles): Promise<{ head: string; blame: TracedBlame } | undefined> {
+    const id = await this.storeId(request, ignore);
+    if (!id) return undefined;
+    const before = await this.store!.newestHead(id);
+    if (!before || before === request.head) return undefined;
+    const stored = await this.store!.readBlame({ ...id, head: before });
+    return stored && { head: before, blame: stored };
+  }
+
+  /** Where this blame is stored on disk; undefined without a store, or for unsaved text (never stored). */
+  private async storeId(request: BlameRequest, ignore: IgnoreFiles): Promise<BlameId | undefined> {
+    if (!this.store || request.contents !== undefined) return undefined;
+    const revs = await this.ignoreRevs(ignore, request.head);
+    return {
+      repo: this.repo.storeIdentity(),
+      head: request.head,
+      path: request.path,
+      blob: request.blob,
+      ignore: `${ignore.fingerprint}\0${revs.join(',')}`,
+      ...(request.lines ? { lines: request.lines } : {}),
+    };
+  }
+
+  /** The blame stored on disk for exactly this request, if any: checked as it is read, a damaged one is a miss. */
+  private async fromDisk(request: BlameRequest, ignore: IgnoreFiles): Promise<TracedBlame | undefined> {
+    const id = await this.storeId(request, ignore).catch(() => undefined);
+    return id && this.store!.readBlame(id);
+  }
+
+  /** Stores the blame on disk after the caller has it (the store writes in the background); a failure is the store's to log. */
+  private async toDisk(request: BlameRequest, ignore: IgnoreFiles, blame: TracedBlame): Promise<void> {
+    const id = await this.storeId(request, ignore).catch(() => undefined);
+    if (id) this.store!.writeBlame(id, blame);
   }
 
   /** Whether `to` descends from `from` and no commit between them changed `file`. */
@@ -199,18 +261,29 @@ export class Blamer {
   async blameLines(request: BlameRequest & { lines: { start: number; end: number } }, signal?: AbortSignal): Promise<TracedBlame> {
     const ignore = await this.ignoreFiles();
     const whole = { ...request, lines: undefined };
-    const known = this.blames.peek(this.key(whole, ignore));
+    const known = this.blames.peek(this.key(whole, ignore)) ?? this.blames.peek(this.key(request, ignore));
     if (known) return known;
-    // The whole file's blame at an earlier HEAD, when it still holds here (a commit elsewhere since), beats blaming these lines.
-    if (this.newest.has(this.key(whole, ignore, false))) {
-      const carried = await this.carriedOver(whole, ignore, signal ?? new AbortController().signal);
-      if (carried) {
-        this.blames.set(this.key(whole, ignore), carried);
-        this.noteNewest(whole, ignore);
-        return carried;
-      }
+    // The whole file's blame stored by an earlier process, then one at an earlier HEAD that still holds
+    // here (a commit elsewhere since): either beats blaming these lines.
+    const stored = await this.fromDisk(whole, ignore);
+    if (stored) {
+      this.blames.set(this.key(whole, ignore), stored);
+      this.noteNewest(whole, ignore);
+      return stored;
     }
-    return this.blames.peek(this.key(request, ignore)) ?? this.joinBatch(request, ignore, signal);
+    const carried = await this.carriedOver(whole, ignore, signal ?? new AbortController().signal);
+    if (carried) {
+      this.blames.set(this.key(whole, ignore), carried);
+      this.noteNewest(whole, ignore);
+      void this.toDisk(whole, ignore, carried);
+      return carried;
+    }
+    const lines = await this.fromDisk(request, ignore);
+    if (lines) {
+      this.blames.set(this.key(request, ignore), lines);
+      return lines;
+    }
+    return this.joinBatch(request, ignore, signal);
   }
 
   /**
@@ -221,6 +294,15 @@ export class Blamer {
   private joinBatch(request: BlameRequest & { lines: { start: number; end: number } }, ignore: IgnoreFiles, signal?: AbortSignal): Promise<TracedBlame> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
     const file = this.key({ ...request, lines: undefined }, ignore);
+    const running = [...(this.runningBatches.get(file) ?? [])].find((batch) => !batch.open && !batch.stopped && covers(batch.ranges, request.lines));
+    if (running) {
+      // Its flight is alive while it is listed (it leaves the list before the flight ends): this joins it.
+      const rangeKey = this.key(request, ignore);
+      return this.batchFlights.run(running.id, () => Promise.reject(new CancelledError()), signal).then((blame) => {
+        this.blames.set(rangeKey, blame);
+        return blame;
+      });
+    }
     let batch = this.batches.get(file);
     if (!batch?.open) {
       const created: LineBatch = { asked: [], ranges: [], open: true, id: ++this.batchCount, ticket: new QueueTicket() };
@@ -245,14 +327,25 @@ export class Blamer {
           joined.open = false;
           if (this.batches.get(file) === joined) this.batches.delete(file);
         };
-        shared.addEventListener('abort', close, { once: true }); // every line's asker gone: a later one starts afresh
+        const stop = () => {
+          joined.stopped = true;
+          close();
+        };
+        shared.addEventListener('abort', stop, { once: true }); // every line's asker gone: a later one starts afresh
+        const running = this.runningBatches.get(file) ?? new Set<LineBatch>();
+        this.runningBatches.set(file, running.add(joined));
         try {
           const blame = await this.compute(request, ignore, 'foreground', shared, joined);
-          for (const lines of joined.asked) this.blames.set(this.key({ ...request, lines }, ignore), blame);
+          for (const lines of joined.asked) {
+            this.blames.set(this.key({ ...request, lines }, ignore), blame);
+            void this.toDisk({ ...request, lines }, ignore, blame);
+          }
           return blame;
         } finally {
-          shared.removeEventListener('abort', close);
+          shared.removeEventListener('abort', stop);
           close();
+          running.delete(joined);
+          if (running.size === 0 && this.runningBatches.get(file) === running) this.runningBatches.delete(file);
         }
       },
       signal,
@@ -613,6 +706,12 @@ function closeBatch(batch: LineBatch): void {
   batch.open = false;
   const merged = rangesOf(batch.ranges.flatMap(({ start, end }) => Array.from({ length: end - start + 1 }, (_, i) => start + i)));
   batch.ranges.splice(0, batch.ranges.length, ...merged);
+}
+
+/** Whether the ranges hold every line of `lines`. */
+function covers(ranges: readonly { start: number; end: number }[], lines: { start: number; end: number }): boolean {
+  for (let line = lines.start; line <= lines.end; line++) if (!ranges.some((range) => range.start <= line && line <= range.end)) return false;
+  return true;
 }
 
 /** Sorted 0-based line numbers as the fewest inclusive ranges. */

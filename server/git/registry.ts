@@ -4,6 +4,7 @@ import { AilError, displayPath, isAilError } from '../util/errors';
 import { Blamer } from './blamer';
 import { notAWorkTree, Repository, repositoryGone, type RepositoryOptions } from './repository';
 import { BackgroundWork } from '../util/background';
+import type { GitStore } from './git-store';
 
 /** A repository and the per-repository services built on it. */
 export interface RepositoryContext {
@@ -14,6 +15,8 @@ export interface RepositoryContext {
 export interface RegistryOptions extends RepositoryOptions {
   /** Where every repository's blamer counts the files it blames ahead of questions. */
   background?: BackgroundWork;
+  /** Blames and line histories on disk, shared with other processes (the data dir's `git/`); none: kept in memory only. */
+  store?: GitStore;
 }
 
 /**
@@ -27,9 +30,11 @@ export class RepositoryRegistry {
   /** Roots forgotten because they were deleted, so a later question there still hears why. */
   private readonly gone = new Set<string>();
   readonly background: BackgroundWork;
+  readonly store: GitStore | undefined;
 
   constructor(private readonly options: RegistryOptions = {}) {
     this.background = options.background ?? new BackgroundWork();
+    this.store = options.store;
   }
 
   /**
@@ -79,7 +84,7 @@ export class RepositoryRegistry {
     let context = this.byRoot.get(repo.root);
     if (!context) {
       if (this.options.writeCommitGraph) void repo.ensureCommitGraph().catch(() => undefined);
-      context = Promise.resolve({ repo, blamer: new Blamer(repo, this.background) });
+      context = Promise.resolve({ repo, blamer: new Blamer(repo, this.background, { store: this.store }) });
       this.byRoot.set(repo.root, context);
     } else {
       repo.dispose();

@@ -113,6 +113,24 @@ export class Repository {
     return this.identity !== undefined && identityOf(this.root, this.gitDir) === this.identity;
   }
 
+  /**
+   * What a stored blame or line history is keyed by besides HEAD: this work tree (its path and the
+   * inodes of it and its git directory), and what can change history's answers under one HEAD: the
+   * shallow boundary (a deepening fetch rewrites it) and the mailmap blame applies to author names.
+   * Those two are stat'ed, never read: a `.mailmap` made a named pipe must not hold the event loop.
+   */
+  storeIdentity(): string {
+    const stamp = (file: string) => {
+      try {
+        const stat = statSync(file);
+        return `${stat.isFile() ? 'f' : 'x'}${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      }
+    };
+    return `${this.root}\0${this.identity ?? 'gone'}\0${stamp(path.join(this.commonDir, 'shallow'))}\0${stamp(path.join(this.root, '.mailmap'))}`;
+  }
+
   private headFromFiles(): string | undefined {
     try {
       let content = readFileSync(path.join(this.gitDir, 'HEAD'), 'utf8').trim();

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { DiskStore } from '../util/disk-store';
 
 /** One stored answer: GitHub's validators and the fields AIL keeps of the body (see data.ts). Never a header of the request. */
 export interface CacheEntry {
@@ -27,123 +25,41 @@ const VERSION = 1;
 const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
- * GitHub's answers on disk, under a directory of their own (the server's data dir). Files are written
- * to a temporary name and renamed over the old one, so a reader sees a whole file or none; a file that
- * cannot be read, parsed or is not what its name says is a miss (and is removed), never an error. The
- * folder is kept under `maxBytes`: the entries used least recently go first.
+ * GitHub's answers on disk, under a directory of their own (the server's data dir), in a `DiskStore`:
+ * written whole or not at all, bounded, the entries used least recently going first. A file that cannot
+ * be parsed or is not what its name says is a miss (and is removed), never an error.
  */
 export class DiskCache {
-  private readonly maxBytes: number;
-  /** path → size and last use, for the bound; read from the disk on the first write. */
-  private index: Map<string, { size: number; used: number }> | undefined;
-  private indexing: Promise<Map<string, { size: number; used: number }>> | undefined;
-  private total = 0;
-  private sequence = 0;
-  private readonly log: (line: string) => void;
+  private readonly store: DiskStore;
 
   constructor(
     readonly dir: string,
     options: { maxBytes?: number; log?: (line: string) => void } = {},
   ) {
-    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-    this.log = options.log ?? (() => undefined);
+    this.store = new DiskStore(dir, { maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES, log: options.log, name: 'GitHub cache' });
   }
 
   /** Bytes the cache holds, as far as this process knows (0 before its first write). */
   get bytes(): number {
-    return this.total;
+    return this.store.bytes;
   }
 
   fileOf(key: CacheKey): string {
-    const scope = createHash('sha256').update(key.scope).digest('hex').slice(0, 24);
-    return path.join(this.dir, scope, `${key.name.replace(/[^A-Za-z0-9-]/g, '_')}.json`);
+    return this.store.fileOf(key.scope, key.name);
   }
 
   async read(key: CacheKey): Promise<CacheEntry | undefined> {
     const file = this.fileOf(key);
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch {
-      return undefined;
-    }
+    const text = await this.store.read(file);
+    if (text === undefined) return undefined;
     const entry = parseEntry(text, fullKey(key));
-    if (!entry) {
-      this.log(`GitHub cache: ${path.basename(file)} was damaged; it is asked again`);
-      await this.remove(file);
-      return undefined;
-    }
-    const known = this.index?.get(file);
-    if (known) known.used = Date.now();
+    if (!entry) await this.store.discard(file, 'was damaged; it is asked again');
     return entry;
   }
 
   /** Stores the entry; a failure to write (disk full, permissions) is logged and otherwise ignored. */
   async write(key: CacheKey, entry: Omit<CacheEntry, 'key'>): Promise<void> {
-    const file = this.fileOf(key);
-    const text = JSON.stringify({ v: VERSION, ...entry, key: fullKey(key) });
-    const temporary = `${file}.${process.pid}.${++this.sequence}.tmp`;
-    try {
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(temporary, text, { mode: 0o600 });
-      await fs.rename(temporary, file);
-    } catch (error) {
-      this.log(`GitHub cache: could not write ${path.basename(file)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-      await this.remove(temporary);
-      return;
-    }
-    await this.account(file, Buffer.byteLength(text));
-  }
-
-  private async account(file: string, size: number): Promise<void> {
-    const index = await this.loadIndex();
-    const before = index.get(file);
-    this.total += size - (before?.size ?? 0);
-    index.set(file, { size, used: Date.now() });
-    if (this.total <= this.maxBytes) return;
-    // Down to 90%, so that the next writes do not each evict one.
-    const oldest = [...index.entries()].sort((a, b) => a[1].used - b[1].used);
-    for (const [victim, { size: victimSize }] of oldest) {
-      if (this.total <= this.maxBytes * 0.9) break;
-      index.delete(victim);
-      this.total -= victimSize;
-      await this.remove(victim);
-    }
-  }
-
-  private loadIndex(): Promise<Map<string, { size: number; used: number }>> {
-    if (this.index) return Promise.resolve(this.index);
-    this.indexing ??= this.scan().then((index) => {
-      this.index = index;
-      return index;
-    });
-    return this.indexing;
-  }
-
-  /** The files already there (left by an earlier run), and temporary files a crash left behind removed. */
-  private async scan(): Promise<Map<string, { size: number; used: number }>> {
-    const index = new Map<string, { size: number; used: number }>();
-    const scopes = await fs.readdir(this.dir, { withFileTypes: true }).catch(() => []);
-    for (const scope of scopes) {
-      if (!scope.isDirectory()) continue;
-      const folder = path.join(this.dir, scope.name);
-      for (const name of await fs.readdir(folder).catch(() => [] as string[])) {
-        const file = path.join(folder, name);
-        const stat = await fs.stat(file).catch(() => undefined);
-        if (!stat?.isFile()) continue;
-        if (name.endsWith('.tmp')) {
-          if (!name.includes(`.${process.pid}.`)) await this.remove(file);
-          continue;
-        }
-        index.set(file, { size: stat.size, used: stat.mtimeMs });
-        this.total += stat.size;
-      }
-    }
-    return index;
-  }
-
-  private async remove(file: string): Promise<void> {
-    await fs.rm(file, { force: true }).catch(() => undefined);
+    await this.store.write(this.fileOf(key), JSON.stringify({ v: VERSION, ...entry, key: fullKey(key) }));
   }
 }
 

@@ -52,3 +52,29 @@ export function withDeadline(parent: AbortSignal | undefined, ms: number): Abort
   parent?.addEventListener('abort', abort, { once: true });
   return controller.signal;
 }
+
+/**
+ * `withDeadline` whose deadline can be moved while it has not passed: a one-shot command gives blame
+ * longer than the time limit, then the rest of the answer the time limit from there.
+ */
+export function movableDeadline(parent: AbortSignal | undefined, ms: number): { signal: AbortSignal; move(ms: number): void } {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const abort = () => {
+    clearTimeout(timer);
+    parent?.removeEventListener('abort', abort);
+    controller.abort();
+  };
+  const move = (after: number) => {
+    if (controller.signal.aborted) return;
+    clearTimeout(timer);
+    timer = setTimeout(abort, Math.max(1, Math.ceil(after)));
+    timer.unref();
+  };
+  if (parent?.aborted) controller.abort();
+  else {
+    parent?.addEventListener('abort', abort, { once: true });
+    move(ms);
+  }
+  return { signal: controller.signal, move };
+}
