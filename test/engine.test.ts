@@ -498,3 +498,32 @@ describe('a file larger than one decoding slice, with characters beyond ASCII', 
     expect(answer.uncommittedLines).toBe(1);
   });
 });
+
+describe('the authors and the whole-file summary (issue 16)', () => {
+  const repo = Fixture.create();
+  let settings = '';
+  let timeout = '';
+  beforeAll(() => {
+    repo.write('src/settings.ts', ['export const settings = {', ...lines(8, '  key'), '};']);
+    settings = repo.commit('Add the settings module', ALICE);
+    repo.write('src/settings.ts', ['export const settings = {', ...lines(7, '  key'), '  timeout: 30_000,', '};']);
+    timeout = repo.commit('Raise the timeout to 30 s: the slow mirror in Sydney needs it', { name: ALICE.name, email: 'alice@home.example' });
+  });
+  afterAll(() => repo.cleanup());
+
+  it('counts one person under two addresses once, as git shortlog does', async () => {
+    const answer = await ask(repo, 'src/settings.ts');
+    expect(answer.authors).toEqual([{ name: ALICE.name, email: ALICE.email, lines: 10, commits: 2 }]);
+  });
+
+  it('says a file "comes mostly from" a commit only when that commit holds most of its lines', async () => {
+    const answer = await ask(repo, 'src/settings.ts', undefined, 'why is the timeout 30 seconds?');
+    expect(answer.evidence[0]!.commit.sha).toBe(timeout);
+    expect(answer.summary).toMatch(/^`src\/settings\.ts` is best explained by `[0-9a-f]{7}` “Raise the timeout/);
+    expect(answer.summary).not.toContain('comes mostly from');
+    expect(answer.summary).toContain(`Most of its lines (9 of 10) come from \`${settings.slice(0, 7)}\` “Add the settings module”.`);
+    const plain = await ask(repo, 'src/settings.ts');
+    expect(plain.evidence[0]!.commit.sha).toBe(settings);
+    expect(plain.summary).toMatch(/^`src\/settings\.ts` comes mostly from `[0-9a-f]{7}` “Add the settings module”/);
+  });
+});

@@ -75,21 +75,28 @@ export function tracedFor(blame: TracedBlame, start: number, end: number, sha: s
   return [...seen];
 }
 
+/**
+ * Who wrote the lines, as `git shortlog` counts them: by name, so one person committing under two
+ * addresses (work and personal, an old employer's) is one author, shown with the address of most lines.
+ */
 export function authorsOf(blame: TracedBlame, blamed: Map<number, number>): AuthorShare[] {
-  const byEmail = new Map<string, AuthorShare>();
+  const byName = new Map<string, AuthorShare & { byMail: Map<string, number> }>();
   const counted = new Set<string>();
   for (const [index, count] of blamed) {
     const commit = blame.commits[index]!;
     if (isUncommitted(commit.sha)) continue;
-    const key = commit.authorMail.toLowerCase() || commit.author;
-    const share = byEmail.get(key) ?? { name: commit.author, email: commit.authorMail, lines: 0, commits: 0 };
+    const key = commit.author.trim().toLowerCase() || commit.authorMail.toLowerCase();
+    const share = byName.get(key) ?? { name: commit.author, email: commit.authorMail, lines: 0, commits: 0, byMail: new Map<string, number>() };
     share.lines += count;
+    share.byMail.set(commit.authorMail, (share.byMail.get(commit.authorMail) ?? 0) + count);
     // A commit blamed under two paths (code it copied from another file) is still one commit.
     if (!counted.has(commit.sha)) share.commits += 1;
     counted.add(commit.sha);
-    byEmail.set(key, share);
+    byName.set(key, share);
   }
-  return [...byEmail.values()].sort((a, b) => b.lines - a.lines || a.name.localeCompare(b.name));
+  return [...byName.values()]
+    .map(({ byMail, ...share }) => ({ ...share, email: [...byMail].sort((a, b) => b[1] - a[1])[0]![0] }))
+    .sort((a, b) => b.lines - a.lines || a.name.localeCompare(b.name));
 }
 
 export function buildTimeline(

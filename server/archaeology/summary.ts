@@ -43,7 +43,11 @@ export function summarize(input: SummaryInput): string {
   const subject = top.pullRequest && c.subject.endsWith(`(#${top.pullRequest.number})`) ? c.subject.replace(/\s*\(#\d+\)$/, '') : c.subject;
   const plural = input.lines !== undefined && input.lines.start !== input.lines.end;
   const blamed = top.reasons.includes('blame');
-  const verb = !input.lines ? (blamed ? 'comes mostly from' : 'is best explained by') : blamed ? (plural ? 'come from' : 'comes from') : plural ? 'are best explained by' : 'is best explained by';
+  // A whole file "comes mostly from" its top commit only when that commit holds the most of its lines;
+  // otherwise the commit that does is named after the one that explains it.
+  const most = !input.lines ? input.evidence.reduce<Evidence | undefined>((best, e) => ((e.blamedLines ?? 0) > (best?.blamedLines ?? 0) ? e : best), undefined) : undefined;
+  const mostlyTop = !most || most === top || (most.blamedLines ?? 0) <= (top.blamedLines ?? 0);
+  const verb = !input.lines ? (blamed && mostlyTop ? 'comes mostly from' : 'is best explained by') : blamed ? (plural ? 'come from' : 'comes from') : plural ? 'are best explained by' : 'is best explained by';
   const sentences: string[] = [];
   let first = `${where} ${verb} \`${c.shortSha}\` “${subject}”${pr} by ${c.author}, ${relativeTime(c.date, input.nowMs)}`;
   if (input.cosmeticTraced > 0) first += `, traced through ${input.cosmeticTraced} cosmetic commit${input.cosmeticTraced === 1 ? '' : 's'}`;
@@ -67,6 +71,7 @@ export function summarize(input: SummaryInput): string {
   } else if (issues.length) {
     sentences.push(`It closes ${issues.join(', ')}.`);
   }
+  if (!mostlyTop && most) sentences.push(`Most of its lines (${most.blamedLines} of ${input.rangeLines}) come from \`${most.commit.shortSha}\` “${most.commit.subject}”.`);
   if (input.lastChanged && input.lastChanged.shortSha !== c.shortSha) {
     sentences.push(`Last changed in \`${input.lastChanged.shortSha}\` “${input.lastChanged.subject}”, ${relativeTime(input.lastChanged.date, input.nowMs)}.`);
   } else if (input.uncommittedLines > 0) {
