@@ -36,6 +36,28 @@ export interface CommitRef {
   subject: string;
 }
 
+/**
+ * What a commit did to the asked lines when it kept what they do, so that they were traced through it:
+ * whitespace, formatting (a formatter's quotes, commas, wrapping), a file rename, an identifier rename,
+ * type annotations, a move from another file, a modernisation (a deprecated API swapped, `var` to
+ * `const`), a refactor that kept the tokens, or a small change whose message says nothing of why.
+ */
+export type TracedChange =
+  | 'whitespace'
+  | 'formatting'
+  | 'file-rename'
+  | 'identifier-rename'
+  | 'annotation'
+  | 'move'
+  | 'modernisation'
+  | 'refactor'
+  | 'uninformative';
+
+/** A commit traced through, and what it did to the lines. */
+export interface TracedCommit extends CommitRef {
+  change: TracedChange;
+}
+
 export type EvidenceReason = 'blame' | 'line-history' | 'file-history' | 'rename' | 'moved-code' | 'semantic' | 'keyword';
 
 export interface PullRequestRef {
@@ -105,8 +127,10 @@ export interface Evidence {
   blamedLines?: number;
   /** The commit this one was cherry-picked from, when its message says so and the commit exists here. */
   cherryPickOf?: CommitRef;
-  /** Cosmetic commits (formatting, whitespace, pure renames) that were traced through to reach this one. */
-  tracedThrough?: CommitRef[];
+  /** The commits that reshaped these lines since this one wrote them, newest first, each with what it did: traced through to reach this one. */
+  tracedThrough?: TracedCommit[];
+  /** Set on a commit that only reshaped the asked lines (it was traced through): what it did to them. */
+  reshaped?: TracedChange;
   /** Path of the file in this commit, when it differs from today's (renamed, or code moved from another file). */
   pathInCommit?: string;
   /**

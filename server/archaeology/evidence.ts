@@ -1,6 +1,7 @@
-import type { Evidence } from '../../shared/types';
+import type { Evidence, TracedChange, TracedCommit } from '../../shared/types';
 import type { TracedBlame } from '../git/blamer';
-import { commitRef, type CommitInfo } from '../git/commit';
+import { commitRef } from '../git/commit';
+import type { ChangeKind } from '../git/cosmetic';
 import type { Repository } from '../git/repository';
 import { orderReasons, tracedFor, type CommitPaths } from './candidates';
 import type { ScoredCandidate } from './rank';
@@ -24,11 +25,17 @@ export async function toEvidence(item: ScoredCandidate, blame: TracedBlame, star
   if (item.blamedLines) evidence.blamedLines = item.blamedLines;
   if (paths.pathInCommit) evidence.pathInCommit = paths.pathInCommit;
   if (paths.pathInParent) evidence.pathInParent = paths.pathInParent;
-  const traced = tracedFor(blame, start, end, commit.sha);
+  // Blame's own tracing (whole-file cosmetic commits), then the line's trace (mechanical changes of these lines).
+  const traced: { sha: string; change: TracedChange }[] = tracedFor(blame, start, end, commit.sha).map((sha) => ({ sha, change: cosmeticChange(blame.cosmetic.get(sha)) }));
+  for (const step of item.traced ?? []) if (!traced.some((known) => known.sha === step.sha)) traced.push(step);
   if (traced.length) {
-    const refs = await Promise.all(traced.map((sha) => repo.commit(sha)));
-    evidence.tracedThrough = refs.filter((c): c is CommitInfo => c !== undefined).map(commitRef);
+    const refs = await Promise.all(traced.map(async ({ sha, change }) => {
+      const found = await repo.commit(sha);
+      return found && { ...commitRef(found), change };
+    }));
+    evidence.tracedThrough = refs.filter((ref): ref is TracedCommit => ref !== undefined);
   }
+  if (item.reshaped) evidence.reshaped = item.reshaped;
   const picked = cherryPickSource(commit.body);
   if (picked) {
     const original = await repo.commit(picked);
@@ -42,4 +49,9 @@ export async function toEvidence(item: ScoredCandidate, blame: TracedBlame, star
     }
   }
   return evidence;
+}
+
+/** What blame's tracing found a cosmetic commit did, as the protocol names it. */
+function cosmeticChange(kind: ChangeKind | undefined): TracedChange {
+  return kind === 'rename' ? 'file-rename' : kind === 'formatting' ? 'formatting' : 'whitespace';
 }

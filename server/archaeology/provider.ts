@@ -15,11 +15,13 @@ import { textOf } from '../util/slices';
 import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
 import { authorsOf, buildTimeline, commitPaths, countTraced, gatherCandidates, MAX_CANDIDATES, newCandidate } from './candidates';
 import { AilError } from '../util/errors';
-import { confidenceOf, confidenceWithReview, scoreCandidate, type ScoredCandidate } from './rank';
+import { confidenceOf, confidenceWithReview, scoreCandidate, type Candidate, type ScoredCandidate } from './rank';
 import { issuesFromMessage, pullRequestFromMessage } from './references';
 import { toEvidence } from './evidence';
+import { LineTracer } from './trace';
+import type { LineOrigin } from '../git/line-origin';
 import { summarize } from './summary';
-import { contentTerms, intentOf } from './text';
+import { contentTerms, intentOf, isGenericMessage } from './text';
 
 export interface AskInput {
   /** Absolute path of the file. */
@@ -101,6 +103,8 @@ export interface SlowBlame {
 }
 
 const FILE_HISTORY_LIMIT = 200;
+/** Ranges up to this many lines are traced through the commits that only reshaped them (a full answer). */
+const MAX_TRACED_RANGE = 20;
 /**
  * How long git work cut by the time limit may go on (a long-lived process), and how long a one-shot
  * command waits for blame: git's own blame of a 17,000-line file with ten years of history takes
@@ -181,6 +185,7 @@ export class ArchaeologyProvider {
   private readonly now: () => number;
   private readonly histories: LineHistories;
   private readonly fileHistories = new FlightCache<string, HistoryResult<FileHistoryEntry>>(128);
+  private readonly tracer = new LineTracer();
 
   constructor(private readonly parts: ProviderParts) {
     this.sources = parts.sources ?? [];
@@ -454,6 +459,7 @@ export class ArchaeologyProvider {
   ): Promise<ScoredCandidate[]> {
     const { repo, file, question } = dig.target;
     const candidates = gatherCandidates(scope.blame, scope.blamed, lineResult, fileResult, file, renamedFrom);
+    if (dig.target.depth === 'full' && dig.target.lines && scope.rangeLines <= MAX_TRACED_RANGE && !scope.missingObjects) await this.traceLines(dig, scope, candidates, lineResult);
     for (const { sha, similarity } of sourced) {
       const candidate = candidates.get(sha) ?? newCandidate(sha);
       candidate.reasons.add('semantic');
@@ -490,6 +496,59 @@ export class ArchaeologyProvider {
   }
 
   /**
+   * The asked lines followed back through the commits that only reshaped them (LineTracer): the blame
+   * of the lines a commit reshaped goes to the commit that wrote what they do, which carries the trace;
+   * the commits passed are marked with what they did. One line per blamed commit, for the two commits
+   * blamed for most of the range. What the time limit leaves untraced is answered as blame has it.
+   */
+  private async traceLines(dig: Digging, scope: BlamedScope, candidates: Map<string, Candidate>, lineResult: HistoryResult<LineHistoryEntry> | undefined): Promise<void> {
+    const { repo, file } = dig.target;
+    const { blame, blamed, start, end } = scope;
+    const byLines = [...blamed].filter(([index]) => !isUncommitted(blame.commits[index]!.sha)).sort((a, b) => b[1] - a[1]).slice(0, 2);
+    const origins = new Map<string, { path: string; lines: number[] }>();
+    const newest = lineResult?.items[0];
+    const traces = await Promise.all(
+      byLines.map(async ([index, count]) => {
+        const commit = blame.commits[index]!;
+        let line = start;
+        while (line < end && blame.lineCommit[line] !== index) line++;
+        let from: LineOrigin = { sha: commit.sha, path: commit.filename, line: blame.originalLine[line]! };
+        // Blame's move detection can credit a line to a commit that wrote the same text elsewhere in the
+        // file ("merge"); when that commit says nothing and the line's own history never met it, the
+        // line is followed from the newest commit that changed it there instead.
+        if (scope.rangeLines === 1 && newest?.newStart && !lineResult!.items.some((entry) => entry.sha === commit.sha)) {
+          const info = await repo.commit(commit.sha);
+          if (info && isGenericMessage(info.subject, info.body)) from = { sha: newest.sha, path: newest.path ?? file, line: newest.newStart };
+        }
+        return { sha: commit.sha, count, trace: await this.tracer.trace(repo, from, dig.signal) };
+      }),
+    );
+    for (const { sha, count, trace } of traces) {
+      if (trace.origin.sha === sha) continue;
+      const from = candidates.get(sha);
+      if (from) from.blamedLines = Math.max(0, from.blamedLines - count);
+      const to = candidates.get(trace.origin.sha) ?? newCandidate(trace.origin.sha);
+      to.reasons.add('blame');
+      if (trace.steps.some((step) => step.change === 'move')) to.reasons.add('moved-code');
+      to.blamedLines += count;
+      to.traced = [...(to.traced ?? []), ...trace.steps.filter((step) => !to.traced?.some((known) => known.sha === step.sha))];
+      if (trace.origin.path !== dig.target.file) to.tracedPath = trace.origin.path;
+      candidates.set(trace.origin.sha, to);
+      for (const step of trace.steps) {
+        const passed = candidates.get(step.sha) ?? newCandidate(step.sha);
+        passed.reasons.add('line-history');
+        passed.reshaped ??= step.change;
+        candidates.set(step.sha, passed);
+      }
+      origins.set(trace.origin.sha, { path: trace.origin.path, lines: [trace.origin.line] });
+    }
+    if (origins.size > 0) {
+      const blamedOrigins = dig.origins;
+      dig.origins = (sha) => origins.get(sha) ?? blamedOrigins(sha);
+    }
+  }
+
+  /**
    * The best `maxEvidence` candidates as evidence, enriched. Enrichment (merge commits, PR refs,
    * GitHub) runs in every answer, but a quick one (a hover) gives it only ENRICHMENT_BUDGET_MS: what
    * did not arrive by then is left out and the answer marked partial, so it is not cached and the next
@@ -505,8 +564,11 @@ export class ArchaeologyProvider {
     const { signal } = dig;
     const maxEvidence = Math.max(1, Math.min(50, dig.input.maxEvidence ?? DEFAULT_MAX_EVIDENCE));
     const chosen = ranked.slice(0, maxEvidence);
-    const paths = (sha: string) => commitPaths(sha, scope.blame, lineResult, fileResult, file);
-    const evidence = await Promise.all(chosen.map((item) => toEvidence(item, scope.blame, scope.start, scope.end, repo, paths(item.sha))));
+    const paths = (item: ScoredCandidate) => {
+      const known = commitPaths(item.sha, scope.blame, lineResult, fileResult, file);
+      return item.tracedPath && !known.pathInCommit ? { ...known, pathInCommit: item.tracedPath } : known;
+    };
+    const evidence = await Promise.all(chosen.map((item) => toEvidence(item, scope.blame, scope.start, scope.end, repo, paths(item))));
     const enrichSignal = depth === 'quick' ? withDeadline(signal, ENRICHMENT_BUDGET_MS) : signal;
     const enrichmentCut = !(await this.enrich(dig.facts, evidence, enrichSignal, dig.warnings, depth === 'quick' && !signal.aborted ? enrichSignal : undefined));
     return { evidence, enrichmentCut };

@@ -1,6 +1,7 @@
-import type { Evidence, EvidenceReason, WarningCode } from '../../shared/types';
+import type { Evidence, EvidenceReason, TracedChange, WarningCode } from '../../shared/types';
 import type { CommitInfo } from '../git/commit';
 import { informativeness, lexicalOverlap, type Intent } from './text';
+import type { TraceStep } from './trace';
 
 /** Everything known about one commit before it is scored. */
 export interface Candidate {
@@ -19,6 +20,12 @@ export interface Candidate {
   commit?: CommitInfo;
   /** The message links a pull request or issue. */
   linked: boolean;
+  /** The commits that reshaped the asked lines after this one wrote them (the line's trace): it explains them. */
+  traced?: TraceStep[];
+  /** This commit only reshaped the asked lines, and how: the trace went past it. */
+  reshaped?: TracedChange;
+  /** Where the trace found the lines in this commit, when not at today's path (code moved from another file). */
+  tracedPath?: string;
 }
 
 export interface RankContext {

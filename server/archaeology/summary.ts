@@ -1,4 +1,4 @@
-import type { Evidence } from '../../shared/types';
+import type { Evidence, TracedChange, TracedCommit } from '../../shared/types';
 import { bandOf, relativeTime } from '../../shared/format';
 import { firstSentence, isGenericMessage } from './text';
 
@@ -50,7 +50,9 @@ export function summarize(input: SummaryInput): string {
   const verb = !input.lines ? (blamed && mostlyTop ? 'comes mostly from' : 'is best explained by') : blamed ? (plural ? 'come from' : 'comes from') : plural ? 'are best explained by' : 'is best explained by';
   const sentences: string[] = [];
   let first = `${where} ${verb} \`${c.shortSha}\` “${subject}”${pr} by ${c.author}, ${relativeTime(c.date, input.nowMs)}`;
-  if (input.cosmeticTraced > 0) first += `, traced through ${input.cosmeticTraced} cosmetic commit${input.cosmeticTraced === 1 ? '' : 's'}`;
+  const traced = top.tracedThrough ?? [];
+  if (traced.length > 0) first += `; ${tracedPhrase(traced)}`;
+  else if (input.cosmeticTraced > 0) first += `, traced through ${input.cosmeticTraced} cosmetic commit${input.cosmeticTraced === 1 ? '' : 's'}`;
   sentences.push(`${first}.`);
 
   const fromCommit = firstSentence(c.body);
@@ -72,7 +74,10 @@ export function summarize(input: SummaryInput): string {
     sentences.push(`It closes ${issues.join(', ')}.`);
   }
   if (!mostlyTop && most) sentences.push(`Most of its lines (${most.blamedLines} of ${input.rangeLines}) come from \`${most.commit.shortSha}\` “${most.commit.subject}”.`);
-  if (input.lastChanged && input.lastChanged.shortSha !== c.shortSha) {
+  // Said when it is news: a later commit, not one the trace already names (nor an older one blame credited by a move).
+  const laterChange =
+    input.lastChanged && input.lastChanged.shortSha !== c.shortSha && !traced.some((t) => t.shortSha === input.lastChanged!.shortSha) && Date.parse(input.lastChanged.date) >= Date.parse(c.date);
+  if (laterChange && input.lastChanged) {
     sentences.push(`Last changed in \`${input.lastChanged.shortSha}\` “${input.lastChanged.subject}”, ${relativeTime(input.lastChanged.date, input.nowMs)}.`);
   } else if (input.uncommittedLines > 0) {
     sentences.push(`${input.uncommittedLines} line${input.uncommittedLines === 1 ? ' is' : 's are'} not committed yet.`);
@@ -84,4 +89,31 @@ function quoteIntro(where: 'description' | 'review-comment' | 'review', pr: numb
   if (where === 'review-comment') return `Reviewing #${pr}, @${author} wrote on these lines`;
   if (where === 'review') return `Reviewing #${pr}, @${author} wrote`;
   return `#${pr} by @${author} says`;
+}
+
+const DID: Record<TracedChange, string> = {
+  whitespace: 're-indented',
+  formatting: 'reformatted',
+  'file-rename': 'moved with its file',
+  'identifier-rename': 'renamed',
+  annotation: 'given type annotations',
+  move: 'moved',
+  modernisation: 'modernised',
+  refactor: 'refactored',
+  uninformative: 'changed',
+};
+
+/** What happened to the lines since: "renamed in `2aa9430` and `d2de622`, moved in `62fb674`", newest first. */
+function tracedPhrase(traced: readonly TracedCommit[]): string {
+  const groups: { change: TracedChange; shas: string[] }[] = [];
+  for (const commit of traced) {
+    const last = groups[groups.length - 1];
+    if (last?.change === commit.change) last.shas.push(commit.shortSha);
+    else groups.push({ change: commit.change, shas: [commit.shortSha] });
+  }
+  return groups.map(({ change, shas }) => `${DID[change]} in ${listed(shas.map((sha) => `\`${sha}\``))}`).join(', ');
+}
+
+function listed(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }

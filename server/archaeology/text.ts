@@ -59,6 +59,8 @@ export function intentOf(question: string): Intent {
 
 /** True for messages like "fix stuff", "wip", "update": nothing in them says why. */
 export function isGenericMessage(subject: string, body: string): boolean {
+  // GitHub's web editor names the file and nothing else: "Update sessions.py".
+  if (/^(update|create|delete|edit|change)\s+[\w./-]+\.\w+$/i.test(subject.trim()) && !body.trim()) return true;
   const terms = words(`${subject} ${body}`).filter((word) => !STOPWORDS.has(word) && !/^\d+$/.test(word));
   const meaningful = terms.filter((word) => !GENERIC.has(word));
   return meaningful.length < 2;

@@ -228,6 +228,10 @@ function decodeHistory(body: string): HistoryResult<LineHistoryEntry> | undefine
     const entry: LineHistoryEntry = { sha: item.sha, hunk: item.hunk };
     if (item.path !== undefined) entry.path = item.path as string;
     if (item.previousPath !== undefined) entry.previousPath = item.previousPath as string;
+    if (item.newStart !== undefined) {
+      if (typeof item.newStart !== 'number' || !Number.isInteger(item.newStart) || item.newStart < 1) return undefined;
+      entry.newStart = item.newStart;
+    }
     items.push(entry);
   }
   return o.complete ? { items, complete: true } : { items, complete: false, stopped: 'limit' };

@@ -21,6 +21,8 @@ export interface LineHistoryEntry {
   path?: string;
   /** Its path in the commit's parent; absent when the commit created the file. */
   previousPath?: string;
+  /** 1-based line in this commit where the range's lines begin (the first hunk's `+` start). */
+  newStart?: number;
 }
 
 export interface FileHistoryEntry {
@@ -64,10 +66,14 @@ export async function lineHistory(
     const newline = record.indexOf('\n');
     const sha = (newline < 0 ? record : record.slice(0, newline)).trim();
     const hunkLines: string[] = [];
-    const paths: { path?: string; previousPath?: string } = {};
+    const paths: { path?: string; previousPath?: string; newStart?: number } = {};
     let inHunk = false;
     for (const line of record.slice(newline + 1).split('\n')) {
-      if (line.startsWith('@@')) inHunk = true;
+      if (line.startsWith('@@')) {
+        inHunk = true;
+        const start = /\+(\d+)/.exec(line);
+        if (start) paths.newStart ??= Number(start[1]);
+      }
       else if (line.startsWith('diff --git')) inHunk = false;
       else if (inHunk && (line.startsWith('+') || line.startsWith('-'))) hunkLines.push(line.slice(1));
       else if (!inHunk && line.startsWith('--- ')) paths.previousPath ??= diffPath(line.slice(4), 'a/');

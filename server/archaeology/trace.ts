@@ -1,0 +1,109 @@
+import type { TracedChange } from '../../shared/types';
+import { blameOneLine, commitHunks, type CommitHunk, type LineOrigin } from '../git/line-origin';
+import type { Repository } from '../git/repository';
+import { CancelledError, FlightCache, isCancelled } from '../util/flight';
+import { classifyLineChange, preImageOf, similarity, type RemovedLine } from './mechanical';
+import { isGenericMessage } from './text';
+
+/**
+ * A line followed back through the commits that changed its form but not what it does: from the commit
+ * blame names, to what the line read before it (the most alike line that commit removed, in the same
+ * file or, for a move, another), to the commit that wrote that, and so on until a commit changed what
+ * the line does. That commit explains the line; the ones passed are said with what they did.
+ */
+
+/** A commit passed on the way, and what it did to the line. */
+export interface TraceStep {
+  sha: string;
+  change: TracedChange;
+  /** The line's path in that commit. */
+  path: string;
+}
+
+export interface LineTrace {
+  /** Where the trace ended: the commit that wrote what the line does, its path and line there. */
+  origin: LineOrigin;
+  /** The commits passed, newest first. */
+  steps: TraceStep[];
+  /** False when the time limit or the step bound stopped it before a commit that changed the line. */
+  complete: boolean;
+}
+
+/** Commits passed at most: past this, a line's history is a rewrite, not a reshaping. */
+const MAX_STEPS = 6;
+
+/**
+ * Traces kept per line of a commit, and the lines each commit removed (a formatter's commit is met by
+ * every line it touched), both bounded. A trace cut short is not kept.
+ */
+export class LineTracer {
+  private readonly traces = new FlightCache<string, LineTrace>(2048);
+  private readonly hunks = new FlightCache<string, CommitHunk[]>(16);
+
+  /** The trace from `start` (a line as blame gave it); what was found by the time `signal` ends, if it ends first. */
+  async trace(repo: Repository, start: LineOrigin, signal: AbortSignal): Promise<LineTrace> {
+    const key = `${repo.root}\0${start.sha}\0${start.path}\0${start.line}`;
+    let partial: LineTrace = { origin: start, steps: [], complete: false };
+    try {
+      return await this.traces.get(
+        key,
+        (shared) =>
+          this.walk(repo, start, shared, (sofar) => {
+            partial = sofar;
+          }),
+        signal,
+      );
+    } catch (error) {
+      if (isCancelled(error)) return partial;
+      throw error;
+    }
+  }
+
+  private async walk(repo: Repository, start: LineOrigin, signal: AbortSignal, progress: (sofar: LineTrace) => void): Promise<LineTrace> {
+    const steps: TraceStep[] = [];
+    let at = start;
+    for (let round = 0; round < MAX_STEPS; round++) {
+      const next = await this.step(repo, at, signal);
+      if (signal.aborted) throw new CancelledError();
+      if (!next) return { origin: at, steps, complete: true };
+      steps.push({ sha: at.sha, change: next.change, path: at.path });
+      at = next.origin;
+      progress({ origin: at, steps: [...steps], complete: false });
+    }
+    return { origin: at, steps, complete: false };
+  }
+
+  /** What `at`'s commit did to the line, and where the line was before it, unless the commit changed what it does. */
+  private async step(repo: Repository, at: LineOrigin, signal: AbortSignal): Promise<{ change: TracedChange; origin: LineOrigin } | undefined> {
+    const commit = await repo.commit(at.sha);
+    const parent = commit?.parents[0];
+    if (!commit || !parent) return undefined;
+    const text = (await repo.objects.readText(`${at.sha}:${at.path}`))?.split('\n')[at.line - 1];
+    if (text === undefined) return undefined;
+    const hunks = await this.hunks.get(at.sha, (shared) => commitHunks(repo, at.sha, parent, shared), signal);
+    // The line as it read before: in the hunk that wrote it, elsewhere in the file, then (a move) anywhere the commit removed code.
+    const own = hunks.find((hunk) => hunk.pathAfter === at.path && hunk.newStart <= at.line && at.line < hunk.newStart + hunk.added.length);
+    const inFile = hunks.filter((hunk) => hunk.pathAfter === at.path);
+    const elsewhere = hunks.filter((hunk) => hunk.pathAfter !== at.path);
+    const message = `${commit.subject}\n${commit.body}`;
+    // A block the commit rewrote keeping most of its tokens (a refactor's reshaping): its most alike removed line, however little alike.
+    const block = own && own.removed.length > 0 ? similarity(own.removed.join(' '), own.added.join(' ')) : 0;
+    const before =
+      (own && preImageOf(text, removedOf([own]))) ??
+      preImageOf(text, removedOf(inFile)) ??
+      preImageOf(text, removedOf(elsewhere), 0.8) ??
+      (own && block >= 0.5 ? preImageOf(text, removedOf([own]), 0) : undefined);
+    if (!before) return undefined;
+    const moved = before.removed.path !== at.path && !inFile.some((hunk) => hunk.path === before.removed.path);
+    const change = classifyLineChange(before.text, text, message, { moved, generic: isGenericMessage(commit.subject, commit.body), block });
+    if (change === 'substantive') return undefined;
+    const origin = await blameOneLine(repo, parent, before.removed.path, before.removed.line, signal);
+    if (!origin || origin.sha === at.sha) return undefined;
+    return { change, origin };
+  }
+}
+
+/** The lines the hunks removed, each with its file's path and line in the parent. */
+function removedOf(hunks: readonly CommitHunk[]): RemovedLine[] {
+  return hunks.flatMap((hunk) => (hunk.path === undefined ? [] : hunk.removed.map((text, i) => ({ path: hunk.path!, line: hunk.oldStart + i, text }))));
+}
