@@ -40,7 +40,8 @@ export interface CommitRef {
  * What a commit did to the asked lines when it kept what they do, so that they were traced through it:
  * whitespace, formatting (a formatter's quotes, commas, wrapping), a file rename, an identifier rename,
  * type annotations, a move from another file, a modernisation (a deprecated API swapped, `var` to
- * `const`), a refactor that kept the tokens, or a small change whose message says nothing of why.
+ * `const`), a refactor that kept the tokens, a merge that resolved a conflict keeping the line much as
+ * one side had it, or a small change whose message says nothing of why.
  */
 export type TracedChange =
   | 'whitespace'
@@ -51,6 +52,7 @@ export type TracedChange =
   | 'move'
   | 'modernisation'
   | 'refactor'
+  | 'merge'
   | 'uninformative';
 
 /** A commit traced through, and what it did to the lines. */

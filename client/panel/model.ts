@@ -102,7 +102,8 @@ function evidenceItem(item: Evidence, github: string | undefined, nowMs: number,
   const notes: string[] = [];
   if (item.blamedLines) notes.push(`${plural(item.blamedLines, 'line')} of the range`);
   if (item.pathInCommit) notes.push(`as ${item.pathInCommit}`);
-  if (item.tracedThrough?.length) notes.push(`traced through ${item.tracedThrough.map((t) => t.shortSha).join(', ')}`);
+  if (item.tracedThrough?.length) notes.push(`traced through ${item.tracedThrough.map((t) => `${t.shortSha} (${t.change})`).join(', ')}`);
+  if (item.reshaped) notes.push(`only reshaped these lines (${item.reshaped})`);
   if (item.cherryPickOf) notes.push(`cherry-picked from ${item.cherryPickOf.shortSha}`);
   if (notes.length > 0) children.push({ tag: 'small', className: 'notes', text: notes.join(' · ') });
   return { tag: 'li', className: 'evidence-item', children };

@@ -10,7 +10,7 @@ import type { TracedChange } from '../../shared/types';
  */
 
 /** How a commit changed a line, when it did not change what the line does (never a whitespace or file rename: blame sees through those). */
-export type LineChangeKind = Exclude<TracedChange, 'whitespace' | 'file-rename'>;
+export type LineChangeKind = Exclude<TracedChange, 'whitespace' | 'file-rename' | 'merge'>;
 
 /** A line removed by a commit, one of those the line after it may have come from. */
 export interface RemovedLine {
@@ -126,7 +126,8 @@ const MODERNISE_MESSAGE = /\b(es20\d\d|es[5-9]|moderni[sz]\w*|deprecat\w*|polyfi
 const RENAME_MESSAGE = /\b(renam\w*|typos?|spelling|naming|misspell\w*|identifier)\b/i;
 
 /**
- * How the commit changed the line (`before` in its parent, `after` in it), or 'substantive' when it
+ * How the commit changed the line (`before` in its parent, `after` in it; `message` the commit's, of
+ * which the subject says what kind of change it was), or 'substantive' when it
  * changed what the line does. `moved`: the line came from another file. `generic`: the message says
  * nothing of why (isGenericMessage). `block`: how alike the block the line was rewritten in is to the
  * block it replaced (a refactor reshapes lines, not the block).
@@ -137,6 +138,8 @@ export function classifyLineChange(
   message: string,
   options: { moved: boolean; generic: boolean; block?: number },
 ): LineChangeKind | 'substantive' {
+  // What the change says it is, from the subject: a squashed branch's body lists every step ("fix eslint warn").
+  const subject = message.split('\n', 1)[0]!;
   const was = formatKey(before);
   const is = formatKey(after);
   const sim = similarity(before, after);
@@ -151,14 +154,14 @@ export function classifyLineChange(
   }
   if (isConsistentRename(was, is)) {
     // A deprecated method swapped for its successor is a rename of one identifier, but said as what it is.
-    if (RENAME_MESSAGE.test(message)) return 'identifier-rename';
-    if (MODERNISE_MESSAGE.test(message)) return 'modernisation';
-    if (REFACTOR_MESSAGE.test(message)) return 'identifier-rename';
+    if (RENAME_MESSAGE.test(subject)) return 'identifier-rename';
+    if (MODERNISE_MESSAGE.test(subject)) return 'modernisation';
+    if (REFACTOR_MESSAGE.test(subject)) return 'identifier-rename';
   }
   // A message that says the change keeps behaviour, and the line (or the block it was rewritten in) kept most of its tokens.
   const kept = sim >= 0.5 || (options.block ?? 0) >= 0.5;
-  if (MODERNISE_MESSAGE.test(message) && kept) return 'modernisation';
-  if (REFACTOR_MESSAGE.test(message) && kept) return 'refactor';
+  if (MODERNISE_MESSAGE.test(subject) && kept) return 'modernisation';
+  if (REFACTOR_MESSAGE.test(subject) && kept) return 'refactor';
   if (options.generic && sim >= 0.6) return 'uninformative';
   return 'substantive';
 }

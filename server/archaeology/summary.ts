@@ -100,6 +100,7 @@ const DID: Record<TracedChange, string> = {
   move: 'moved',
   modernisation: 'modernised',
   refactor: 'refactored',
+  merge: 'merged',
   uninformative: 'changed',
 };
 

@@ -2,7 +2,7 @@ import type { TracedChange } from '../../shared/types';
 import { blameOneLine, commitHunks, type CommitHunk, type LineOrigin } from '../git/line-origin';
 import type { Repository } from '../git/repository';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
-import { classifyLineChange, preImageOf, similarity, type RemovedLine } from './mechanical';
+import { classifyLineChange, preImageOf, similarity, type PreImage, type RemovedLine } from './mechanical';
 import { isGenericMessage } from './text';
 
 /**
@@ -38,6 +38,7 @@ const MAX_STEPS = 6;
  */
 export class LineTracer {
   private readonly traces = new FlightCache<string, LineTrace>(2048);
+  /** Per commit and parent. */
   private readonly hunks = new FlightCache<string, CommitHunk[]>(16);
 
   /** The trace from `start` (a line as blame gave it); what was found by the time `signal` ends, if it ends first. */
@@ -76,31 +77,63 @@ export class LineTracer {
   /** What `at`'s commit did to the line, and where the line was before it, unless the commit changed what it does. */
   private async step(repo: Repository, at: LineOrigin, signal: AbortSignal): Promise<{ change: TracedChange; origin: LineOrigin } | undefined> {
     const commit = await repo.commit(at.sha);
-    const parent = commit?.parents[0];
-    if (!commit || !parent) return undefined;
+    if (!commit || commit.parents.length === 0) return undefined;
     const text = (await repo.objects.readText(`${at.sha}:${at.path}`))?.split('\n')[at.line - 1];
     if (text === undefined) return undefined;
-    const hunks = await this.hunks.get(at.sha, (shared) => commitHunks(repo, at.sha, parent, shared), signal);
-    // The line as it read before: in the hunk that wrote it, elsewhere in the file, then (a move) anywhere the commit removed code.
-    const own = hunks.find((hunk) => hunk.pathAfter === at.path && hunk.newStart <= at.line && at.line < hunk.newStart + hunk.added.length);
-    const inFile = hunks.filter((hunk) => hunk.pathAfter === at.path);
-    const elsewhere = hunks.filter((hunk) => hunk.pathAfter !== at.path);
-    const message = `${commit.subject}\n${commit.body}`;
-    // A block the commit rewrote keeping most of its tokens (a refactor's reshaping): its most alike removed line, however little alike.
-    const block = own && own.removed.length > 0 ? similarity(own.removed.join(' '), own.added.join(' ')) : 0;
-    const before =
-      (own && preImageOf(text, removedOf([own]))) ??
-      preImageOf(text, removedOf(inFile)) ??
-      preImageOf(text, removedOf(elsewhere), 0.8) ??
-      (own && block >= 0.5 ? preImageOf(text, removedOf([own]), 0) : undefined);
-    if (!before) return undefined;
-    const moved = before.removed.path !== at.path && !inFile.some((hunk) => hunk.path === before.removed.path);
-    const change = classifyLineChange(before.text, text, message, { moved, generic: isGenericMessage(commit.subject, commit.body), block });
+    // A merge is compared with each side (two at most): the line comes from the one it is most like.
+    let found: (Found & { parent: string }) | undefined;
+    for (const parent of commit.parents.slice(0, 2)) {
+      const hunks = await this.hunks.get(`${at.sha}\0${parent}`, (shared) => commitHunks(repo, at.sha, parent, shared), signal);
+      const here = lineBefore(hunks, at, text);
+      if (here && (!found || here.before.similarity > found.before.similarity)) found = { ...here, parent };
+    }
+    if (!found) return undefined;
+    const { before, moved, block, parent } = found;
+    // A merge that kept the line much as one side had it resolved a conflict: the side's commit wrote it.
+    const change =
+      commit.parents.length > 1
+        ? before.similarity >= 0.6
+          ? 'merge'
+          : 'substantive'
+        : classifyLineChange(before.text, text, `${commit.subject}\n${commit.body}`, { moved, generic: isGenericMessage(commit.subject, commit.body), block });
     if (change === 'substantive') return undefined;
     const origin = await blameOneLine(repo, parent, before.removed.path, before.removed.line, signal);
     if (!origin || origin.sha === at.sha) return undefined;
     return { change, origin };
   }
+}
+
+/** The line as it read before a commit, where that was, and how alike the block it was rewritten in stayed. */
+interface Found {
+  before: PreImage;
+  /** It was elsewhere: in another hunk of the file, or in another file. */
+  moved: boolean;
+  /** How alike the hunk that wrote the line is to what it replaced (0..1). */
+  block: number;
+}
+
+/**
+ * Of the lines a commit removed (`hunks`, against one parent), the one `text` (line `at` in the commit)
+ * was before: the most alike in the hunk that wrote it, unless a line elsewhere in the file is clearly
+ * more alike (a block moved within the file); else an almost identical line of another file (a move);
+ * else, when the hunk kept most of its tokens as a whole (a refactor reshaping a block), its most
+ * alike removed line, if it shares anything with the line.
+ */
+function lineBefore(hunks: readonly CommitHunk[], at: LineOrigin, text: string): Found | undefined {
+  const own = hunks.find((hunk) => hunk.pathAfter === at.path && hunk.newStart <= at.line && at.line < hunk.newStart + hunk.added.length);
+  const inFile = hunks.filter((hunk) => hunk.pathAfter === at.path);
+  const block = own && own.removed.length > 0 ? similarity(own.removed.join(' '), own.added.join(' ')) : 0;
+  const inOwn = own ? preImageOf(text, removedOf([own])) : undefined;
+  const anywhereInFile = preImageOf(text, removedOf(inFile));
+  const before = inOwn && !(anywhereInFile && anywhereInFile.similarity > inOwn.similarity + 0.1) ? inOwn : anywhereInFile;
+  if (before) {
+    const inside = own !== undefined && before.removed.path === own.path && before.removed.line >= own.oldStart && before.removed.line < own.oldStart + own.removed.length;
+    return { before, moved: !inside, block };
+  }
+  const moved = preImageOf(text, removedOf(hunks.filter((hunk) => hunk.pathAfter !== at.path)), 0.8);
+  if (moved) return { before: moved, moved: true, block };
+  const reshaped = own && block >= 0.5 ? preImageOf(text, removedOf([own]), 0.15) : undefined;
+  return reshaped && { before: reshaped, moved: false, block };
 }
 
 /** The lines the hunks removed, each with its file's path and line in the parent. */

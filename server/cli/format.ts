@@ -53,7 +53,8 @@ export function formatContext(answer: ArchaeologyContext, style: Style): string 
       out.push(`${String(i + 1).padStart(2)}. ${style.yellow(c.shortSha)}  ${c.date.slice(0, 10)}  ${c.author}  ${c.subject}${links.length ? `  ${links.join(' ')}` : ''}`);
       const why = [
         ...item.reasons.map((reason) => (reason === 'blame' && item.blamedLines ? `blame (${item.blamedLines} line${item.blamedLines === 1 ? '' : 's'})` : reason)),
-        item.tracedThrough?.length ? `through ${item.tracedThrough.map((t) => t.shortSha).join(', ')}` : '',
+        item.tracedThrough?.length ? `through ${item.tracedThrough.map((t) => `${t.shortSha} (${t.change})`).join(', ')}` : '',
+        item.reshaped ? `only reshaped these lines (${item.reshaped})` : '',
         item.cherryPickOf ? `cherry-pick of ${item.cherryPickOf.shortSha}` : '',
         item.pathInCommit ? `as ${item.pathInCommit}` : '',
       ].filter(Boolean);
