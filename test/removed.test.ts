@@ -12,7 +12,7 @@ import { LexicalEmbedder } from '../server/semantic/lexical-embedder';
 import { settingsFromEnv } from '../shared/settings';
 import { bandOf } from '../shared/format';
 import { runCli } from './helpers/cli';
-import { FakeGitHub, user, type Repo } from './helpers/fake-github';
+import { FakeGitHub, user, type PullRequestShape, type Repo } from './helpers/fake-github';
 import { ALICE, BOB, CHLOE, Fixture, lines } from './helpers/fixture';
 import { ServiceProcess } from './helpers/http-service';
 
@@ -123,6 +123,15 @@ describe('a file added, changed and removed; one removed twice; one moved away',
     expect(shas(await ask('src/export/csv.ts', 'why was this removed?', { lines: [1, 1] })).slice(0, 2)).toEqual([sha.removed, sha.created]);
   });
 
+  it('answers lines of a removed file still open in an editor about its last version as committed, its unsaved text aside', async () => {
+    const contents = 'export function toCsv(rows: string[][]) {\n  return "edited";\n}\n';
+    const answer = await provider.ask({ path: repo.path('src/export/csv.ts'), lines: { start: 0, end: 1 }, contents, timeLimitMs: 20_000 });
+    expect(answer.removed?.commit.sha).toBe(sha.removed);
+    expect(answer.uncommittedLines).toBeUndefined();
+    expect(shas(answer)[0]).toBe(sha.removed);
+    expect(shas(answer).slice(1).sort()).toEqual([sha.changed, sha.created].sort());
+  });
+
   it('refuses a line past the end of the last version, naming its length', async () => {
     await expect(ask('src/export/csv.ts', 'why?', { lines: [9, 9] })).rejects.toMatchObject({ code: 'line-out-of-range', message: 'line 9 is past the end of the file (3 lines)' });
   });
@@ -193,6 +202,10 @@ describe('the answer cache and a removed file', () => {
     const cold = await ask();
     expect(cold).toMatchObject({ source: 'cold', removed: { commit: { sha: sha.removed } } });
     expect(await ask()).toMatchObject({ source: 'l1', removed: { commit: { sha: sha.removed } } });
+    // A line of its last version: another question, another answer.
+    const line = await answers.ask({ path: repo.path('src/cron.ts'), lines: { start: 0, end: 0 }, question: 'why was this removed?', timeLimitMs: 20_000 });
+    expect(line.source).toBe('cold');
+    expect(shas(line)).toEqual([sha.removed, sha.created]);
 
     repo.git('checkout', sha.created!, '--', 'src/cron.ts');
     sha.restored = repo.commit('Restore the cron sync: webhooks drop events', CHLOE);
@@ -305,7 +318,7 @@ describe('the engine with GitHub: the removal\'s pull request', () => {
     repo.git('rm', '-q', 'src/coupons.ts');
     sha.removed = repo.commit('Remove coupons', BOB); // says nothing: the pull request says why
     fake.commit(REPO, sha.created, []);
-    const pr = {
+    const pr: PullRequestShape = {
       number: 64,
       title: 'Retire coupons',
       body: 'Coupons are removed because the payment provider now applies discounts itself, so keeping our own copy only risked double discounts.',

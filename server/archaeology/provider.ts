@@ -242,6 +242,7 @@ export class ArchaeologyProvider {
       if (!isAilError(error) || error.code !== 'file-missing') throw error;
       ({ headFile, removed } = await this.removedFiles.lastVersion(repo, file, head, error, input.lines !== undefined, input.signal));
     }
+    // A removed file's unsaved text is not blamed (git blames unsaved text on top of HEAD, which lacks the file): its last version is.
     const contents = !removed && input.contents !== undefined && input.contents !== (await textOf(headFile.text)) ? input.contents : undefined;
     const lineCount = contents === undefined ? headFile.lineCount : countLines(contents);
     const lines = validateLines(input.lines, lineCount);

@@ -43,6 +43,12 @@ export interface RemovedAnswerParts {
 }
 
 const FILE_HISTORY_LIMIT = 200;
+/**
+ * How long the walk for a missing path's removal may take. A path that never existed walks all of
+ * HEAD's history (milliseconds with the commit-graph's Bloom filters, seconds without on a long one);
+ * past this, the path is refused as missing, as before this walk existed.
+ */
+const REMOVAL_WALK_TIMEOUT_MS = 10_000;
 const DEFAULT_TIME_LIMIT_MS = 2000;
 /** As the provider: what enrichers may add to a quick answer after local git. */
 const ENRICHMENT_BUDGET_MS = 250;
@@ -87,7 +93,7 @@ export class RemovedFiles {
  * the latest removal when it was added again and removed again. Undefined when no commit had it.
  */
 async function findRemoval(repo: Repository, file: string, head: string, missing: AilError, signal: AbortSignal): Promise<Removal | undefined> {
-  const outcome = await repo.git.run(['--literal-pathspecs', 'log', '-1', '--format=%H', head, '--', file], { signal });
+  const outcome = await repo.git.run(['--literal-pathspecs', 'log', '-1', '--format=%H', head, '--', file], { signal, timeoutMs: REMOVAL_WALK_TIMEOUT_MS });
   if (outcome.kind === 'cancelled') throw new CancelledError();
   if (outcome.kind !== 'ok') throw missing; // history could not be read (a timeout): what is known is that HEAD does not have it; not kept
   const sha = outcome.stdout.trim();
@@ -209,6 +215,8 @@ export async function answerRemoved(target: ResolvedQuestion & { removed: Remova
     queryTimeMs: Math.round((performance.now() - started) * 100) / 100,
     removed: removedRef,
   };
+  if (linesAnswer?.cosmeticCommitsTraced) context.cosmeticCommitsTraced = linesAnswer.cosmeticCommitsTraced;
+  if (linesAnswer?.uncommittedLines) context.uncommittedLines = linesAnswer.uncommittedLines;
   if (!enriched || signal.aborted || warnings.has('file-history-incomplete') || linesAnswer?.partial) context.partial = true;
   return context;
 }
