@@ -182,6 +182,64 @@ describe('a file removed on a branch and merged', () => {
   });
 });
 
+describe('a file a merge removed while both its parents had it', () => {
+  const repo = Fixture.create('ail-removed-evil-merge-');
+  const sha: Record<string, string> = {};
+  beforeAll(() => {
+    repo.write('src/shim.ts', ['export const shim = 1;']);
+    sha.created = repo.commit('Add a shim for old browsers', ALICE);
+    repo.git('checkout', '-q', '-b', 'feature');
+    repo.write('src/feature.ts', ['export const feature = 1;']);
+    repo.commit('Add the feature', BOB);
+    repo.git('checkout', '-q', 'main');
+    repo.write('src/shim.ts', ['export const shim = 2;']);
+    sha.changed = repo.commit('Widen the shim', ALICE);
+    repo.git('merge', '--no-ff', '--no-commit', '-q', 'feature');
+    repo.git('rm', '-q', 'src/shim.ts');
+    sha.merge = repo.gitCommitting(CHLOE, 'commit', '-q', '-m', 'Merge the feature, which needs no shim: every supported browser has it natively');
+  });
+  afterAll(() => repo.cleanup());
+
+  it('names the merge, and the last version in the parent that had it', async () => {
+    const answer = await provider.ask({ path: repo.path('src/shim.ts'), question: 'why was this removed?', timeLimitMs: 20_000 });
+    expect(answer.removed).toMatchObject({ commit: { sha: sha.merge }, lastChanged: { sha: sha.changed } });
+    expect(shas(answer)).toEqual([sha.merge, sha.changed, sha.created]);
+    expect(answer.summary).toContain('every supported browser has it natively');
+  });
+});
+
+describe('a shallow clone', () => {
+  const repo = Fixture.create('ail-removed-shallow-src-');
+  const clone = mkdtempSync(path.join(tmpdir(), 'ail-removed-shallow-'));
+  const sha: Record<string, string> = {};
+  beforeAll(() => {
+    repo.write('old.ts', ['export const old = 1;']);
+    repo.write('recent.ts', ['export const recent = 1;']);
+    repo.commit('Add two modules', ALICE);
+    repo.git('rm', '-q', 'old.ts');
+    repo.commit('Remove the old module', BOB);
+    repo.write('a.ts', ['export const a = 1;']);
+    sha.beforeRemoval = repo.commit('Add a', ALICE);
+    repo.git('rm', '-q', 'recent.ts');
+    sha.removed = repo.commit('Remove the recent module: a replaces it', CHLOE);
+    Fixture.at(clone).git('clone', '-q', '--depth', '2', `file://${repo.root}`, '.');
+  });
+  afterAll(() => {
+    repo.cleanup();
+    rmSync(clone, { recursive: true, force: true });
+  });
+
+  it('answers a removal within its history, says the history is shallow, and refuses one beyond it saying why', async () => {
+    const answer = await provider.ask({ path: path.join(clone, 'recent.ts'), question: 'why was this removed?', timeLimitMs: 20_000 });
+    expect(answer.removed).toMatchObject({ commit: { sha: sha.removed }, lastVersion: sha.beforeRemoval });
+    expect(answer.warnings).toContain('shallow-history');
+    await expect(provider.ask({ path: path.join(clone, 'old.ts'), timeLimitMs: 20_000 })).rejects.toMatchObject({
+      code: 'file-missing',
+      message: 'old.ts does not exist: not at HEAD, and not in any commit before it (a shallow clone: older history is not here)',
+    });
+  });
+});
+
 describe('the answer cache and a removed file', () => {
   const repo = Fixture.create('ail-removed-cache-');
   const sha: Record<string, string> = {};
