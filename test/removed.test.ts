@@ -229,7 +229,7 @@ describe('a shallow clone', () => {
     rmSync(clone, { recursive: true, force: true });
   });
 
-  it('answers a removal within its history, says the history is shallow, and refuses one beyond it saying why', async () => {
+  it('answers a removal within its history, says the history is shallow, refuses one beyond it saying why, and answers it once deepened', async () => {
     const answer = await provider.ask({ path: path.join(clone, 'recent.ts'), question: 'why was this removed?', timeLimitMs: 20_000 });
     expect(answer.removed).toMatchObject({ commit: { sha: sha.removed }, lastVersion: sha.beforeRemoval });
     expect(answer.warnings).toContain('shallow-history');
@@ -237,6 +237,9 @@ describe('a shallow clone', () => {
       code: 'file-missing',
       message: 'old.ts does not exist: not at HEAD, and not in any commit before it (a shallow clone: older history is not here)',
     });
+    // Deepened under the same HEAD, the clone has the older removal: it is answered.
+    Fixture.at(clone).git('fetch', '-q', '--unshallow');
+    expect((await provider.ask({ path: path.join(clone, 'old.ts'), timeLimitMs: 20_000 })).removed?.commit.subject).toBe('Remove the old module');
   });
 });
 

@@ -56,8 +56,8 @@ const ENRICHMENT_BUDGET_MS = 250;
 const SCORES = { removal: 1, lastChange: 0.5, created: 0.25 } as const;
 
 /**
- * Finds the removals of paths that questions name and HEAD does not have, once per (work tree, HEAD,
- * path): an answer from the cache asks again, and a path that never existed is asked about again too.
+ * Finds the removals of paths that questions name and HEAD does not have, once per (work tree and its
+ * shallow boundary, HEAD, path): an answer from the cache asks again, and so may a path that never existed.
  */
 export class RemovedFiles {
   private readonly found = new FlightCache<string, Removal | undefined>(256);
@@ -68,7 +68,8 @@ export class RemovedFiles {
    * are asked) was binary.
    */
   async lastVersion(repo: Repository, file: string, head: string, missing: AilError, wantsLines: boolean, signal?: AbortSignal): Promise<{ headFile: HeadFile; removed: Removal }> {
-    const removed = await this.found.get(`${repo.root}\0${head}\0${file}`, (shared) => findRemoval(repo, file, head, missing, shared), signal);
+    // Keyed by the work tree's identity too: deepening a shallow clone adds history under the same HEAD.
+    const removed = await this.found.get(`${repo.storeIdentity()}\0${head}\0${file}`, (shared) => findRemoval(repo, file, head, missing, shared), signal);
     if (!removed) {
       const shallow = repo.shallow ? ' (a shallow clone: older history is not here)' : '';
       throw new AilError('file-missing', `${file} does not exist: not at HEAD, and not in any commit before it${shallow}`);
