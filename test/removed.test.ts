@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MergeCommitEnricher } from '../server/archaeology/enrichers';
 import { ArchaeologyProvider } from '../server/archaeology/provider';
@@ -9,12 +10,14 @@ import { Engine } from '../server/engine';
 import { RepositoryRegistry } from '../server/git/registry';
 import { Metrics } from '../server/observe/metrics';
 import { LexicalEmbedder } from '../server/semantic/lexical-embedder';
+import { ContextRequest } from '../shared/protocol';
 import { settingsFromEnv } from '../shared/settings';
 import { bandOf } from '../shared/format';
 import { runCli } from './helpers/cli';
 import { FakeGitHub, user, type PullRequestShape, type Repo } from './helpers/fake-github';
 import { ALICE, BOB, CHLOE, Fixture, lines } from './helpers/fixture';
 import { ServiceProcess } from './helpers/http-service';
+import { TestClient } from './helpers/lsp';
 
 /**
  * "Why was this removed?" on a path that is not at HEAD but was in its history: the commit that removed
@@ -359,6 +362,36 @@ describe('every front end: the CLI and the HTTP service', () => {
     const escape = await service.post('/v1/context', { path: 'escape/secret.js' });
     expect(escape.status).toBe(400);
     expect(escape.body.error.code).toBe('outside-repository');
+  });
+});
+
+describe('the language server: ail/context on a removed file', () => {
+  const repo = Fixture.create('ail-removed-lsp-');
+  const data = mkdtempSync(path.join(tmpdir(), 'ail-removed-lsp-data-'));
+  const sha: Record<string, string> = {};
+  let client: TestClient | undefined;
+  beforeAll(async () => {
+    repo.write('src/legacy.ts', lines(3, 'legacy'));
+    repo.write('src/app.ts', ['export {};']);
+    sha.created = repo.commit('Add the legacy adapter', ALICE);
+    repo.git('rm', '-q', 'src/legacy.ts');
+    sha.removed = repo.commit('Remove the legacy adapter: no client speaks v1 any more', BOB);
+    client = await TestClient.start(repo.root, { AIL_DATA_DIR: data, AIL_INDEX_ENABLED: 'false', AIL_ALLOW_MODEL_DOWNLOAD: 'false', AIL_COMMIT_GRAPH: 'false' });
+  });
+  afterAll(async () => {
+    await client?.stop();
+    repo.cleanup();
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  it('answers the removal, and refuses a path that never existed with the sentence', async () => {
+    const answer = await client!.connection.sendRequest(ContextRequest.type, { textDocument: { uri: pathToFileURL(repo.path('src/legacy.ts')).href }, question: 'why was this removed?' });
+    expect(answer.removed).toMatchObject({ commit: { sha: sha.removed }, lastVersion: sha.created });
+    expect(answer.evidence.map((e) => e.commit.sha)).toEqual([sha.removed, sha.created]);
+    expect(answer.summary).toContain('no client speaks v1 any more');
+    await expect(client!.connection.sendRequest(ContextRequest.type, { textDocument: { uri: pathToFileURL(repo.path('src/nope.ts')).href } })).rejects.toMatchObject({
+      message: 'src/nope.ts does not exist: not at HEAD, and not in any commit before it',
+    });
   });
 });
 
