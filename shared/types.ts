@@ -153,7 +153,7 @@ export type AnswerSource = 'cold' | 'l1' | 'l2';
 
 export interface ArchaeologyContext {
   question: string;
-  /** Path relative to the repository root, as it is at HEAD. */
+  /** Path relative to the repository root, as it is at HEAD (as it was, for a removed file: see `removed`). */
   file: string;
   range?: Range;
   headSha: string;
@@ -183,6 +183,20 @@ export interface ArchaeologyContext {
   github?: string;
   /** The repository's web page (`https://github.com/owner/name`, or on a GitHub Enterprise host), with `github`. */
   githubUrl?: string;
+  /** Set when the file is not at HEAD but was in its history: the answer is about its removal and its last version. */
+  removed?: RemovedFile;
+}
+
+/** A file gone from HEAD, as its history tells it. */
+export interface RemovedFile {
+  /** The commit that removed the file (its latest removal in the history of HEAD), or moved it away. */
+  commit: CommitRef;
+  /** The parent of `commit` that had the file: its last version is `<lastVersion>:<file>`, and lines asked are blamed there. */
+  lastVersion: string;
+  /** The commit that last changed the file before it was removed. */
+  lastChanged?: CommitRef;
+  /** Where `commit` moved the file, when it renamed it rather than removing it. */
+  movedTo?: string;
 }
 
 /** The current-line annotation of one line: who last changed it, when, and the commit's subject. */

@@ -54,7 +54,7 @@ describe('ail ask, given every kind of bad or unusual input', () => {
     { name: 'a repository with no commits', args: () => ['ask', 'a.txt'], cwd: () => empty.root, error: () => `the repository at ${empty.root} has no commits yet` },
     { name: 'an untracked file', args: () => ['ask', 'notes.txt'], error: () => 'notes.txt is not tracked by git, so it has no history' },
     { name: 'a binary file', args: () => ['ask', 'logo.png'], error: () => 'logo.png is a binary file; AIL explains text' },
-    { name: 'a missing file', args: () => ['ask', 'src/nope.ts:3'], error: () => 'src/nope.ts does not exist' },
+    { name: 'a missing file', args: () => ['ask', 'src/nope.ts:3'], error: () => 'src/nope.ts does not exist: not at HEAD, and not in any commit before it' },
     { name: 'a line past the end', args: () => ['ask', 'src/app.ts:900'], error: () => 'line 900 is past the end of the file (120 lines)' },
     { name: 'line 0', args: () => ['ask', 'src/app.ts:0'], error: () => "malformed range '0': lines are numbered from 1" },
     { name: 'a reversed range', args: () => ['ask', 'src/app.ts:9-3'], error: () => "malformed range '9-3': it starts after it ends" },

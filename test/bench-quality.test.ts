@@ -84,7 +84,7 @@ describe('ail bench --quality on a repository built here', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('scores lines, reports a drifted line, counts a deleted file AIL refuses as a miss, and skips a repository it cannot get', async () => {
+  it('scores lines and a deleted file, reports a drifted line, counts a case AIL refuses as a miss, and skips a repository it cannot get', async () => {
     const head = fx.head();
     const cases = {
       repositories: { 'test/fixture': { url: fx.root, head }, 'test/missing': { url: path.join(work, 'nowhere'), head } },
@@ -93,6 +93,7 @@ describe('ail bench --quality on a repository built here', () => {
         { id: 'limit-signature', repo: 'test/fixture', kind: 'line', path: 'limits.js', line: 1, lineSha256: hash('function limit () {'), question: 'why is this code like this?', explains: [added.slice(0, 12)], acceptable: [] },
         { id: 'drifted', repo: 'test/fixture', kind: 'line', path: 'limits.js', line: 3, lineSha256: hash('} // not this'), question: 'why?', explains: [explaining], acceptable: [] },
         { id: 'gone', repo: 'test/fixture', kind: 'deleted-file', path: 'old.js', question: 'why was this removed?', explains: [removing.slice(0, 12)], acceptable: [] },
+        { id: 'never', repo: 'test/fixture', kind: 'deleted-file', path: 'never.js', question: 'why was this removed?', explains: [removing.slice(0, 12)], acceptable: [] },
         { id: 'elsewhere', repo: 'test/missing', kind: 'line', path: 'x.js', line: 1, lineSha256: hash('x'), question: 'why?', explains: [explaining], acceptable: [] },
       ],
     };
@@ -107,19 +108,23 @@ describe('ail bench --quality on a repository built here', () => {
     expect(report.repositories.map((r: { repo: string; status: string }) => `${r.repo} ${r.status}`)).toEqual(['test/fixture ok', 'test/missing skipped']);
     expect(report.drifted).toEqual([{ id: 'drifted', reason: expect.stringMatching(/line 3 of limits.js is not the labelled text/) }]);
     const byId = Object.fromEntries(report.results.map((r: { id: string }) => [r.id, r]));
-    expect(Object.keys(byId).sort()).toEqual(['gone', 'limit-return', 'limit-signature']);
+    expect(Object.keys(byId).sort()).toEqual(['gone', 'limit-return', 'limit-signature', 'never']);
     // blame -w sees through the whitespace-only reformat to the commit that wrote each line.
     expect(byId['limit-return'].blame).toBe(explaining);
     expect(byId['limit-return'].score).toMatchObject({ top1: true, top3: true, blameTop1: true, agreesWithBlame: true });
     expect(byId['limit-signature'].blame).toBe(added);
     expect(byId['limit-signature'].score.blameTop1).toBe(true);
-    // A deleted file: AIL exits with an error today; that is a miss, not a crash, and blame is not asked.
-    expect(byId.gone.ail.error).toBeTruthy();
-    expect(byId.gone.score).toMatchObject({ top1: false, top3: false, summaryNames: false });
+    // A deleted file is answered with the commit that removed it; blame is not asked.
+    expect(byId.gone.ail.error).toBeUndefined();
+    expect(byId.gone.ail.top3[0]).toBe(removing);
+    expect(byId.gone.score).toMatchObject({ top1: true, top3: true, summaryNames: true });
     expect(byId.gone.score.blameTop1).toBeUndefined();
-    expect(report.kinds['deleted-file']).toMatchObject({ cases: 1, top1: 0, errors: 1, blameCases: 0 });
-    expect(report.all).toMatchObject({ cases: 3, blameCases: 2, blameTop1: 2 });
-    expect(report.all.top1).toBe([byId['limit-return'], byId['limit-signature']].filter((r) => r.score.top1).length);
+    // A path that never existed: AIL exits with an error; that is a miss, not a crash.
+    expect(byId.never.ail.error).toMatch(/never\.js does not exist/);
+    expect(byId.never.score).toMatchObject({ top1: false, top3: false, summaryNames: false });
+    expect(report.kinds['deleted-file']).toMatchObject({ cases: 2, top1: 1, errors: 1, blameCases: 0 });
+    expect(report.all).toMatchObject({ cases: 4, blameCases: 2, blameTop1: 2 });
+    expect(report.all.top1).toBe([byId['limit-return'], byId['limit-signature'], byId.gone].filter((r) => r.score.top1).length);
 
     // A second run starts from the cached clone.
     const again = sink();
@@ -133,13 +138,13 @@ describe('ail bench --quality on a repository built here', () => {
       file,
       JSON.stringify({
         repositories: { 'test/fixture': { url: fx.root, head: fx.head() } },
-        cases: [{ id: 'gone', repo: 'test/fixture', kind: 'deleted-file', path: 'old.js', question: 'why was this removed?', explains: [removing.slice(0, 12)] }],
+        cases: [{ id: 'never', repo: 'test/fixture', kind: 'deleted-file', path: 'never.js', question: 'why was this removed?', explains: [removing.slice(0, 12)] }],
       }),
     );
     const out = sink();
     await runQualityBench(['--cases', file, '--cache', path.join(work, 'cache')], out, sink(), { cliPath: CLI });
     expect(out.text()).toMatch(/misses \(1\)/);
-    expect(out.text()).toMatch(new RegExp(`gone +deleted-file +${removing.slice(0, 12)} Remove old.js: nothing requires it +error: `));
+    expect(out.text()).toMatch(new RegExp(`never +deleted-file +${removing.slice(0, 12)} Remove old.js: nothing requires it +error: `));
   });
 
   it('an unknown option is bad input', async () => {

@@ -72,10 +72,10 @@ describe('ail ask', () => {
     { args: ['ask', 'src/retry.ts:0'], message: "ail: malformed range '0': lines are numbered from 1\n" },
     { args: ['ask', 'src/retry.ts:9-3'], message: "ail: malformed range '9-3': it starts after it ends\n" },
     { args: ['ask', '../../etc/passwd'], message: `ail: /etc/passwd is outside the repository (${'ROOT'})\n` },
-    { args: ['ask', 'src/missing.ts:1'], message: 'ail: src/missing.ts does not exist\n' },
+    { args: ['ask', 'src/missing.ts:1'], message: 'ail: src/missing.ts does not exist: not at HEAD, and not in any commit before it\n' },
     { args: ['ask', '.'], message: "ail: . is the repository's root (ROOT), a directory, not a file\n" },
     { args: ['ask', 'src'], message: 'ail: src is a directory, not a file\n' },
-    { args: ['ask', 'src/no\nsuch.ts'], message: 'ail: src/no\\nsuch.ts does not exist\n' },
+    { args: ['ask', 'src/no\nsuch.ts'], message: 'ail: src/no\\nsuch.ts does not exist: not at HEAD, and not in any commit before it\n' },
     { args: ['ask', 'README.md', '--frobnicate'], message: 'ail: unknown option --frobnicate (ail ask takes --repo DIR and --json)\n' },
     { args: ['ask'], message: 'ail: ail ask needs a file: ail ask <path>[:<line>[-<line>]] [question...]\n' },
     { args: ['ask', 'loose.txt'], cwd: () => elsewhere, message: 'ail: loose.txt is not in a git repository\n' },
@@ -181,7 +181,7 @@ describe('ail ask on a hostile history', () => {
     expect(result.stdout.split('\n')[0]).toBe('we\\nird.txt:2  Why does this code exist?');
     expect(result.stdout).toContain(`Line 2 comes from ${sha.slice(0, 7)}`);
     const refused = await runCli(['ask', `${NEWLINE_FILE}.bak`], { cwd: repo.root });
-    expect(refused.stderr).toBe('ail: we\\nird.txt.bak does not exist\n');
+    expect(refused.stderr).toBe('ail: we\\nird.txt.bak does not exist: not at HEAD, and not in any commit before it\n');
   });
 });
 

@@ -44,7 +44,7 @@ describe('bad input', () => {
   const cases: { name: string; target: () => { path: string; repository?: string; lines?: { start: number; end: number } }; code: string; message: RegExp }[] = [
     { name: 'a directory that is not in a repository', target: () => ({ path: path.join(outside, 'loose.ts') }), code: 'not-a-repository', message: /is not in a git repository$/ },
     { name: 'a repository without commits', target: () => ({ path: empty.path('a.txt') }), code: 'empty-repository', message: /has no commits yet$/ },
-    { name: 'a missing file', target: () => ({ path: repo.path('src/nope.ts') }), code: 'file-missing', message: /^src\/nope\.ts does not exist$/ },
+    { name: 'a missing file', target: () => ({ path: repo.path('src/nope.ts') }), code: 'file-missing', message: /^src\/nope\.ts does not exist: not at HEAD, and not in any commit before it$/ },
     { name: 'an untracked file', target: () => ({ path: repo.path('notes.txt') }), code: 'file-untracked', message: /^notes\.txt is not tracked by git/ },
     { name: 'a staged but uncommitted file', target: () => ({ path: repo.path('staged.txt') }), code: 'file-untracked', message: /^staged\.txt is added but not committed yet/ },
     { name: 'a binary file', target: () => ({ path: repo.path('logo.png') }), code: 'file-binary', message: /^logo\.png is a binary file/ },
@@ -61,7 +61,7 @@ describe('bad input', () => {
       code: 'bad-argument',
       message: exactly(`${repo.root} is the repository's root, a directory, not a file`), // outside the current directory: shown as itself
     },
-    { name: 'a missing file with a newline in its name: one line', target: () => ({ path: repo.path('no\nsuch.ts') }), code: 'file-missing', message: exactly('no\\nsuch.ts does not exist') },
+    { name: 'a missing file with a newline in its name: one line', target: () => ({ path: repo.path('no\nsuch.ts') }), code: 'file-missing', message: exactly('no\\nsuch.ts does not exist: not at HEAD, and not in any commit before it') },
     {
       name: 'a line past the end of a file with a newline in its name, which is read like any other',
       target: () => ({ path: repo.path(NEWLINE_FILE), lines: { start: 8, end: 8 } }),

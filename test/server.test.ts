@@ -191,7 +191,7 @@ describe('dist/server.js --stdio', () => {
     await expect(refuse({ textDocument: { uri }, range: { start: { line: 5, character: 0 }, end: { line: 2, character: 0 } } })).rejects.toMatchObject({
       message: 'range ends (line 3) before it starts (line 6)',
     });
-    await expect(refuse({ textDocument: { uri: pathToFileURL(repo.path('missing.ts')).href } })).rejects.toMatchObject({ message: 'missing.ts does not exist' });
+    await expect(refuse({ textDocument: { uri: pathToFileURL(repo.path('missing.ts')).href } })).rejects.toMatchObject({ message: 'missing.ts does not exist: not at HEAD, and not in any commit before it' });
     await expect(refuse({})).rejects.toMatchObject({ code: -32602, message: 'textDocument.uri must be a file: URI' });
     await expect(refuse({ textDocument: { uri: 'file://build-host/src/queue.ts' } })).rejects.toMatchObject({
       code: -32602,

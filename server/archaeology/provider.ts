@@ -14,10 +14,11 @@ import { movableDeadline, orAfter, orWhenAborted, withDeadline } from '../util/r
 import { textOf } from '../util/slices';
 import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
 import { authorsOf, buildTimeline, commitPaths, countTraced, gatherCandidates, MAX_CANDIDATES, newCandidate } from './candidates';
-import { AilError } from '../util/errors';
+import { AilError, isAilError } from '../util/errors';
 import { confidenceOf, confidenceWithReview, scoreCandidate, type Candidate, type ScoredCandidate } from './rank';
 import { issuesFromMessage, pullRequestFromMessage } from './references';
 import { toEvidence } from './evidence';
+import { answerRemoved, RemovedFiles, type Removal } from './removed';
 import { LineTracer } from './trace';
 import type { LineOrigin } from '../git/line-origin';
 import { summarize } from './summary';
@@ -60,6 +61,8 @@ export interface ResolvedQuestion {
   /** Normalized: whitespace collapsed, the default question when none was asked. */
   question: string;
   depth: 'quick' | 'full';
+  /** The file is not at HEAD but was in its history: how it went. `headFile` is then its last version. */
+  removed?: Removal;
 }
 
 export interface ProviderParts {
@@ -186,6 +189,7 @@ export class ArchaeologyProvider {
   private readonly histories: LineHistories;
   private readonly fileHistories = new FlightCache<string, HistoryResult<FileHistoryEntry>>(128);
   private readonly tracer = new LineTracer();
+  private readonly removedFiles = new RemovedFiles();
 
   constructor(private readonly parts: ProviderParts) {
     this.sources = parts.sources ?? [];
@@ -234,11 +238,20 @@ export class ArchaeologyProvider {
       : await this.parts.registry.forFile(input.path);
     const file = repo.relativePath(input.path, process.cwd());
     const head = await repo.requireHead();
-    const headFile = await repo.headFile(file, head);
-    const contents = input.contents !== undefined && input.contents !== (await textOf(headFile.text)) ? input.contents : undefined;
+    let headFile: HeadFile;
+    let removed: Removal | undefined;
+    try {
+      headFile = await repo.headFile(file, head);
+    } catch (error) {
+      // Neither at HEAD nor on disk: a file HEAD's history had is answered about its removal (removed.ts).
+      if (!isAilError(error) || error.code !== 'file-missing') throw error;
+      ({ headFile, removed } = await this.removedFiles.lastVersion(repo, file, head, error, input.lines !== undefined, input.signal));
+    }
+    // A removed file's unsaved text is not blamed (git blames unsaved text on top of HEAD, which lacks the file): its last version is.
+    const contents = !removed && input.contents !== undefined && input.contents !== (await textOf(headFile.text)) ? input.contents : undefined;
     const lineCount = contents === undefined ? headFile.lineCount : countLines(contents);
     const lines = validateLines(input.lines, lineCount);
-    return { repo, blamer, file, head, headFile, contents, lineCount, lines, question, depth: input.depth ?? 'full' };
+    return { repo, blamer, file, head, headFile, contents, lineCount, lines, question, depth: input.depth ?? 'full', ...(removed ? { removed } : {}) };
   }
 
   /**
@@ -253,7 +266,7 @@ export class ArchaeologyProvider {
   private async startWarming(path: string): Promise<void> {
     const target = await this.resolve({ path });
     for (const enricher of this.enrichers) enricher.warm?.(target.repo, target.head);
-    if (target.contents === undefined) target.blamer.warm({ path: target.file, head: target.head, blob: target.headFile.blob });
+    if (target.contents === undefined && !target.removed) target.blamer.warm({ path: target.file, head: target.head, blob: target.headFile.blob });
   }
 
   /** Stops what the enrichers still run in the background. */
@@ -267,6 +280,13 @@ export class ArchaeologyProvider {
    * the candidates ranked, the chosen ones made evidence and enriched, and the answer written.
    */
   async answer(target: ResolvedQuestion, input: AskInput): Promise<ArchaeologyContext> {
+    if (target.removed) {
+      return answerRemoved({ ...target, removed: target.removed }, input, {
+        now: this.now,
+        enrich: (facts, evidence, signal, warnings, budget) => this.enrich(facts, evidence, signal, warnings, budget),
+        answerAt: (lastVersion, asked) => this.answer(lastVersion, asked),
+      });
+    }
     const dig = this.beginDigging(target, input);
     const running = await this.startDigging(dig);
     const blamed = await this.awaitBlame(dig, running);

@@ -47,7 +47,7 @@ export interface AilOutcome {
   evidence: string[];
   summary: string;
   confidence?: number;
-  /** The error AIL exited with instead of an answer (a deleted file today: "does not exist"). */
+  /** The error AIL exited with instead of an answer (e.g. "does not exist"). */
   error?: string;
   partial?: boolean;
   /** Wall time of the `ail ask` process. */

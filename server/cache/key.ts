@@ -6,9 +6,10 @@ export function normalizeForCache(question: string): string {
   return question.toLowerCase().replace(/\s+/g, ' ').trim().replace(/[\s?!.]+$/, '');
 }
 
-/** The text an answer was computed for: the committed blob, or a hash of the unsaved text. */
+/** The text an answer was computed for: the committed blob, or a hash of the unsaved text; for a removed file, the commit that removed it and its last blob. */
 export function textIdentity(target: ResolvedQuestion): string {
-  return target.contents === undefined ? `blob:${target.headFile.blob}` : `text:${createHash('sha256').update(target.contents).digest('hex')}`;
+  const text = target.contents === undefined ? `blob:${target.headFile.blob}` : `text:${createHash('sha256').update(target.contents).digest('hex')}`;
+  return target.removed ? `removed:${target.removed.commit}:${target.removed.lastVersion}:${text}` : text;
 }
 
 /**
