@@ -216,3 +216,42 @@ describe('controls: a commit that changed what the line does stays first', () =>
     expect(answer.evidence[0]!.commit.sha).toBe(sha.exponential);
   });
 });
+
+describe('a merge that resolved a conflict, and a squashed fix whose body mentions a lint pass', () => {
+  const repo = Fixture.create();
+  const sha: Record<string, string> = {};
+  beforeAll(() => {
+    repo.write('lib/host.js', ['function host(val) {', "  var host = val.substring(0, val.indexOf(',')).trimRight()", '  return host', '}']);
+    sha.wrote = repo.commit('Support multiple hosts in X-Forwarded-Host\n\nProxies append their own host; take the first.', ALICE);
+    repo.git('checkout', '-q', '-b', 'v5');
+    repo.write('lib/host.js', ['function host(val) {', "  var host = val.substring(0, val.indexOf(',')).trimRight()", '  return host', '}', 'module.exports = host']);
+    repo.commit('Export host for the v5 router', BOB);
+    repo.git('checkout', '-q', 'main');
+    repo.write('README.md', ['# hosts']);
+    repo.commit('Add a README', ALICE);
+    // The merge resolves the two sides by hand: the line is neither side's, but nearly the first's.
+    repo.gitCommitting(CHLOE, 'merge', '-q', '--no-ff', '--no-commit', 'v5');
+    repo.write('lib/host.js', ['function host(val) {', "  let host = val.substring(0, val.indexOf(',')).trimRight()", '  return host', '}', 'module.exports = host']);
+    repo.git('add', '-A');
+    sha.merge = repo.gitCommitting(CHLOE, 'commit', '-q', '-m', "Merge branch 'v5' into main");
+
+    repo.write('lib/status.js', ['function settle(response, validate) {', '  if (validate(response.status)) return response', '}']);
+    repo.commit('Settle on the status the caller validates', ALICE);
+    repo.write('lib/status.js', ['function settle(response, validate) {', '  if (!response.status || validate(response.status)) return response', '}']);
+    sha.files = repo.commit('Fix reading local files (file://), which have no status (#2470)\n\n* fix issue #2416\n\n* fix Eslint warn\n\n* add unit test', BOB);
+  });
+  afterAll(() => repo.cleanup());
+
+  it('traces through the merge to the side that wrote the line', async () => {
+    const answer = await ask(repo, 'lib/host.js', 2);
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.wrote);
+    expect(answer.evidence[0]!.tracedThrough?.map((c) => [c.sha, c.change])).toEqual([[sha.merge, 'merge']]);
+    expect(answer.summary).toContain(`merged in \`${short(sha.merge)}\``);
+  });
+
+  it('a fix is not a lint pass because its squashed body lists one', async () => {
+    const answer = await ask(repo, 'lib/status.js', 2);
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.files);
+    expect(answer.evidence[0]!.tracedThrough).toBeUndefined();
+  });
+});
