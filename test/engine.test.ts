@@ -63,12 +63,26 @@ describe('a history with an informative commit, a vague one, a squash PR and a m
     expect(answer.evidence[0]!.issues).toEqual([{ number: 45 }]);
   });
 
-  it('is honest about a "fix stuff" commit: low confidence', async () => {
+  it('is honest about a "fix stuff" commit: the commit with a reason leads, the change without one is said, confidence not high', async () => {
     const answer = await ask(repo, 'src/auth.ts', [10, 10]);
-    expect(answer.evidence[0]!.commit.sha).toBe(sha.vague);
-    expect(bandOf(answer.confidence)).toBe('low');
-    expect(answer.summary).toContain('no reason');
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.bcrypt);
+    expect(answer.evidence[0]!.tracedThrough?.map((c) => [c.sha, c.change])).toEqual([[sha.vague, 'uninformative']]);
+    expect(answer.summary).toContain(`changed in \`${sha.vague!.slice(0, 7)}\``);
+    expect(bandOf(answer.confidence)).toBe('medium');
     expect(answer.evidence.some((e) => e.pullRequest)).toBe(false);
+  });
+
+  it('is honest about a "fix stuff" commit that wrote its line: low confidence', async () => {
+    repo.write('src/auth.ts', ['import bcrypt from "bcrypt";', ...lines(8, '// setting'), 'export const ROUNDS = 14;', 'export const PEPPERED = true;']);
+    const stuff = repo.commit('fix stuff', BOB);
+    try {
+      const answer = await ask(repo, 'src/auth.ts', [11, 11]);
+      expect(answer.evidence[0]!.commit.sha).toBe(stuff);
+      expect(bandOf(answer.confidence)).toBe('low');
+      expect(answer.summary).toContain('no reason');
+    } finally {
+      repo.git('reset', '-q', '--hard', 'HEAD~1');
+    }
   });
 
   it('reads the PR number from a squash suffix', async () => {
@@ -107,7 +121,8 @@ describe('a history with an informative commit, a vague one, a squash PR and a m
     expect(answer.evidence).toEqual([]);
     expect(answer.summary).toContain('not committed yet');
     const below = await ask(repo, 'src/auth.ts', [11, 11], undefined, edited);
-    expect(below.evidence[0]!.commit.sha).toBe(sha.vague);
+    expect(below.evidence[0]!.commit.sha).toBe(sha.bcrypt);
+    expect(below.evidence[0]!.tracedThrough?.[0]?.sha).toBe(sha.vague);
   });
 });
 
@@ -208,7 +223,8 @@ describe('tracing through renames, moves, cosmetic commits and cherry-picks', ()
     expect(answer.evidence[0]!.commit.sha).toBe(sha.limiter);
     expect(answer.evidence[0]!.tracedThrough?.map((c) => c.sha)).toEqual([sha.prettier]);
     expect(answer.cosmeticCommitsTraced).toBe(1);
-    expect(answer.summary).toContain('traced through 1 cosmetic commit');
+    expect(answer.evidence[0]!.tracedThrough?.map((c) => c.change)).toEqual(['formatting']);
+    expect(answer.summary).toContain(`reformatted in \`${sha.prettier!.slice(0, 7)}\``);
   });
 
   it('handles unicode paths', async () => {
@@ -250,9 +266,16 @@ describe('ignore-revs and the time limit', () => {
     repo.git('mv', '.git-blame-ignore-revs', '.ignore-these');
     repo.commit('Move the ignore list', BOB);
     repo.git('config', 'blame.ignoreRevsFile', '.ignore-these');
-    expect((await ask(repo, 'src/pool.ts', [2, 2])).evidence[0]!.commit.sha).toBe(sha.pool);
+    const ignored = await ask(repo, 'src/pool.ts', [2, 2]);
+    expect(ignored.evidence[0]!.commit.sha).toBe(sha.pool);
+    expect(ignored.evidence[0]!.tracedThrough).toBeUndefined(); // blame itself skipped the rename
     repo.git('config', 'blame.ignoreRevsFile', 'no-such-file');
-    expect((await ask(repo, 'src/pool.ts', [2, 2])).evidence[0]!.commit.sha).toBe(sha.rename);
+    // Blame no longer skips it; the line's own trace goes through it, and says so.
+    const traced = await ask(repo, 'src/pool.ts', [2, 2]);
+    expect(traced.evidence[0]!.commit.sha).toBe(sha.pool);
+    expect(traced.evidence[0]!.tracedThrough?.map((c) => [c.sha, c.change])).toEqual([[sha.rename, 'identifier-rename']]);
+    const quick = await provider.ask({ path: repo.path('src/pool.ts'), lines: { start: 1, end: 1 }, depth: 'quick', timeLimitMs: 20_000 });
+    expect(quick.evidence[0]!.commit.sha).toBe(sha.rename);
   });
 
   it('honours an ignored commit that was not here at the first blame once a pull brings it', async () => {

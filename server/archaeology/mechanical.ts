@@ -120,8 +120,11 @@ export function preImageOf(after: string, removed: readonly RemovedLine[], minim
   return best && best.similarity >= minimum ? best : undefined;
 }
 
-/** What a commit message says about a change that keeps behaviour. */
-const REFACTOR_MESSAGE = /\b(refactor\w*|perf|performance|lint\w*|style|format\w*|prettier|eslint|black|gofmt|rustfmt|clean\s*up|cleanup|tidy\w*|simplif\w*|reorgani[sz]\w*|organi[sz]e\w*|restructur\w*|split|extract\w*|mov(e|ed|es|ing)|renam\w*|typos?|spelling|whitespace|indent\w*|wrap\w*|line length|length of (some )?lines|reduce the length)\b/i;
+/**
+ * What a commit's subject says about a change that keeps behaviour. Not "move", "split" or "extract":
+ * "Move the session store to Redis" changes what the code does; a moved line is found where it was.
+ */
+const REFACTOR_MESSAGE = /\b(refactor\w*|perf|performance|lint\w*|style|format\w*|prettier|eslint|black|gofmt|rustfmt|clean\s*up|cleanup|tidy\w*|simplif\w*|reorgani[sz]\w*|organi[sz]e\w*|restructur\w*|renam\w*|typos?|spelling|whitespace|indent\w*|wrap\w*|line length|length of (some )?lines|reduce the length)\b/i;
 const MODERNISE_MESSAGE = /\b(es20\d\d|es[5-9]|moderni[sz]\w*|deprecat\w*|polyfill\w*|prefix\w*|inline types|type (hints|annotations)|typing|types? to|var to (const|let)|const\/let|arrow functions?|f-strings?|pyupgrade|use \S+ (over|instead of) )\b/i;
 const RENAME_MESSAGE = /\b(renam\w*|typos?|spelling|naming|misspell\w*|identifier)\b/i;
 

@@ -610,7 +610,12 @@ export class ArchaeologyProvider {
       signal.aborted || enrichmentCut || missingObjects || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'time-limit');
     const boundary = ranked[0] !== undefined && blame.commits.some((c) => c.sha === ranked[0]!.sha && c.boundary) && repo.shallow;
     const confidence = confidenceWithReview(
-      confidenceOf(ranked, { partial: signal.aborted || missingObjects, boundary: boundary || missingObjects, uncommittedShare: rangeLines ? uncommittedLines / rangeLines : 0 }),
+      confidenceOf(ranked, {
+        partial: signal.aborted || missingObjects,
+        boundary: boundary || missingObjects,
+        uncommittedShare: rangeLines ? uncommittedLines / rangeLines : 0,
+        mechanical: leadsMechanically(ranked[0]),
+      }),
       evidence[0],
       warnings,
     );
@@ -683,6 +688,16 @@ export class ArchaeologyProvider {
     }
     return complete;
   }
+}
+
+/**
+ * Whether the answer's lead is less sure than its message makes it look: the trace went past it yet it
+ * leads, or the lines' last change, which the trace went past, said nothing of why.
+ */
+function leadsMechanically(top: ScoredCandidate | undefined): 'reshaped' | 'unexplained-change' | undefined {
+  if (top?.reshaped) return 'reshaped';
+  if (top?.traced?.some((step) => step.change === 'uninformative')) return 'unexplained-change';
+  return undefined;
 }
 
 /** A question is a sentence or a paragraph; a longer one is a mistake (a file pasted as the question). */

@@ -84,9 +84,11 @@ export function scoreCandidate(candidate: Candidate, context: RankContext): Scor
 
 /**
  * How far the evidence can be trusted. HIGH needs a clear winner whose message explains itself or links a
- * pull request or issue; a generic message with nothing linked is LOW however clear the blame.
+ * pull request or issue; a generic message with nothing linked is LOW however clear the blame; a
+ * leader that only reshaped the lines, or whose lines were changed since by a commit that says nothing
+ * of why (`mechanical`), is MEDIUM at most.
  */
-export function confidenceOf(ranked: ScoredCandidate[], penalties: { partial: boolean; boundary: boolean; uncommittedShare: number }): number {
+export function confidenceOf(ranked: ScoredCandidate[], penalties: { partial: boolean; boundary: boolean; uncommittedShare: number; mechanical?: 'reshaped' | 'unexplained-change' }): number {
   const top = ranked[0];
   if (!top) return 0;
   const second = ranked[1];
@@ -98,6 +100,9 @@ export function confidenceOf(ranked: ScoredCandidate[], penalties: { partial: bo
   else confidence = 0.42 + 0.25 * Math.min(1, top.info) * Math.min(1, margin * 4 + 0.3);
   if (penalties.partial) confidence -= 0.1;
   if (penalties.boundary) confidence = Math.min(confidence, 0.35);
+  // The lead only reshaped the lines (MEDIUM at most), or a later change to them says nothing of why (not HIGH).
+  if (penalties.mechanical === 'reshaped') confidence = Math.min(confidence, 0.55);
+  if (penalties.mechanical === 'unexplained-change') confidence = Math.min(confidence, 0.65);
   confidence *= 1 - penalties.uncommittedShare;
   return Math.round(Math.min(0.95, Math.max(0, confidence)) * 100) / 100;
 }

@@ -6,7 +6,7 @@ const STOPWORDS = new Set(
   `a an the and or but if of to in on at by for with from into onto as is are was were be been being do does did doing
   this that these those it its it's there here what which who whom whose when where why how than then so such can could
   should would will shall may might must have has had having not no nor i me my we our you your he she they them their
-  code line lines file function method class exist exists existing does this`.split(/\s+/),
+  code line lines file function method class exist exists existing does this like way written`.split(/\s+/),
 );
 
 /** Words that say nothing about why a change was made. */

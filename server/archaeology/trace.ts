@@ -2,7 +2,7 @@ import type { TracedChange } from '../../shared/types';
 import { blameOneLine, commitHunks, type CommitHunk, type LineOrigin } from '../git/line-origin';
 import type { Repository } from '../git/repository';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
-import { classifyLineChange, preImageOf, similarity, type PreImage, type RemovedLine } from './mechanical';
+import { classifyLineChange, preImageOf, similarity, tokens, type PreImage, type RemovedLine } from './mechanical';
 import { isGenericMessage } from './text';
 
 /**
@@ -125,15 +125,22 @@ function lineBefore(hunks: readonly CommitHunk[], at: LineOrigin, text: string):
   const block = own && own.removed.length > 0 ? similarity(own.removed.join(' '), own.added.join(' ')) : 0;
   const inOwn = own ? preImageOf(text, removedOf([own])) : undefined;
   const anywhereInFile = preImageOf(text, removedOf(inFile));
-  const before = inOwn && !(anywhereInFile && anywhereInFile.similarity > inOwn.similarity + 0.1) ? inOwn : anywhereInFile;
+  // A line found outside the hunk that wrote it was moved there: only a line with enough in it to be told apart.
+  const elsewhere = anywhereInFile && distinctive(text) ? anywhereInFile : undefined;
+  const before = inOwn && !(elsewhere && elsewhere.similarity > inOwn.similarity + 0.1) ? inOwn : (elsewhere ?? inOwn);
   if (before) {
     const inside = own !== undefined && before.removed.path === own.path && before.removed.line >= own.oldStart && before.removed.line < own.oldStart + own.removed.length;
     return { before, moved: !inside, block };
   }
-  const moved = preImageOf(text, removedOf(hunks.filter((hunk) => hunk.pathAfter !== at.path)), 0.8);
+  const moved = distinctive(text) ? preImageOf(text, removedOf(hunks.filter((hunk) => hunk.pathAfter !== at.path)), 0.8) : undefined;
   if (moved) return { before: moved, moved: true, block };
   const reshaped = own && block >= 0.5 ? preImageOf(text, removedOf([own]), 0.15) : undefined;
   return reshaped && { before: reshaped, moved: false, block };
+}
+
+/** A line with enough in it to be recognised elsewhere: `newValue = objValue;` is in many places, a signature is in one. */
+function distinctive(text: string): boolean {
+  return tokens(text).filter((token) => /[\w"$]/.test(token)).length >= 4 && text.replace(/[^A-Za-z0-9]/g, '').length >= 16;
 }
 
 /** The lines the hunks removed, each with its file's path and line in the parent. */
