@@ -146,7 +146,7 @@ describe('a short line moved to another file, which git blame -C cannot see', ()
     expect(answer.evidence[0]!.commit.sha).toBe(sha.wrote);
     expect(answer.evidence[0]!.pathInCommit).toBe('cobra.go');
     expect(answer.evidence[0]!.reasons).toContain('moved-code');
-    expect(answer.summary).toContain(`moved in \`${short(sha.moved)}\``);
+    expect(answer.summary).toContain(`moved from \`cobra.go\` in \`${short(sha.moved)}\``);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { TracedChange } from '../../shared/types';
+import { isGenericMessage } from './text';
 
 /**
  * Whether a commit's change to one line kept what the line does: the line as it read before the commit
@@ -125,7 +126,7 @@ export function preImageOf(after: string, removed: readonly RemovedLine[], minim
  * "Move the session store to Redis" changes what the code does; a moved line is found where it was.
  */
 const REFACTOR_MESSAGE = /\b(refactor\w*|perf|performance|lint\w*|style|format\w*|prettier|eslint|black|gofmt|rustfmt|clean\s*up|cleanup|tidy\w*|simplif\w*|reorgani[sz]\w*|organi[sz]e\w*|restructur\w*|renam\w*|typos?|spelling|whitespace|indent\w*|wrap\w*|line length|length of (some )?lines|reduce the length)\b/i;
-const MODERNISE_MESSAGE = /\b(es20\d\d|es[5-9]|moderni[sz]\w*|deprecat\w*|polyfill\w*|prefix\w*|inline types|type (hints|annotations)|typing|types? to|var to (const|let)|const\/let|arrow functions?|f-strings?|pyupgrade|use \S+ (over|instead of) )\b/i;
+const MODERNISE_MESSAGE = /\b(es20\d\d|es[5-9]|moderni[sz]\w*|deprecat\w*|polyfill\w*|prefix\w*|inline types|type (hints|annotations)|typing|types? to|var to (const|let)|const\/let|arrow functions?|f-strings?|pyupgrade|use \S+ (over|instead of))\b/i;
 const RENAME_MESSAGE = /\b(renam\w*|typos?|spelling|naming|misspell\w*|identifier)\b/i;
 
 /**
@@ -142,7 +143,9 @@ export function classifyLineChange(
   options: { moved: boolean; generic: boolean; block?: number },
 ): LineChangeKind | 'substantive' {
   // What the change says it is, from the subject: a squashed branch's body lists every step ("fix eslint warn").
-  const subject = message.split('\n', 1)[0]!;
+  // A subject that says nothing ("Update sessions.py") lets the body's first lines speak instead.
+  const [first = '', ...rest] = message.split('\n');
+  const subject = isGenericMessage(first, '') ? `${first} ${rest.filter((line) => line.trim()).slice(0, 2).join(' ')}` : first;
   const was = formatKey(before);
   const is = formatKey(after);
   const sim = similarity(before, after);

@@ -540,7 +540,7 @@ export class ArchaeologyProvider {
           const info = await repo.commit(commit.sha);
           if (info && isGenericMessage(info.subject, info.body)) from = { sha: newest.sha, path: newest.path ?? file, line: newest.newStart };
         }
-        return { sha: commit.sha, count, trace: await this.tracer.trace(repo, from, dig.signal) };
+        return { sha: commit.sha, count, trace: await this.tracer.trace(repo, from, dig.workSignal, dig.signal) };
       }),
     );
     for (const { sha, count, trace } of traces) {

@@ -51,7 +51,7 @@ export function summarize(input: SummaryInput): string {
   const sentences: string[] = [];
   let first = `${where} ${verb} \`${c.shortSha}\` “${subject}”${pr} by ${c.author}, ${relativeTime(c.date, input.nowMs)}`;
   const traced = top.tracedThrough ?? [];
-  if (traced.length > 0) first += `; ${tracedPhrase(traced)}`;
+  if (traced.length > 0) first += `; ${tracedPhrase(traced, top.pathInCommit)}`;
   else if (input.cosmeticTraced > 0) first += `, traced through ${input.cosmeticTraced} cosmetic commit${input.cosmeticTraced === 1 ? '' : 's'}`;
   sentences.push(`${first}.`);
 
@@ -104,15 +104,22 @@ const DID: Record<TracedChange, string> = {
   uninformative: 'changed',
 };
 
-/** What happened to the lines since: "renamed in `2aa9430` and `d2de622`, moved in `62fb674`", newest first. */
-function tracedPhrase(traced: readonly TracedCommit[]): string {
+/**
+ * What happened to the lines since: "renamed in `2aa9430` and `d2de622`, moved from `cobra.go` in
+ * `62fb674`", newest first. `from`: where the lines were when the commit that wrote them did (said of a
+ * single move).
+ */
+function tracedPhrase(traced: readonly TracedCommit[], from: string | undefined): string {
   const groups: { change: TracedChange; shas: string[] }[] = [];
   for (const commit of traced) {
     const last = groups[groups.length - 1];
     if (last?.change === commit.change) last.shas.push(commit.shortSha);
     else groups.push({ change: commit.change, shas: [commit.shortSha] });
   }
-  return groups.map(({ change, shas }) => `${DID[change]} in ${listed(shas.map((sha) => `\`${sha}\``))}`).join(', ');
+  const oneMove = from !== undefined && traced.filter((commit) => commit.change === 'move').length === 1;
+  return groups
+    .map(({ change, shas }) => `${change === 'move' && oneMove ? `moved from \`${from}\`` : DID[change]} in ${listed(shas.map((sha) => `\`${sha}\``))}`)
+    .join(', ');
 }
 
 function listed(items: string[]): string {

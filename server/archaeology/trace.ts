@@ -2,6 +2,7 @@ import type { TracedChange } from '../../shared/types';
 import { blameOneLine, commitHunks, type CommitHunk, type LineOrigin } from '../git/line-origin';
 import type { Repository } from '../git/repository';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
+import { orWhenAborted } from '../util/race';
 import { classifyLineChange, preImageOf, similarity, tokens, type PreImage, type RemovedLine } from './mechanical';
 import { isGenericMessage } from './text';
 
@@ -41,19 +42,24 @@ export class LineTracer {
   /** Per commit and parent. */
   private readonly hunks = new FlightCache<string, CommitHunk[]>(16);
 
-  /** The trace from `start` (a line as blame gave it); what was found by the time `signal` ends, if it ends first. */
-  async trace(repo: Repository, start: LineOrigin, signal: AbortSignal): Promise<LineTrace> {
+  /**
+   * The trace from `start` (a line as blame gave it). It runs under `work`, which may outlive the
+   * answer (a long-lived process lets cut work finish, for the next question); the answer waits until
+   * `wait` ends and takes what was found by then.
+   */
+  async trace(repo: Repository, start: LineOrigin, work: AbortSignal, wait: AbortSignal = work): Promise<LineTrace> {
     const key = `${repo.root}\0${start.sha}\0${start.path}\0${start.line}`;
     let partial: LineTrace = { origin: start, steps: [], complete: false };
+    const walking = this.traces.get(
+      key,
+      (shared) =>
+        this.walk(repo, start, shared, (sofar) => {
+          partial = sofar;
+        }),
+      work,
+    );
     try {
-      return await this.traces.get(
-        key,
-        (shared) =>
-          this.walk(repo, start, shared, (sofar) => {
-            partial = sofar;
-          }),
-        signal,
-      );
+      return (await orWhenAborted(walking, wait, undefined)) ?? partial;
     } catch (error) {
       if (isCancelled(error)) return partial;
       throw error;
@@ -138,9 +144,11 @@ function lineBefore(hunks: readonly CommitHunk[], at: LineOrigin, text: string):
   return reshaped && { before: reshaped, moved: false, block };
 }
 
-/** A line with enough in it to be recognised elsewhere: `newValue = objValue;` is in many places, a signature is in one. */
+/** A line with enough in it to be recognised elsewhere: `newValue = objValue;` is in many places, a signature or a long name in one. */
 function distinctive(text: string): boolean {
-  return tokens(text).filter((token) => /[\w"$]/.test(token)).length >= 4 && text.replace(/[^A-Za-z0-9]/g, '').length >= 16;
+  const words = tokens(text).filter((token) => /[\w"$]/.test(token));
+  const long = words.some((token) => token.replace(/[^A-Za-z0-9]/g, '').length >= 12); // `synchronousRequestInterceptors`, a package pin
+  return text.replace(/[^A-Za-z0-9]/g, '').length >= 16 && (words.length >= 4 || long);
 }
 
 /** The lines the hunks removed, each with its file's path and line in the parent. */
