@@ -543,6 +543,8 @@ export class ArchaeologyProvider {
         return { sha: commit.sha, count, trace: await this.tracer.trace(repo, from, dig.workSignal, dig.signal) };
       }),
     );
+    // A trace the time limit cut leaves the answer partial (not cached): the next question finds it finished.
+    if (traces.some(({ trace }) => !trace.complete)) dig.warnings.add('time-limit');
     for (const { sha, count, trace } of traces) {
       if (trace.origin.sha === sha) continue;
       const from = candidates.get(sha);

@@ -26,7 +26,7 @@ export interface LineTrace {
   origin: LineOrigin;
   /** The commits passed, newest first. */
   steps: TraceStep[];
-  /** False when the time limit or the step bound stopped it before a commit that changed the line. */
+  /** False when the time limit stopped it before a commit that changed the line (the step bound ends it complete). */
   complete: boolean;
 }
 
@@ -61,8 +61,8 @@ export class LineTracer {
     try {
       return (await orWhenAborted(walking, wait, undefined)) ?? partial;
     } catch (error) {
-      if (isCancelled(error)) return partial;
-      throw error;
+      // Cancelled: what was found so far. Anything else (git gone, an object unreadable): blame's answer stands.
+      return isCancelled(error) ? partial : { origin: start, steps: [], complete: true };
     }
   }
 
@@ -77,7 +77,7 @@ export class LineTracer {
       at = next.origin;
       progress({ origin: at, steps: [...steps], complete: false });
     }
-    return { origin: at, steps, complete: false };
+    return { origin: at, steps, complete: true };
   }
 
   /** What `at`'s commit did to the line, and where the line was before it, unless the commit changed what it does. */
