@@ -13,6 +13,12 @@ for (const name of readdirSync('server/git').filter((name) => name.endsWith('.ts
   gitSources.update(name).update('\0').update(readFileSync(`server/git/${name}`)).update('\0');
 }
 
+// A line's trace (server/archaeology/trace.ts) is stored too: a store written by other tracing rules is never read.
+const traceSources = createHash('sha256');
+for (const name of ['mechanical.ts', 'text.ts', 'trace.ts']) {
+  traceSources.update(name).update('\0').update(readFileSync(`server/archaeology/${name}`)).update('\0');
+}
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -20,7 +26,7 @@ const common = {
   format: 'cjs',
   sourcemap: true,
   logLevel: 'warning',
-  define: { AIL_GIT_SOURCES: JSON.stringify(gitSources.digest('hex').slice(0, 16)) },
+  define: { AIL_GIT_SOURCES: JSON.stringify(gitSources.digest('hex').slice(0, 16)), AIL_TRACE_SOURCES: JSON.stringify(traceSources.digest('hex').slice(0, 16)) },
 };
 
 await Promise.all([

@@ -1,9 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyLineChange, preImageOf } from '../server/archaeology/mechanical';
 import { ArchaeologyProvider } from '../server/archaeology/provider';
 import { RepositoryRegistry } from '../server/git/registry';
 import type { ArchaeologyContext } from '../shared/types';
+import { runCli } from './helpers/cli';
 import { ALICE, BOB, CHLOE, Fixture, lines } from './helpers/fixture';
+import { gitRecorder } from './helpers/git-recorder';
 
 /**
  * Issue 16's tracing rules: a line whose last commit only reshaped it (formatter, rename, types, a move,
@@ -254,4 +259,38 @@ describe('a merge that resolved a conflict, and a squashed fix whose body mentio
     expect(answer.evidence[0]!.commit.sha).toBe(sha.files);
     expect(answer.evidence[0]!.tracedThrough).toBeUndefined();
   });
+});
+
+describe('a trace is kept on disk: the next process starts from it', () => {
+  const repo = Fixture.create();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-trace-store-'));
+  const sha: Record<string, string> = {};
+  beforeAll(() => {
+    repo.write('src/each.js', ['function each(list, callback) {', '  for (const x of list) if (callback) callback(x);', '}']);
+    sha.wrote = repo.commit('Skip the callback when none is given (#8)', ALICE);
+    repo.write('src/each.js', ['function each(list, iteratee) {', '  for (const x of list) if (iteratee) iteratee(x);', '}', 'export { each };']);
+    sha.rename = repo.commit('Rename `callback` to `iteratee`', BOB);
+  });
+  afterAll(() => {
+    repo.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a second ail ask answers the same trace without asking git for it again', async () => {
+    const recorder = gitRecorder(path.join(dataDir, 'recorder'));
+    const env = { ...recorder.env, AIL_DATA_DIR: dataDir, AIL_INDEX_ENABLED: 'false', AIL_MAX_QUERY_TIME_S: '30' };
+    const traceCalls = () => recorder.calls().filter((call) => / diff -U0 /.test(call) || / blame --porcelain /.test(call));
+    const first = await runCli(['ask', 'src/each.js:2', '--json'], { cwd: repo.root, env });
+    expect(first.code).toBe(0);
+    const answer = JSON.parse(first.stdout) as ArchaeologyContext;
+    expect(answer.evidence[0]!.commit.sha).toBe(sha.wrote);
+    expect(answer.evidence[0]!.tracedThrough?.map((c) => c.change)).toEqual(['identifier-rename']);
+    const traced = traceCalls().length;
+    expect(traced).toBeGreaterThan(0);
+    const second = await runCli(['ask', 'src/each.js:2', '--json'], { cwd: repo.root, env });
+    const again = JSON.parse(second.stdout) as ArchaeologyContext;
+    expect(again.evidence[0]!.commit.sha).toBe(sha.wrote);
+    expect(again.summary).toBe(answer.summary);
+    expect(traceCalls().length).toBe(traced);
+  }, 60_000);
 });

@@ -188,7 +188,7 @@ export class ArchaeologyProvider {
   private readonly now: () => number;
   private readonly histories: LineHistories;
   private readonly fileHistories = new FlightCache<string, HistoryResult<FileHistoryEntry>>(128);
-  private readonly tracer = new LineTracer();
+  private readonly tracer: LineTracer;
   private readonly removedFiles = new RemovedFiles();
 
   constructor(private readonly parts: ProviderParts) {
@@ -196,6 +196,7 @@ export class ArchaeologyProvider {
     this.enrichers = parts.enrichers ?? [];
     this.now = parts.now ?? Date.now;
     this.histories = new LineHistories(parts.registry.store);
+    this.tracer = new LineTracer(parts.registry.store);
   }
 
   /** Work an answer left running (a one-shot's cut line history or blame), by what it is: `settle` waits for it. */
@@ -527,6 +528,9 @@ export class ArchaeologyProvider {
     const byLines = [...blamed].filter(([index]) => !isUncommitted(blame.commits[index]!.sha)).sort((a, b) => b[1] - a[1]).slice(0, 2);
     const origins = new Map<string, { path: string; lines: number[] }>();
     const newest = lineResult?.items[0];
+    // A one-shot command waits for the trace as for blame (an answer without it may name a formatter's
+    // commit); the rest of the answer then gets what is left of the time limit, or the limit again.
+    if (this.parts.oneShot) dig.moveDeadline(WORK_LIMIT_MS);
     const traces = await Promise.all(
       byLines.map(async ([index, count]) => {
         const commit = blame.commits[index]!;
@@ -543,6 +547,10 @@ export class ArchaeologyProvider {
         return { sha: commit.sha, count, trace: await this.tracer.trace(repo, from, dig.workSignal, dig.signal) };
       }),
     );
+    if (this.parts.oneShot) {
+      const left = dig.timeLimitMs - (performance.now() - dig.started);
+      dig.moveDeadline(left > 0 ? left : dig.timeLimitMs);
+    }
     // A trace the time limit cut leaves the answer partial (not cached): the next question finds it finished.
     if (traces.some(({ trace }) => !trace.complete)) dig.warnings.add('time-limit');
     for (const { sha, count, trace } of traces) {

@@ -1,5 +1,6 @@
 import type { TracedChange } from '../../shared/types';
 import { blameOneLine, commitHunks, type CommitHunk, type LineOrigin } from '../git/line-origin';
+import { gitSourcesHash, type GitStore } from '../git/git-store';
 import type { Repository } from '../git/repository';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
 import { orWhenAborted } from '../util/race';
@@ -39,6 +40,11 @@ const MAX_STEPS = 6;
  */
 export class LineTracer {
   private readonly traces = new FlightCache<string, LineTrace>(2048);
+  private readonly code = traceCodeStamp();
+
+  /** `store`: traces kept on disk too (a trace depends on commit objects only), for the next process. */
+  constructor(private readonly store?: GitStore) {}
+
   /** Per commit and parent. */
   private readonly hunks = new FlightCache<string, CommitHunk[]>(16);
 
@@ -67,6 +73,15 @@ export class LineTracer {
   }
 
   private async walk(repo: Repository, start: LineOrigin, signal: AbortSignal, progress: (sofar: LineTrace) => void): Promise<LineTrace> {
+    const id = [this.code, start.sha, start.path, String(start.line)];
+    const stored = await this.store?.readRecord('line trace', id, repo.storeIdentity(), (body) => decodeTrace(body, start));
+    if (stored) return stored;
+    const trace = await this.follow(repo, start, signal, progress);
+    this.store?.writeRecord('line trace', id, repo.storeIdentity(), JSON.stringify(trace));
+    return trace;
+  }
+
+  private async follow(repo: Repository, start: LineOrigin, signal: AbortSignal, progress: (sofar: LineTrace) => void): Promise<LineTrace> {
     const steps: TraceStep[] = [];
     let at = start;
     for (let round = 0; round < MAX_STEPS; round++) {
@@ -154,4 +169,47 @@ function distinctive(text: string): boolean {
 /** The lines the hunks removed, each with its file's path and line in the parent. */
 function removedOf(hunks: readonly CommitHunk[]): RemovedLine[] {
   return hunks.flatMap((hunk) => (hunk.path === undefined ? [] : hunk.removed.map((text, i) => ({ path: hunk.path!, line: hunk.oldStart + i, text }))));
+}
+
+/**
+ * The rules a trace was made by, hashed when the bundle is built (esbuild.mjs): a trace stored by other
+ * rules is never read.
+ */
+declare const AIL_TRACE_SOURCES: string | undefined;
+
+function traceCodeStamp(): string {
+  if (typeof AIL_TRACE_SOURCES === 'string') return AIL_TRACE_SOURCES;
+  return gitSourcesHash(__dirname, ['mechanical.ts', 'text.ts', 'trace.ts']);
+}
+
+const SHA = /^[0-9a-f]{40,64}$/;
+const CHANGES: ReadonlySet<string> = new Set<TracedChange>(['whitespace', 'formatting', 'file-rename', 'identifier-rename', 'annotation', 'move', 'modernisation', 'refactor', 'merge', 'uninformative']);
+
+/** A stored trace, or undefined when anything in it is not what a finished trace from `start` holds. */
+function decodeTrace(body: string, start: LineOrigin): LineTrace | undefined {
+  let o: unknown;
+  try {
+    o = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof o !== 'object' || o === null) return undefined;
+  const { origin, steps, complete } = o as Record<string, unknown>;
+  if (complete !== true || !isOrigin(origin) || !Array.isArray(steps) || steps.length > MAX_STEPS) return undefined;
+  const decoded: TraceStep[] = [];
+  for (const step of steps as unknown[]) {
+    if (typeof step !== 'object' || step === null) return undefined;
+    const { sha, change, path } = step as Record<string, unknown>;
+    if (typeof sha !== 'string' || !SHA.test(sha) || typeof change !== 'string' || !CHANGES.has(change) || typeof path !== 'string') return undefined;
+    decoded.push({ sha, change: change as TracedChange, path });
+  }
+  // A trace starts where it was asked from: its first step is that commit, or it has none and ends there.
+  if (decoded.length > 0 ? decoded[0]!.sha !== start.sha : origin.sha !== start.sha) return undefined;
+  return { origin, steps: decoded, complete: true };
+}
+
+function isOrigin(value: unknown): value is LineOrigin {
+  if (typeof value !== 'object' || value === null) return false;
+  const { sha, path, line } = value as Record<string, unknown>;
+  return typeof sha === 'string' && SHA.test(sha) && typeof path === 'string' && typeof line === 'number' && Number.isInteger(line) && line >= 1;
 }

@@ -101,6 +101,19 @@ export class GitStore {
     this.later(() => this.write(historyKey(id, this.code), id.repo, JSON.stringify(result)));
   }
 
+  /**
+   * A record another layer computed from git objects alone (a line's trace through the commits that
+   * reshaped it), under `kind` and an `id` that names everything it depends on, the code that computed
+   * it included. Checked by `decode` like the rest: what does not decode is a miss and is removed.
+   */
+  async readRecord<T>(kind: string, id: readonly string[], repo: string, decode: (body: string) => T | undefined): Promise<T | undefined> {
+    return this.read(recordKey(kind, id, repo, this.code), repo, decode);
+  }
+
+  writeRecord(kind: string, id: readonly string[], repo: string, body: string): void {
+    this.later(() => this.write(recordKey(kind, id, repo, this.code), repo, body));
+  }
+
   /** Resolves when every write asked for so far, even one not started yet, is done (before a one-shot process exits). */
   async flush(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
@@ -152,6 +165,10 @@ function newestKey(id: Omit<BlameId, 'head' | 'lines'>, code: string): string {
 
 function historyKey(id: LineHistoryId, code: string): string {
   return ['log -L', code, id.repo, id.head, id.path, id.blob, `${id.start},${id.end}`, String(id.limit)].join('\0');
+}
+
+function recordKey(kind: string, id: readonly string[], repo: string, code: string): string {
+  return [`record ${kind}`, code, repo, ...id].join('\0');
 }
 
 /**
@@ -259,10 +276,13 @@ function codeStamp(): string {
   return gitSourcesHash(__dirname);
 }
 
-/** SHA-256 over the names and contents of the .ts files of a folder, in name order: esbuild.mjs computes the same. */
-export function gitSourcesHash(folder: string): string {
+/**
+ * SHA-256 over the names and contents of the .ts files of a folder (or of the `names` given), in name
+ * order: esbuild.mjs computes the same.
+ */
+export function gitSourcesHash(folder: string, names?: readonly string[]): string {
   const hash = createHash('sha256');
-  for (const name of readdirSync(folder).filter((name) => name.endsWith('.ts')).sort()) {
+  for (const name of (names ?? readdirSync(folder)).filter((name) => name.endsWith('.ts')).sort()) {
     hash.update(name).update('\0').update(readFileSync(path.join(folder, name))).update('\0');
   }
   return hash.digest('hex').slice(0, 16);
