@@ -274,8 +274,10 @@ describe('ignore-revs and the time limit', () => {
     const traced = await ask(repo, 'src/pool.ts', [2, 2]);
     expect(traced.evidence[0]!.commit.sha).toBe(sha.pool);
     expect(traced.evidence[0]!.tracedThrough?.map((c) => [c.sha, c.change])).toEqual([[sha.rename, 'identifier-rename']]);
+    // A hover now takes the trace that answer made, with no git process of its own.
     const quick = await provider.ask({ path: repo.path('src/pool.ts'), lines: { start: 1, end: 1 }, depth: 'quick', timeLimitMs: 20_000 });
-    expect(quick.evidence[0]!.commit.sha).toBe(sha.rename);
+    expect(quick.evidence[0]!.commit.sha).toBe(sha.pool);
+    expect(quick.evidence[0]!.tracedThrough?.[0]?.sha).toBe(sha.rename);
   });
 
   it('honours an ignored commit that was not here at the first blame once a pull brings it', async () => {

@@ -88,6 +88,14 @@ describe('a line reshaped by a formatter run that also changed other code', () =
     const format = answer.evidence.find((e) => e.commit.sha === sha.format);
     expect(format?.reshaped).toBe('formatting');
   });
+
+  it('a hover after that answer takes the trace it made, and a hover on an untraced line does not trace', async () => {
+    const hover = await provider.ask({ path: repo.path('src/list.js'), lines: { start: 2, end: 2 }, depth: 'quick', timeLimitMs: 30_000 });
+    expect(hover.evidence[0]!.commit.sha).toBe(sha.wrote);
+    expect(hover.summary).toContain(`reformatted in \`${short(sha.format)}\``);
+    const untraced = await provider.ask({ path: repo.path('src/list.js'), lines: { start: 3, end: 3 }, depth: 'quick', timeLimitMs: 30_000 });
+    expect(untraced.evidence[0]!.commit.sha).toBe(sha.format);
+  });
 });
 
 describe('identifier renames on top of the commit that wrote the line', () => {

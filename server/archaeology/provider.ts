@@ -480,7 +480,7 @@ export class ArchaeologyProvider {
   ): Promise<ScoredCandidate[]> {
     const { repo, file, question } = dig.target;
     const candidates = gatherCandidates(scope.blame, scope.blamed, lineResult, fileResult, file, renamedFrom);
-    if (dig.target.depth === 'full' && dig.target.lines && scope.rangeLines <= MAX_TRACED_RANGE && !scope.missingObjects) await this.traceLines(dig, scope, candidates, lineResult);
+    if (dig.target.lines && scope.rangeLines <= MAX_TRACED_RANGE && !scope.missingObjects) await this.traceLines(dig, scope, candidates, lineResult);
     for (const { sha, similarity } of sourced) {
       const candidate = candidates.get(sha) ?? newCandidate(sha);
       candidate.reasons.add('semantic');
@@ -520,7 +520,8 @@ export class ArchaeologyProvider {
    * The asked lines followed back through the commits that only reshaped them (LineTracer): the blame
    * of the lines a commit reshaped goes to the commit that wrote what they do, which carries the trace;
    * the commits passed are marked with what they did. One line per blamed commit, for the two commits
-   * blamed for most of the range. What the time limit leaves untraced is answered as blame has it.
+   * blamed for most of the range. What the time limit leaves untraced is answered as blame has it. A
+   * quick answer (a hover) uses only traces already made.
    */
   private async traceLines(dig: Digging, scope: BlamedScope, candidates: Map<string, Candidate>, lineResult: HistoryResult<LineHistoryEntry> | undefined): Promise<void> {
     const { repo, file } = dig.target;
@@ -530,7 +531,8 @@ export class ArchaeologyProvider {
     const newest = lineResult?.items[0];
     // A one-shot command waits for the trace as for blame (an answer without it may name a formatter's
     // commit); the rest of the answer then gets what is left of the time limit, or the limit again.
-    if (this.parts.oneShot) dig.moveDeadline(WORK_LIMIT_MS);
+    const oneShotWaits = this.parts.oneShot && dig.target.depth === 'full';
+    if (oneShotWaits) dig.moveDeadline(WORK_LIMIT_MS);
     const traces = await Promise.all(
       byLines.map(async ([index, count]) => {
         const commit = blame.commits[index]!;
@@ -544,10 +546,12 @@ export class ArchaeologyProvider {
           const info = await repo.commit(commit.sha);
           if (info && isGenericMessage(info.subject, info.body)) from = { sha: newest.sha, path: newest.path ?? file, line: newest.newStart };
         }
+        // A quick answer (a hover) starts no git process: it takes a trace a full answer made, here or in an earlier process.
+        if (dig.target.depth === 'quick') return { sha: commit.sha, count, trace: (await this.tracer.known(repo, from)) ?? { origin: from, steps: [], complete: true } };
         return { sha: commit.sha, count, trace: await this.tracer.trace(repo, from, dig.workSignal, dig.signal) };
       }),
     );
-    if (this.parts.oneShot) {
+    if (oneShotWaits) {
       const left = dig.timeLimitMs - (performance.now() - dig.started);
       dig.moveDeadline(left > 0 ? left : dig.timeLimitMs);
     }

@@ -72,6 +72,14 @@ export class LineTracer {
     }
   }
 
+  /** A trace already made (in memory, or on disk from an earlier process), without asking git anything: for hovers. */
+  async known(repo: Repository, start: LineOrigin): Promise<LineTrace | undefined> {
+    const kept = this.traces.peek(`${repo.root}\0${start.sha}\0${start.path}\0${start.line}`);
+    if (kept) return kept;
+    const id = [this.code, start.sha, start.path, String(start.line)];
+    return this.store?.readRecord('line trace', id, repo.storeIdentity(), (body) => decodeTrace(body, start)).catch(() => undefined);
+  }
+
   private async walk(repo: Repository, start: LineOrigin, signal: AbortSignal, progress: (sofar: LineTrace) => void): Promise<LineTrace> {
     const id = [this.code, start.sha, start.path, String(start.line)];
     const stored = await this.store?.readRecord('line trace', id, repo.storeIdentity(), (body) => decodeTrace(body, start));
