@@ -20,6 +20,7 @@ import { issuesFromMessage, pullRequestFromMessage } from './references';
 import { toEvidence } from './evidence';
 import { summarize } from './summary';
 import { contentTerms, intentOf } from './text';
+import { addReached, beyondTheCut, cappedByTopic, topicVerdict, TopicSearch, withTopicNote, type Reached } from './topic';
 
 export interface AskInput {
   /** Absolute path of the file. */
@@ -148,6 +149,8 @@ interface Running {
   blameStarted: number;
   blame: Promise<TracedBlame>;
   sourced: Promise<{ sha: string; similarity: number }[]>;
+  /** The file's commits whose messages name the question's topic (full questions that name one). */
+  reached: Promise<Reached>;
 }
 
 /** The asked lines as blame answered them. */
@@ -181,6 +184,7 @@ export class ArchaeologyProvider {
   private readonly now: () => number;
   private readonly histories: LineHistories;
   private readonly fileHistories = new FlightCache<string, HistoryResult<FileHistoryEntry>>(128);
+  private readonly topics = new TopicSearch();
 
   constructor(private readonly parts: ProviderParts) {
     this.sources = parts.sources ?? [];
@@ -272,9 +276,10 @@ export class ArchaeologyProvider {
     }
     const scope = this.scopeOf(dig, blamed);
     const histories = await this.awaitHistories(dig, running, scope);
-    const ranked = await this.rankCandidates(dig, scope, histories, await running.sourced);
+    const reached = await orWhenAborted(running.reached, dig.signal, { shas: [], complete: false, searched: true });
+    const ranked = await this.rankCandidates(dig, scope, histories, await running.sourced, reached);
     const { evidence, enrichmentCut } = await this.chooseEvidence(dig, scope, histories, ranked);
-    const context = await this.compose(dig, scope, histories, ranked, evidence, enrichmentCut);
+    const context = await this.compose(dig, scope, histories, ranked, evidence, enrichmentCut, reached);
     if (target.lines) this.leave(running.lineHistory, `the line history of ${target.file}:${target.lines.start + 1}${target.lines.end > target.lines.start ? `-${target.lines.end + 1}` : ''}`);
     // Unsaved text changes with every keystroke: only committed files are blamed whole in the background.
     if (this.parts.warmFiles && target.lines && target.contents === undefined) target.blamer.warm(running.blameRequest);
@@ -354,7 +359,9 @@ export class ArchaeologyProvider {
     for (const enricher of this.enrichers) enricher.begin?.(facts, signal);
     // Sources (the commit index) need nothing from blame: start them now, take what they found later.
     const sourced = depth === 'full' ? this.fromSources(facts, signal, warnings) : Promise.resolve([]);
-    return { lineHistory, blameRequest, blameStarted, blame, sourced };
+    const reached = this.topics.reach(repo, head, file, dig.target.question, depth, signal);
+    reached.catch(() => undefined);
+    return { lineHistory, blameRequest, blameStarted, blame, sourced, reached };
   }
 
   /**
@@ -451,6 +458,7 @@ export class ArchaeologyProvider {
     scope: BlamedScope,
     { lineResult, fileResult, renamedFrom }: Histories,
     sourced: readonly { sha: string; similarity: number }[],
+    reached: Reached,
   ): Promise<ScoredCandidate[]> {
     const { repo, file, question } = dig.target;
     const candidates = gatherCandidates(scope.blame, scope.blamed, lineResult, fileResult, file, renamedFrom);
@@ -460,10 +468,13 @@ export class ArchaeologyProvider {
       candidate.semantic = Math.max(candidate.semantic ?? 0, similarity);
       candidates.set(sha, candidate);
     }
+    addReached(candidates, reached);
 
     const pool = [...candidates.values()]
       .sort((a, b) => b.blamedLines - a.blamedLines || (a.lineHistoryRank ?? 1e9) - (b.lineHistoryRank ?? 1e9))
       .slice(0, MAX_CANDIDATES);
+    // What names the question's topic is scored whatever the cut left out.
+    pool.push(...beyondTheCut(candidates, pool, reached));
     await Promise.all(
       pool.map(async (candidate) => {
         candidate.commit = await repo.commit(candidate.sha);
@@ -520,23 +531,28 @@ export class ArchaeologyProvider {
     ranked: ScoredCandidate[],
     evidence: Evidence[],
     enrichmentCut: boolean,
+    reached: Reached,
   ): Promise<ArchaeologyContext> {
-    const { repo, file, lines } = dig.target;
+    const { repo, file, lines, question } = dig.target;
     const { signal, warnings } = dig;
     const { blame, blamed, missingObjects, start, end, rangeLines, uncommittedLines } = scope;
     const partial =
       signal.aborted || enrichmentCut || missingObjects || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'time-limit');
     const boundary = ranked[0] !== undefined && blame.commits.some((c) => c.sha === ranked[0]!.sha && c.boundary) && repo.shallow;
-    const confidence = confidenceWithReview(
-      confidenceOf(ranked, { partial: signal.aborted || missingObjects, boundary: boundary || missingObjects, uncommittedShare: rangeLines ? uncommittedLines / rangeLines : 0 }),
-      evidence[0],
-      warnings,
+    const topic = topicVerdict(question, ranked, evidence, reached);
+    const confidence = cappedByTopic(
+      confidenceWithReview(
+        confidenceOf(ranked, { partial: signal.aborted || missingObjects, boundary: boundary || missingObjects, uncommittedShare: rangeLines ? uncommittedLines / rangeLines : 0 }),
+        evidence[0],
+        warnings,
+      ),
+      topic,
     );
     const cosmeticTraced = countTraced(blame, start, end);
     const timeline = buildTimeline(blame, blamed, lineResult, fileResult, ranked, !lines);
     const context: ArchaeologyContext = {
       ...dig.base,
-      summary: summarize({
+      summary: withTopicNote(summarize({
         evidence,
         confidence,
         lines,
@@ -547,7 +563,7 @@ export class ArchaeologyProvider {
         lastChanged: timeline.lastChanged,
         nowMs: this.now(),
         ...(missingObjects ? { missingObjects: { fillIn: fillInCommand(await repo.configValue('extensions.partialClone')) } } : {}),
-      }),
+      }), topic),
       confidence,
       evidence,
       authors: authorsOf(blame, blamed),

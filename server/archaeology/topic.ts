@@ -1,0 +1,214 @@
+import type { Evidence } from '../../shared/types';
+import { commitsMentioning, pathsOfFile } from '../git/message-search';
+import type { Repository } from '../git/repository';
+import { CancelledError, FlightCache, isCancelled } from '../util/flight';
+import { newCandidate } from './candidates';
+import type { Candidate, ScoredCandidate } from './rank';
+import { contentTerms, words } from './text';
+
+/**
+ * Topic questions: a question that names its subject ("why was path-to-regexp upgraded?") must reach
+ * the commits whose messages name it, wherever in the file's history they are, and an answer none of
+ * whose evidence names it must say so instead of sounding sure.
+ */
+
+/** What a question names: its subject words, as written and as roots. */
+export interface Topic {
+  /** Runs of subject words as the question wrote them (“async error handling”, “path-to-regexp”), at most three. */
+  phrases: string[];
+  /** The roots of the subject words (see rootOf). */
+  terms: string[];
+}
+
+/**
+ * Words that ask or act rather than name a subject: "why was X upgraded?" is about X. Compared as
+ * roots. A word inside an identifier (`removeAt`, `path-to-regexp`) is always a subject.
+ */
+const NOT_SUBJECTS = new Set(
+  `why how what when who which where whether does did do doing done is are was were be been being have has had can could should would
+  will may might must there here this that these those it its the a an and or of to in on at by for with from into instead rather than
+  such so still really actually just even also only ever now then again always never we us our you they someone anyone people
+  add added adding addition remove removed removing removal delete deleted change changed changing update updated updating upgrade
+  upgraded bump bumped replace replaced replacing rename renamed move moved switch switched introduce introduced use used using uses
+  make made making need needed needs want wanted write written wrote like look looks way ways work works worked happen happened exist
+  exists existing implement implemented fix fixed fixing keep kept set get got go went come came put thing things stuff code line lines
+  file files function method class part reason reasons purpose point look done this`
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(rootOf),
+);
+
+/** Below this similarity a semantic hit does not stand for a mention of the topic. */
+const STRONG_SEMANTIC = 0.5;
+/** Commits a topic search reads at most (newest first), and adds to the candidates at most (the best named). */
+const SEARCH_LIMIT = 1000;
+const REACHED_MAX = 20;
+/** Renames followed to find the file's older paths. */
+const RENAMES_LIMIT = 50;
+/** Confidence at most when no evidence names the topic, or when the leading commit does not. */
+const UNMENTIONED_CAP = 0.25;
+const ELSEWHERE_CAP = 0.45;
+const PARTLY_CAP = 0.6;
+
+/**
+ * A word's root, so that a question's "upgraded" meets a message's "upgrade", "bundles" "bundle",
+ * "extracted" "extraction", "retries" "retry". Cruder than a real stemmer on purpose: both sides go
+ * through it, so it only has to send the forms of one word to the same place.
+ */
+export function rootOf(word: string): string {
+  const w = word.toLowerCase();
+  if (w.length > 4 && /(ies|ied)$/.test(w)) return `${w.slice(0, -3)}y`;
+  for (const suffix of ['ations', 'ation', 'ions', 'ion', 'ings', 'ing', 'ers', 'er', 'ed', 'es', 's', 'e']) {
+    if (w.length - suffix.length < 3 || !w.endsWith(suffix)) continue;
+    if (suffix === 's' && w.endsWith('ss')) break;
+    const root = w.slice(0, -suffix.length);
+    // A doubled last consonant is a suffix's doing: "zipped" → "zip".
+    return suffix.length > 1 && /([b-df-hj-np-tv-z])\1$/.test(root) && !/(ss|ll)$/.test(root) ? root.slice(0, -1) : root;
+  }
+  return w;
+}
+
+/** The subject a question names, or undefined when it names none ("why does this code exist?", "why was this changed?"). */
+export function topicOf(question: string): Topic | undefined {
+  const terms = new Set<string>();
+  const phrases: string[] = [];
+  let run: string[] = [];
+  const endRun = () => {
+    if (run.length) phrases.push(run.join(' '));
+    run = [];
+  };
+  for (const token of question.split(/\s+/)) {
+    const trimmed = token.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+    const identifier = /[\p{L}\p{N}][-_.@/:][\p{L}\p{N}]|\p{Ll}\p{Lu}/u.test(trimmed);
+    const subjects = words(trimmed)
+      .filter((word) => contentTerms(word).size > 0)
+      .map(rootOf)
+      .filter((root) => root.length >= 2 && (identifier || !NOT_SUBJECTS.has(root)));
+    if (subjects.length === 0) {
+      endRun();
+      continue;
+    }
+    for (const root of subjects) terms.add(root);
+    run.push(trimmed);
+    // A sentence's punctuation ends a phrase too.
+    if (/[,;:?!.]$/.test(token)) endRun();
+  }
+  endRun();
+  return terms.size ? { phrases: phrases.slice(0, 3).map((phrase) => (phrase.length > 60 ? `${phrase.slice(0, 59)}…` : phrase)), terms: [...terms] } : undefined;
+}
+
+/** The share of the topic's terms (0..1) that the texts name. */
+export function coverage(topic: Topic, ...texts: (string | undefined)[]): number {
+  const present = new Set<string>();
+  for (const text of texts) if (text) for (const word of words(text)) present.add(rootOf(word));
+  return topic.terms.filter((term) => present.has(term)).length / topic.terms.length;
+}
+
+/** The commits of a file's history whose messages name the topic, best named first. */
+export interface Reached {
+  shas: string[];
+  /** The file's whole history was searched. */
+  complete: boolean;
+  /** False when no search ran (a quick answer, or no topic). */
+  searched: boolean;
+}
+
+const NOT_SEARCHED: Reached = { shas: [], complete: false, searched: false };
+
+/** Searches files' histories for commits that name a topic: one search per (work tree, HEAD, file, topic), kept. */
+export class TopicSearch {
+  private readonly kept = new FlightCache<string, Reached>(128);
+
+  /**
+   * For a full question that names a topic: the commits to the file (under every path it had) whose
+   * messages name it, whatever lines were asked. Two git processes (the renames, then `log --grep`),
+   * started beside blame. A quick question (a hover) searches nothing.
+   */
+  reach(repo: Repository, head: string, file: string, question: string, depth: 'quick' | 'full', signal: AbortSignal): Promise<Reached> {
+    const topic = topicOf(question);
+    if (!topic || depth !== 'full') return Promise.resolve(NOT_SEARCHED);
+    const key = `${repo.root}\0${head}\0${file}\0${topic.terms.join('\0')}`;
+    return this.kept.get(key, (shared) => this.search(repo, head, file, topic, shared), signal).catch((error: unknown) => {
+      if (isCancelled(error)) return { shas: [], complete: false, searched: true };
+      throw error;
+    });
+  }
+
+  private async search(repo: Repository, head: string, file: string, topic: Topic, signal: AbortSignal): Promise<Reached> {
+    const paths = await pathsOfFile(repo, head, file, { limit: RENAMES_LIMIT, signal });
+    // git matches each root as a fixed string anywhere in a message ("bundl" finds "bundles"); the
+    // words are checked here. A root ending in y stands for its -ies forms too.
+    const needles = topic.terms.filter((term) => term.length >= 3).map((term) => (term.length >= 5 ? term.replace(/y$/, '') : term));
+    const found = await commitsMentioning(repo, head, paths.items, needles, { limit: SEARCH_LIMIT, signal });
+    // A search cut short is not kept (the next question searches again).
+    if (signal.aborted || (!found.complete && found.stopped !== 'limit')) throw new CancelledError();
+    const named = found.items
+      .map((hit, order) => ({ sha: hit.sha, order, share: coverage(topic, hit.message) }))
+      .filter((hit) => hit.share > 0)
+      .sort((a, b) => b.share - a.share || a.order - b.order)
+      .slice(0, REACHED_MAX);
+    return { shas: named.map((hit) => hit.sha), complete: paths.complete && found.complete, searched: true };
+  }
+}
+
+/** Adds the reached commits to the candidates: they changed the file, and their messages name the topic. */
+export function addReached(candidates: Map<string, Candidate>, reached: Reached): void {
+  for (const sha of reached.shas) {
+    const candidate = candidates.get(sha) ?? newCandidate(sha);
+    candidate.reasons.add('file-history');
+    candidates.set(sha, candidate);
+  }
+}
+
+/**
+ * The candidates the cut left out that a topic question must still score: the reached commits and the
+ * semantic hits (neither is blamed or in the line history, so they sort last before the cut).
+ */
+export function beyondTheCut(candidates: Map<string, Candidate>, pool: readonly Candidate[], reached: Reached): Candidate[] {
+  const kept = new Set(pool.map((candidate) => candidate.sha));
+  const wanted = new Set(reached.shas);
+  return [...candidates.values()].filter((candidate) => !kept.has(candidate.sha) && (wanted.has(candidate.sha) || candidate.semantic !== undefined));
+}
+
+/** What the answer says about the topic: whether its evidence names it, and how far that caps the confidence. */
+export interface TopicVerdict {
+  topic: Topic;
+  /** The share of the topic's terms the leading evidence names (its message, its hunk, its PR's and issues' titles). */
+  leading: number;
+  /** Some evidence or candidate names a term of the topic, or is a strong semantic hit. */
+  anywhere: boolean;
+  /** The file's whole history was searched for it. */
+  searched: boolean;
+}
+
+export function topicVerdict(question: string, ranked: readonly ScoredCandidate[], evidence: readonly Evidence[], reached: Reached): TopicVerdict | undefined {
+  const topic = topicOf(question);
+  if (!topic) return undefined;
+  const named = (item: Evidence) => {
+    const candidate = ranked.find((c) => c.sha === item.commit.sha);
+    if ((candidate?.semantic ?? 0) >= STRONG_SEMANTIC) return 1;
+    return coverage(topic, item.commit.subject, item.commit.body, candidate?.hunk, item.pullRequest?.title, ...item.issues.map((issue) => issue.title));
+  };
+  const leading = evidence[0] ? named(evidence[0]) : 0;
+  const anywhere =
+    leading > 0 ||
+    evidence.some((item) => named(item) > 0) ||
+    ranked.some((c) => (c.semantic ?? 0) >= STRONG_SEMANTIC || coverage(topic, c.commit?.subject, c.commit?.body, c.hunk) > 0);
+  return { topic, leading, anywhere, searched: reached.searched && reached.complete };
+}
+
+/** The confidence, at most what the topic's verdict allows: low when nothing names the topic. */
+export function cappedByTopic(confidence: number, verdict: TopicVerdict | undefined): number {
+  if (!verdict) return confidence;
+  const cap = !verdict.anywhere ? UNMENTIONED_CAP : verdict.leading === 0 ? ELSEWHERE_CAP : verdict.leading < 0.5 ? PARTLY_CAP : 1;
+  return Math.min(confidence, cap);
+}
+
+/** The summary, opened with a plain sentence when nothing found names the topic. */
+export function withTopicNote(summary: string, verdict: TopicVerdict | undefined): string {
+  if (!verdict || verdict.anywhere) return summary;
+  const quoted = verdict.topic.phrases.map((phrase) => `“${phrase}”`);
+  const named = quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted[0];
+  const where = verdict.searched ? "No commit in this file's history mentions" : 'None of the commits found mentions';
+  return `${where} ${named}. ${summary}`;
+}
