@@ -20,7 +20,7 @@ import { issuesFromMessage, pullRequestFromMessage } from './references';
 import { toEvidence } from './evidence';
 import { summarize } from './summary';
 import { contentTerms, intentOf } from './text';
-import { addReached, beyondTheCut, cappedByTopic, topicVerdict, TopicSearch, withTopicNote, type Reached } from './topic';
+import { addReached, beyondTheCut, cappedByTopic, scoredForTopic, topicVerdict, TopicSearch, withTopicNote, type Reached } from './topic';
 
 export interface AskInput {
   /** Absolute path of the file. */
@@ -468,13 +468,15 @@ export class ArchaeologyProvider {
       candidate.semantic = Math.max(candidate.semantic ?? 0, similarity);
       candidates.set(sha, candidate);
     }
-    addReached(candidates, reached);
+    addReached(candidates, reached, 'file-history');
+    const movedFrom = await this.topics.movedFrom(repo, file, question, lineResult, dig.signal);
+    addReached(candidates, movedFrom, 'moved-code');
 
     const pool = [...candidates.values()]
       .sort((a, b) => b.blamedLines - a.blamedLines || (a.lineHistoryRank ?? 1e9) - (b.lineHistoryRank ?? 1e9))
       .slice(0, MAX_CANDIDATES);
     // What names the question's topic is scored whatever the cut left out.
-    pool.push(...beyondTheCut(candidates, pool, reached));
+    pool.push(...beyondTheCut(candidates, pool, reached, movedFrom));
     await Promise.all(
       pool.map(async (candidate) => {
         candidate.commit = await repo.commit(candidate.sha);
@@ -492,10 +494,8 @@ export class ArchaeologyProvider {
       lineHistoryLength: lineResult?.items.length ?? 0,
       headTime: headCommit?.authorTime ?? Math.floor(this.now() / 1000),
     };
-    const ranked = pool
-      .filter((candidate) => candidate.commit)
-      .map((candidate) => scoreCandidate(candidate, rankContext))
-      .sort((a, b) => b.score - a.score);
+    const scored = pool.filter((candidate) => candidate.commit).map((candidate) => scoreCandidate(candidate, rankContext));
+    const ranked = scoredForTopic(question, scored).sort((a, b) => b.score - a.score);
     for (const item of ranked) if (item.lexical >= 0.3) item.reasons.add('keyword');
     return ranked;
   }

@@ -26,12 +26,14 @@ export function words(text: string): string[] {
     .filter((word) => word.length > 1);
 }
 
-/** A crude stem so that `hashing`, `hashed` and `hashes` meet. */
+/** A crude stem so that `hashing`, `hashed` and `hashes` meet, and `update` and `updated`. */
 export function stem(word: string): string {
   if (word.length > 5 && word.endsWith('ing')) return word.slice(0, -3);
   if (word.length > 4 && word.endsWith('ed')) return word.slice(0, -2);
   if (word.length > 4 && word.endsWith('es')) return word.slice(0, -2);
   if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss')) return word.slice(0, -1);
+  // "update" meets "updated" and "updates": their stems above are "updat".
+  if (word.length > 4 && word.endsWith('e')) return word.slice(0, -1);
   return word;
 }
 

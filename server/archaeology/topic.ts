@@ -1,6 +1,8 @@
-import type { Evidence } from '../../shared/types';
+import type { Evidence, EvidenceReason } from '../../shared/types';
+import type { HistoryResult, LineHistoryEntry } from '../git/history';
 import { commitsMentioning, pathsOfFile } from '../git/message-search';
 import type { Repository } from '../git/repository';
+import { changedFiles } from '../git/trees';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
 import { newCandidate } from './candidates';
 import type { Candidate, ScoredCandidate } from './rank';
@@ -16,8 +18,11 @@ import { contentTerms, words } from './text';
 export interface Topic {
   /** Runs of subject words as the question wrote them (“async error handling”, “path-to-regexp”), at most three. */
   phrases: string[];
-  /** The roots of the subject words (see rootOf). */
-  terms: string[];
+  /**
+   * What to look for: a word's root (see rootOf), or an identifier's roots in order, to be found
+   * together (`removeAt` is "remove at": a message about `_.remove` and `_.pull` does not name it).
+   */
+  terms: string[][];
 }
 
 /**
@@ -43,8 +48,17 @@ const STRONG_SEMANTIC = 0.5;
 /** Commits a topic search reads at most (newest first), and adds to the candidates at most (the best named). */
 const SEARCH_LIMIT = 1000;
 const REACHED_MAX = 20;
+/** Other files the commit that brought the lines may have taken them from, at most (a larger commit is a sweep, not a move). */
+const MOVED_FROM_FILES = 5;
 /** Renames followed to find the file's older paths. */
 const RENAMES_LIMIT = 50;
+/** What naming the topic adds to a candidate's score, all of its terms in the message (its diff counts in the lexical share already). */
+const TOPIC_WEIGHT = 0.2;
+/**
+ * What a commit that names the topic adds when lines it wrote are still among the asked ones: of the
+ * many commits that bumped a dependency, the one whose version is in the file is the answer.
+ */
+const LIVE_WEIGHT = 0.05;
 /** Confidence at most when no evidence names the topic, or when the leading commit does not. */
 const UNMENTIONED_CAP = 0.25;
 const ELSEWHERE_CAP = 0.45;
@@ -70,7 +84,7 @@ export function rootOf(word: string): string {
 
 /** The subject a question names, or undefined when it names none ("why does this code exist?", "why was this changed?"). */
 export function topicOf(question: string): Topic | undefined {
-  const terms = new Set<string>();
+  const terms = new Map<string, string[]>();
   const phrases: string[] = [];
   let run: string[] = [];
   const endRun = () => {
@@ -80,28 +94,28 @@ export function topicOf(question: string): Topic | undefined {
   for (const token of question.split(/\s+/)) {
     const trimmed = token.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
     const identifier = /[\p{L}\p{N}][-_.@/:][\p{L}\p{N}]|\p{Ll}\p{Lu}/u.test(trimmed);
-    const subjects = words(trimmed)
-      .filter((word) => contentTerms(word).size > 0)
-      .map(rootOf)
-      .filter((root) => root.length >= 2 && (identifier || !NOT_SUBJECTS.has(root)));
-    if (subjects.length === 0) {
+    const roots = words(trimmed).map(rootOf);
+    const subjects = identifier ? [roots] : roots.filter((root, i) => contentTerms(words(trimmed)[i]!).size > 0 && !NOT_SUBJECTS.has(root)).map((root) => [root]);
+    if (subjects.length === 0 || subjects[0]!.length === 0) {
       endRun();
       continue;
     }
-    for (const root of subjects) terms.add(root);
+    for (const term of subjects) terms.set(term.join(' '), term);
     run.push(trimmed);
     // A sentence's punctuation ends a phrase too.
     if (/[,;:?!.]$/.test(token)) endRun();
   }
   endRun();
-  return terms.size ? { phrases: phrases.slice(0, 3).map((phrase) => (phrase.length > 60 ? `${phrase.slice(0, 59)}…` : phrase)), terms: [...terms] } : undefined;
+  return terms.size ? { phrases: phrases.slice(0, 3).map((phrase) => (phrase.length > 60 ? `${phrase.slice(0, 59)}…` : phrase)), terms: [...terms.values()] } : undefined;
 }
 
 /** The share of the topic's terms (0..1) that the texts name. */
 export function coverage(topic: Topic, ...texts: (string | undefined)[]): number {
-  const present = new Set<string>();
-  for (const text of texts) if (text) for (const word of words(text)) present.add(rootOf(word));
-  return topic.terms.filter((term) => present.has(term)).length / topic.terms.length;
+  const roots = texts.filter((text): text is string => Boolean(text)).map((text) => words(text).map(rootOf));
+  const present = new Set(roots.flat());
+  const named = (term: string[]) =>
+    term.length === 1 ? present.has(term[0]!) : roots.some((text) => text.some((_, i) => term.every((root, j) => text[i + j] === root)));
+  return topic.terms.filter(named).length / topic.terms.length;
 }
 
 /** The commits of a file's history whose messages name the topic, best named first. */
@@ -127,18 +141,52 @@ export class TopicSearch {
   reach(repo: Repository, head: string, file: string, question: string, depth: 'quick' | 'full', signal: AbortSignal): Promise<Reached> {
     const topic = topicOf(question);
     if (!topic || depth !== 'full') return Promise.resolve(NOT_SEARCHED);
-    const key = `${repo.root}\0${head}\0${file}\0${topic.terms.join('\0')}`;
+    const key = `${repo.root}\0${head}\0${file}\0${topic.terms.map((term) => term.join(' ')).join('\0')}`;
     return this.kept.get(key, (shared) => this.search(repo, head, file, topic, shared), signal).catch((error: unknown) => {
       if (isCancelled(error)) return { shas: [], complete: false, searched: true };
       throw error;
     });
   }
 
+  /**
+   * For a line question whose line history is complete: the commits that named the topic in the other
+   * files the lines' first commit changed, before it (the lines were moved here from one of them: a
+   * dependency list moved from setup.py to pyproject.toml keeps its reasons in setup.py's history).
+   * The files come from tree objects; one `log --grep` process, after line history.
+   */
+  movedFrom(repo: Repository, file: string, question: string, lineResult: HistoryResult<LineHistoryEntry> | undefined, signal: AbortSignal): Promise<Reached> {
+    const topic = topicOf(question);
+    const first = lineResult?.complete ? lineResult.items[lineResult.items.length - 1] : undefined;
+    if (!topic || !first) return Promise.resolve(NOT_SEARCHED);
+    const key = `${repo.root}\0${first.sha}\0${file}\0${topic.terms.map((term) => term.join(' ')).join('\0')}`;
+    return this.kept.get(key, (shared) => this.searchMovedFrom(repo, first.sha, first.path ?? file, topic, shared), signal).catch((error: unknown) => {
+      if (isCancelled(error)) return { shas: [], complete: false, searched: true };
+      throw error;
+    });
+  }
+
+  private async searchMovedFrom(repo: Repository, sha: string, file: string, topic: Topic, signal: AbortSignal): Promise<Reached> {
+    const commit = await repo.commit(sha);
+    const parent = commit?.parents[0] && (await repo.commit(commit.parents[0]));
+    if (!commit || !parent) return NOT_SEARCHED;
+    const changed = await changedFiles(repo.objects, parent.tree, commit.tree, MOVED_FROM_FILES + 1);
+    if (changed === 'too-many') return NOT_SEARCHED;
+    const paths = changed.map((entry) => entry.path).filter((path) => path !== file);
+    if (paths.length === 0 || paths.length > MOVED_FROM_FILES) return NOT_SEARCHED;
+    return this.searchPaths(repo, parent.sha, { items: paths, complete: true }, topic, signal);
+  }
+
   private async search(repo: Repository, head: string, file: string, topic: Topic, signal: AbortSignal): Promise<Reached> {
-    const paths = await pathsOfFile(repo, head, file, { limit: RENAMES_LIMIT, signal });
-    // git matches each root as a fixed string anywhere in a message ("bundl" finds "bundles"); the
-    // words are checked here. A root ending in y stands for its -ies forms too.
-    const needles = topic.terms.filter((term) => term.length >= 3).map((term) => (term.length >= 5 ? term.replace(/y$/, '') : term));
+    return this.searchPaths(repo, head, await pathsOfFile(repo, head, file, { limit: RENAMES_LIMIT, signal }), topic, signal);
+  }
+
+  private async searchPaths(repo: Repository, head: string, paths: HistoryResult<string>, topic: Topic, signal: AbortSignal): Promise<Reached> {
+    // git matches a root of each term (an identifier's longest) as a fixed string anywhere in a message
+    // ("bundl" finds "bundles"); the words are checked here. A root ending in y stands for its -ies forms too.
+    const needles = topic.terms
+      .map((term) => term.reduce((longest, root) => (root.length > longest.length ? root : longest), ''))
+      .filter((root) => root.length >= 3)
+      .map((root) => (root.length >= 5 ? root.replace(/y$/, '') : root));
     const found = await commitsMentioning(repo, head, paths.items, needles, { limit: SEARCH_LIMIT, signal });
     // A search cut short is not kept (the next question searches again).
     if (signal.aborted || (!found.complete && found.stopped !== 'limit')) throw new CancelledError();
@@ -151,11 +199,11 @@ export class TopicSearch {
   }
 }
 
-/** Adds the reached commits to the candidates: they changed the file, and their messages name the topic. */
-export function addReached(candidates: Map<string, Candidate>, reached: Reached): void {
+/** Adds the reached commits to the candidates: they changed the file (or the one its lines came from), and their messages name the topic. */
+export function addReached(candidates: Map<string, Candidate>, reached: Reached, reason: EvidenceReason): void {
   for (const sha of reached.shas) {
     const candidate = candidates.get(sha) ?? newCandidate(sha);
-    candidate.reasons.add('file-history');
+    candidate.reasons.add(reason);
     candidates.set(sha, candidate);
   }
 }
@@ -164,16 +212,34 @@ export function addReached(candidates: Map<string, Candidate>, reached: Reached)
  * The candidates the cut left out that a topic question must still score: the reached commits and the
  * semantic hits (neither is blamed or in the line history, so they sort last before the cut).
  */
-export function beyondTheCut(candidates: Map<string, Candidate>, pool: readonly Candidate[], reached: Reached): Candidate[] {
+export function beyondTheCut(candidates: Map<string, Candidate>, pool: readonly Candidate[], ...reached: Reached[]): Candidate[] {
   const kept = new Set(pool.map((candidate) => candidate.sha));
-  const wanted = new Set(reached.shas);
+  const wanted = new Set(reached.flatMap((found) => found.shas));
   return [...candidates.values()].filter((candidate) => !kept.has(candidate.sha) && (wanted.has(candidate.sha) || candidate.semantic !== undefined));
+}
+
+/**
+ * Candidates scored for a question that names a topic: a commit whose message names what the question
+ * names is the likelier answer than one that only touched the lines ("Upgrading merge-descriptors" for
+ * "why was path-to-regexp upgraded?"), which the question's other words ("upgraded") cannot tell.
+ */
+export function scoredForTopic(question: string, scored: ScoredCandidate[]): ScoredCandidate[] {
+  const topic = topicOf(question);
+  if (!topic) return scored;
+  return scored.map((candidate) => {
+    const named = coverage(topic, candidate.commit?.subject, candidate.commit?.body);
+    const weight = TOPIC_WEIGHT + (candidate.blamedLines > 0 ? LIVE_WEIGHT : 0);
+    return named > 0 ? { ...candidate, score: Math.min(1, candidate.score + weight * named) } : candidate;
+  });
 }
 
 /** What the answer says about the topic: whether its evidence names it, and how far that caps the confidence. */
 export interface TopicVerdict {
   topic: Topic;
-  /** The share of the topic's terms the leading evidence names (its message, its hunk, its PR's and issues' titles). */
+  /**
+   * The share of the topic's terms the leading evidence's words name (its message, its PR's and issues'
+   * titles), or half its diff's share: a diff that names the topic without a word about it does not say why.
+   */
   leading: number;
   /** Some evidence or candidate names a term of the topic, or is a strong semantic hit. */
   anywhere: boolean;
@@ -187,7 +253,8 @@ export function topicVerdict(question: string, ranked: readonly ScoredCandidate[
   const named = (item: Evidence) => {
     const candidate = ranked.find((c) => c.sha === item.commit.sha);
     if ((candidate?.semantic ?? 0) >= STRONG_SEMANTIC) return 1;
-    return coverage(topic, item.commit.subject, item.commit.body, candidate?.hunk, item.pullRequest?.title, ...item.issues.map((issue) => issue.title));
+    const said = coverage(topic, item.commit.subject, item.commit.body, item.pullRequest?.title, ...item.issues.map((issue) => issue.title));
+    return Math.max(said, 0.5 * coverage(topic, candidate?.hunk));
   };
   const leading = evidence[0] ? named(evidence[0]) : 0;
   const anywhere =
