@@ -141,7 +141,7 @@ export class TopicSearch {
   reach(repo: Repository, head: string, file: string, question: string, depth: 'quick' | 'full', signal: AbortSignal): Promise<Reached> {
     const topic = topicOf(question);
     if (!topic || depth !== 'full') return Promise.resolve(NOT_SEARCHED);
-    const key = `${repo.root}\0${head}\0${file}\0${topic.terms.map((term) => term.join(' ')).join('\0')}`;
+    const key = `history\0${repo.root}\0${head}\0${file}\0${topic.terms.map((term) => term.join(' ')).join('\0')}`;
     return this.kept.get(key, (shared) => this.search(repo, head, file, topic, shared), signal).catch((error: unknown) => {
       if (isCancelled(error)) return { shas: [], complete: false, searched: true };
       throw error;
@@ -158,7 +158,7 @@ export class TopicSearch {
     const topic = topicOf(question);
     const first = lineResult?.complete ? lineResult.items[lineResult.items.length - 1] : undefined;
     if (!topic || !first) return Promise.resolve(NOT_SEARCHED);
-    const key = `${repo.root}\0${first.sha}\0${file}\0${topic.terms.map((term) => term.join(' ')).join('\0')}`;
+    const key = `moved\0${repo.root}\0${first.sha}\0${file}\0${topic.terms.map((term) => term.join(' ')).join('\0')}`;
     return this.kept.get(key, (shared) => this.searchMovedFrom(repo, first.sha, first.path ?? file, topic, shared), signal).catch((error: unknown) => {
       if (isCancelled(error)) return { shas: [], complete: false, searched: true };
       throw error;
