@@ -138,6 +138,13 @@ describe('a question about a topic no commit mentions', () => {
     expect(answer.summary).not.toContain('mentions');
   });
 
+  it('answers who wrote it from blame, whatever the messages say', async () => {
+    const answer = await ask(repo, 'src/server.js', 1, 'who wrote the async error handling?');
+    expect(answer.evidence[0]!.commit.sha).toBe(router);
+    expect(bandOf(answer.confidence)).not.toBe('low');
+    expect(answer.summary).not.toContain('mentions');
+  });
+
   it('leaves the default question as it was', async () => {
     const answer = await ask(repo, 'src/server.js', 1);
     expect(bandOf(answer.confidence)).toBe('high');

@@ -6,7 +6,7 @@ import { changedFiles } from '../git/trees';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
 import { newCandidate } from './candidates';
 import type { Candidate, ScoredCandidate } from './rank';
-import { contentTerms, words } from './text';
+import { contentTerms, intentOf, words } from './text';
 
 /**
  * Topic questions: a question that names its subject ("why was path-to-regexp upgraded?") must reach
@@ -238,7 +238,8 @@ export interface TopicVerdict {
   topic: Topic;
   /**
    * The share of the topic's terms the leading evidence's words name (its message, its PR's and issues'
-   * titles), or half its diff's share: a diff that names the topic without a word about it does not say why.
+   * titles), or half the share they and its diff name together: a diff that names the topic without a
+   * word about it does not say why.
    */
   leading: number;
   /** Some evidence or candidate names a term of the topic, or is a strong semantic hit. */
@@ -247,14 +248,18 @@ export interface TopicVerdict {
   searched: boolean;
 }
 
+/**
+ * Undefined when the question names no topic, or asks who or when: blame answers those whatever the
+ * messages say.
+ */
 export function topicVerdict(question: string, ranked: readonly ScoredCandidate[], evidence: readonly Evidence[], reached: Reached): TopicVerdict | undefined {
   const topic = topicOf(question);
-  if (!topic) return undefined;
+  if (!topic || intentOf(question) !== 'why') return undefined;
   const named = (item: Evidence) => {
     const candidate = ranked.find((c) => c.sha === item.commit.sha);
     if ((candidate?.semantic ?? 0) >= STRONG_SEMANTIC) return 1;
-    const said = coverage(topic, item.commit.subject, item.commit.body, item.pullRequest?.title, ...item.issues.map((issue) => issue.title));
-    return Math.max(said, 0.5 * coverage(topic, candidate?.hunk));
+    const words = [item.commit.subject, item.commit.body, item.pullRequest?.title, ...item.issues.map((issue) => issue.title)];
+    return Math.max(coverage(topic, ...words), 0.5 * coverage(topic, ...words, candidate?.hunk));
   };
   const leading = evidence[0] ? named(evidence[0]) : 0;
   const anywhere =
