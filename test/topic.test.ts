@@ -132,6 +132,12 @@ describe('a question about a topic no commit mentions', () => {
     expect(answer.summary).toMatch(/^No commit in this file's history mentions “async error handling”\. Line 1 comes from `[0-9a-f]{7}`/);
   });
 
+  it('does not take one common word of the topic for the topic', async () => {
+    const answer = await ask(repo, 'src/server.js', 1, 'why is there async request handling?');
+    expect(bandOf(answer.confidence)).toBe('low');
+    expect(answer.summary).toMatch(/^No commit in this file's history mentions “async request handling”\./);
+  });
+
   it('is confident about the same line when the question names what the commit says', async () => {
     const answer = await ask(repo, 'src/server.js', 1, 'why do the routes share one router?');
     expect(bandOf(answer.confidence)).toBe('high');

@@ -43,6 +43,11 @@ const NOT_SUBJECTS = new Set(
     .map(rootOf),
 );
 
+/**
+ * The share of a topic's terms a text must name to name the topic: "kubernetes sidecar support" is
+ * not named by every commit that adds support for something.
+ */
+const NAMED = 0.5;
 /** Below this similarity a semantic hit does not stand for a mention of the topic. */
 const STRONG_SEMANTIC = 0.5;
 /** Commits a topic search reads at most (newest first), and adds to the candidates at most (the best named). */
@@ -192,7 +197,7 @@ export class TopicSearch {
     if (signal.aborted || (!found.complete && found.stopped !== 'limit')) throw new CancelledError();
     const named = found.items
       .map((hit, order) => ({ sha: hit.sha, order, share: coverage(topic, hit.message) }))
-      .filter((hit) => hit.share > 0)
+      .filter((hit) => hit.share >= NAMED)
       .sort((a, b) => b.share - a.share || a.order - b.order)
       .slice(0, REACHED_MAX);
     return { shas: named.map((hit) => hit.sha), complete: paths.complete && found.complete, searched: true };
@@ -229,7 +234,7 @@ export function scoredForTopic(question: string, scored: ScoredCandidate[]): Sco
   return scored.map((candidate) => {
     const named = coverage(topic, candidate.commit?.subject, candidate.commit?.body);
     const weight = TOPIC_WEIGHT + (candidate.blamedLines > 0 ? LIVE_WEIGHT : 0);
-    return named > 0 ? { ...candidate, score: Math.min(1, candidate.score + weight * named) } : candidate;
+    return named >= NAMED ? { ...candidate, score: Math.min(1, candidate.score + weight * named) } : candidate;
   });
 }
 
@@ -242,7 +247,7 @@ export interface TopicVerdict {
    * word about it does not say why.
    */
   leading: number;
-  /** Some evidence or candidate names a term of the topic, or is a strong semantic hit. */
+  /** Some evidence or candidate names the topic (at least NAMED of it), or is a strong semantic hit. */
   anywhere: boolean;
   /** The file's whole history was searched for it. */
   searched: boolean;
@@ -257,22 +262,26 @@ export function topicVerdict(question: string, ranked: readonly ScoredCandidate[
   if (!topic || intentOf(question) !== 'why') return undefined;
   const named = (item: Evidence) => {
     const candidate = ranked.find((c) => c.sha === item.commit.sha);
-    if ((candidate?.semantic ?? 0) >= STRONG_SEMANTIC) return 1;
     const words = [item.commit.subject, item.commit.body, item.pullRequest?.title, ...item.issues.map((issue) => issue.title)];
-    return Math.max(coverage(topic, ...words), 0.5 * coverage(topic, ...words, candidate?.hunk));
+    return (candidate?.semantic ?? 0) >= STRONG_SEMANTIC ? 1 : namedIn(topic, words, candidate?.hunk);
   };
   const leading = evidence[0] ? named(evidence[0]) : 0;
   const anywhere =
-    leading > 0 ||
-    evidence.some((item) => named(item) > 0) ||
-    ranked.some((c) => (c.semantic ?? 0) >= STRONG_SEMANTIC || coverage(topic, c.commit?.subject, c.commit?.body, c.hunk) > 0);
+    leading >= NAMED ||
+    evidence.some((item) => named(item) >= NAMED) ||
+    ranked.some((c) => (c.semantic ?? 0) >= STRONG_SEMANTIC || namedIn(topic, [c.commit?.subject, c.commit?.body], c.hunk) >= NAMED);
   return { topic, leading, anywhere, searched: reached.searched && reached.complete };
+}
+
+/** The share of the topic the words name, or half what they and the diff name together (see TopicVerdict.leading). */
+function namedIn(topic: Topic, words: (string | undefined)[], hunk: string | undefined): number {
+  return Math.max(coverage(topic, ...words), 0.5 * coverage(topic, ...words, hunk));
 }
 
 /** The confidence, at most what the topic's verdict allows: low when nothing names the topic. */
 export function cappedByTopic(confidence: number, verdict: TopicVerdict | undefined): number {
   if (!verdict) return confidence;
-  const cap = !verdict.anywhere ? UNMENTIONED_CAP : verdict.leading === 0 ? ELSEWHERE_CAP : verdict.leading < 0.5 ? PARTLY_CAP : 1;
+  const cap = !verdict.anywhere ? UNMENTIONED_CAP : verdict.leading === 0 ? ELSEWHERE_CAP : verdict.leading < NAMED ? PARTLY_CAP : 1;
   return Math.min(confidence, cap);
 }
 
