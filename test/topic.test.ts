@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../server/engine';
+import { settingsFromEnv } from '../shared/settings';
 import { ArchaeologyProvider } from '../server/archaeology/provider';
 import { MAX_CANDIDATES } from '../server/archaeology/candidates';
 import { topicOf } from '../server/archaeology/topic';
@@ -73,6 +78,42 @@ describe('a whole file with more commits than are scored, one old commit naming 
     const answer = await ask(repo, 'settings.conf', undefined);
     expect(answer.evidence.map((e) => e.commit.sha)).not.toContain(budget);
     expect(answer.summary).not.toContain('mentions');
+  });
+});
+
+describe('a semantic hit among more commits than are scored', () => {
+  const repo = Fixture.create();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ail-data-'));
+  let engine: Engine;
+  let counted = '';
+  beforeAll(async () => {
+    repo.write('limits.conf', ['attempts = 5']);
+    repo.commit('Create the limits file', ALICE);
+    repo.write('limits.conf', ['attempts = 3']);
+    counted = repo.commit('Changed attempts', BOB);
+    repo.write('limits.conf', ['attempts = 3 # the first try included']);
+    repo.commit('Annotate the limits', ALICE);
+    const options: string[] = [];
+    for (let i = 1; i <= MAX_CANDIDATES + 20; i++) {
+      options.push(`limit_${i} = ${i}`);
+      repo.write('limits.conf', ['attempts = 3 # the first try included', ...options]);
+      repo.commit(`Add limit ${i}`, i % 2 ? ALICE : BOB);
+    }
+    engine = new Engine({ ...settingsFromEnv({}), dataDir, allowModelDownload: false, writeCommitGraph: false }, { buildIndexes: true });
+    expect(await engine.open([repo.root])).toBe(1);
+  });
+  afterAll(async () => {
+    await engine.dispose();
+    repo.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('scores the commit the commit index found, though blame fills the candidates first', async () => {
+    // "changed" names no topic (nothing is searched for it): only the commit index finds this commit.
+    expect(topicOf('why was this changed?')).toBeUndefined();
+    const answer = await engine.ask({ path: repo.path('limits.conf'), question: 'why was this changed?', timeLimitMs: 20_000 });
+    expect(answer.evidence[0]!.commit.sha).toBe(counted);
+    expect(answer.evidence[0]!.reasons).toContain('semantic');
   });
 });
 
