@@ -540,19 +540,16 @@ export class ArchaeologyProvider {
       signal.aborted || enrichmentCut || missingObjects || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'time-limit');
     const boundary = ranked[0] !== undefined && blame.commits.some((c) => c.sha === ranked[0]!.sha && c.boundary) && repo.shallow;
     const topic = topicVerdict(question, ranked, evidence, reached);
-    const confidence = cappedByTopic(
-      confidenceWithReview(
-        confidenceOf(ranked, { partial: signal.aborted || missingObjects, boundary: boundary || missingObjects, uncommittedShare: rangeLines ? uncommittedLines / rangeLines : 0 }),
-        evidence[0],
-        warnings,
-      ),
-      topic,
-    );
+    const confidence = cappedByTopic(topic, confidenceWithReview(
+      confidenceOf(ranked, { partial: signal.aborted || missingObjects, boundary: boundary || missingObjects, uncommittedShare: rangeLines ? uncommittedLines / rangeLines : 0 }),
+      evidence[0],
+      warnings,
+    ));
     const cosmeticTraced = countTraced(blame, start, end);
     const timeline = buildTimeline(blame, blamed, lineResult, fileResult, ranked, !lines);
     const context: ArchaeologyContext = {
       ...dig.base,
-      summary: withTopicNote(summarize({
+      summary: withTopicNote(topic, summarize({
         evidence,
         confidence,
         lines,
@@ -563,7 +560,7 @@ export class ArchaeologyProvider {
         lastChanged: timeline.lastChanged,
         nowMs: this.now(),
         ...(missingObjects ? { missingObjects: { fillIn: fillInCommand(await repo.configValue('extensions.partialClone')) } } : {}),
-      }), topic),
+      })),
       confidence,
       evidence,
       authors: authorsOf(blame, blamed),

@@ -37,7 +37,7 @@ const NOT_SUBJECTS = new Set(
   upgraded bump bumped replace replaced replacing rename renamed move moved switch switched introduce introduced use used using uses
   make made making need needed needs want wanted write written wrote like look looks way ways work works worked happen happened exist
   exists existing implement implemented fix fixed fixing keep kept set get got go went come came put thing things stuff code line lines
-  file files function method class part reason reasons purpose point look done this`
+  file files function method class part reason reasons purpose point`
     .split(/\s+/)
     .filter(Boolean)
     .map(rootOf),
@@ -64,7 +64,11 @@ const TOPIC_WEIGHT = 0.2;
  * many commits that bumped a dependency, the one whose version is in the file is the answer.
  */
 const LIVE_WEIGHT = 0.05;
-/** Confidence at most when no evidence names the topic, or when the leading commit does not. */
+/**
+ * Confidence at most when nothing found names the topic (low, and the summary says so), when the
+ * leading commit names none of it though another names it (medium at best), and when the leading
+ * commit names less than NAMED of it.
+ */
 const UNMENTIONED_CAP = 0.25;
 const ELSEWHERE_CAP = 0.45;
 const PARTLY_CAP = 0.6;
@@ -279,14 +283,14 @@ function namedIn(topic: Topic, words: (string | undefined)[], hunk: string | und
 }
 
 /** The confidence, at most what the topic's verdict allows: low when nothing names the topic. */
-export function cappedByTopic(confidence: number, verdict: TopicVerdict | undefined): number {
+export function cappedByTopic(verdict: TopicVerdict | undefined, confidence: number): number {
   if (!verdict) return confidence;
   const cap = !verdict.anywhere ? UNMENTIONED_CAP : verdict.leading === 0 ? ELSEWHERE_CAP : verdict.leading < NAMED ? PARTLY_CAP : 1;
   return Math.min(confidence, cap);
 }
 
 /** The summary, opened with a plain sentence when nothing found names the topic. */
-export function withTopicNote(summary: string, verdict: TopicVerdict | undefined): string {
+export function withTopicNote(verdict: TopicVerdict | undefined, summary: string): string {
   if (!verdict || verdict.anywhere) return summary;
   const quoted = verdict.topic.phrases.map((phrase) => `“${phrase}”`);
   const named = quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted[0];
