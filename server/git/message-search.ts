@@ -30,6 +30,8 @@ export async function commitsMentioning(
     '-z',
     '--format=%H%n%B',
     '--no-color',
+    // The walk is what the paths say, whatever a repository's log.follow says of one path.
+    '--no-follow',
     '--regexp-ignore-case',
     '--fixed-strings',
     ...needles.map((needle) => `--grep=${needle}`),
