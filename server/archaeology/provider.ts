@@ -475,8 +475,8 @@ export class ArchaeologyProvider {
     const pool = [...candidates.values()]
       .sort((a, b) => b.blamedLines - a.blamedLines || (a.lineHistoryRank ?? 1e9) - (b.lineHistoryRank ?? 1e9))
       .slice(0, MAX_CANDIDATES);
-    // What names the question's topic is scored whatever the cut left out.
-    pool.push(...beyondTheCut(candidates, pool, reached, movedFrom));
+    // What names the question's topic, or is near it in meaning, is scored whatever the cut left out.
+    pool.push(...beyondTheCut(question, candidates, pool, reached, movedFrom));
     await Promise.all(
       pool.map(async (candidate) => {
         candidate.commit = await repo.commit(candidate.sha);

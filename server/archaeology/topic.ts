@@ -218,13 +218,15 @@ export function addReached(candidates: Map<string, Candidate>, reached: Reached,
 }
 
 /**
- * The candidates the cut left out that a topic question must still score: the reached commits and the
- * semantic hits (neither is blamed or in the line history, so they sort last before the cut).
+ * The candidates the cut left out that a question with content must still score: the reached commits
+ * and the semantic hits (neither is blamed or in the line history, so they sort last before the cut).
+ * The default question, which has no content, keeps the cut as it was.
  */
-export function beyondTheCut(candidates: Map<string, Candidate>, pool: readonly Candidate[], ...reached: Reached[]): Candidate[] {
+export function beyondTheCut(question: string, candidates: Map<string, Candidate>, pool: readonly Candidate[], ...reached: Reached[]): Candidate[] {
   const kept = new Set(pool.map((candidate) => candidate.sha));
   const wanted = new Set(reached.flatMap((found) => found.shas));
-  return [...candidates.values()].filter((candidate) => !kept.has(candidate.sha) && (wanted.has(candidate.sha) || candidate.semantic !== undefined));
+  const semantic = contentTerms(question).size > 0;
+  return [...candidates.values()].filter((candidate) => !kept.has(candidate.sha) && (wanted.has(candidate.sha) || (semantic && candidate.semantic !== undefined)));
 }
 
 /**
