@@ -20,7 +20,7 @@ import { issuesFromMessage, pullRequestFromMessage } from './references';
 import { toEvidence } from './evidence';
 import { summarize } from './summary';
 import { contentTerms, intentOf } from './text';
-import { addReached, beyondTheCut, cappedByTopic, scoredForTopic, topicVerdict, TopicSearch, withTopicNote, type Reached } from './topic';
+import { addReached, beyondTheCut, cappedByTopic, CUT_SHORT, scoredForTopic, topicVerdict, TopicSearch, withTopicNote, type Reached } from './topic';
 
 export interface AskInput {
   /** Absolute path of the file. */
@@ -276,7 +276,8 @@ export class ArchaeologyProvider {
     }
     const scope = this.scopeOf(dig, blamed);
     const histories = await this.awaitHistories(dig, running, scope);
-    const reached = await orWhenAborted(running.reached, dig.signal, { shas: [], complete: false, searched: true });
+    // The topic search started beside blame and is mostly done by now; like the sources, it has until the time limit (then the answer is partial).
+    const reached = await orWhenAborted(running.reached, dig.signal, CUT_SHORT);
     const ranked = await this.rankCandidates(dig, scope, histories, await running.sourced, reached);
     const { evidence, enrichmentCut } = await this.chooseEvidence(dig, scope, histories, ranked);
     const context = await this.compose(dig, scope, histories, ranked, evidence, enrichmentCut, reached);
@@ -359,7 +360,7 @@ export class ArchaeologyProvider {
     for (const enricher of this.enrichers) enricher.begin?.(facts, signal);
     // Sources (the commit index) need nothing from blame: start them now, take what they found later.
     const sourced = depth === 'full' ? this.fromSources(facts, signal, warnings) : Promise.resolve([]);
-    const reached = this.topics.reach(repo, head, file, dig.target.question, depth, signal);
+    const reached = this.topics.reach(repo, head, file, dig.target.question, depth, dig.workSignal);
     reached.catch(() => undefined);
     return { lineHistory, blameRequest, blameStarted, blame, sourced, reached };
   }
@@ -471,6 +472,7 @@ export class ArchaeologyProvider {
     addReached(candidates, reached, 'file-history');
     const movedFrom = await this.topics.movedFrom(repo, file, question, lineResult, dig.signal);
     addReached(candidates, movedFrom, 'moved-code');
+    if (reached.cut || movedFrom.cut) dig.warnings.add('topic-search-incomplete');
 
     const pool = [...candidates.values()]
       .sort((a, b) => b.blamedLines - a.blamedLines || (a.lineHistoryRank ?? 1e9) - (b.lineHistoryRank ?? 1e9))
@@ -537,7 +539,7 @@ export class ArchaeologyProvider {
     const { signal, warnings } = dig;
     const { blame, blamed, missingObjects, start, end, rangeLines, uncommittedLines } = scope;
     const partial =
-      signal.aborted || enrichmentCut || missingObjects || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'time-limit');
+      signal.aborted || enrichmentCut || missingObjects || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'topic-search-incomplete' || w === 'time-limit');
     const boundary = ranked[0] !== undefined && blame.commits.some((c) => c.sha === ranked[0]!.sha && c.boundary) && repo.shallow;
     const topic = topicVerdict(question, ranked, evidence, reached);
     const confidence = cappedByTopic(topic, confidenceWithReview(

@@ -134,9 +134,13 @@ export interface Reached {
   complete: boolean;
   /** False when no search ran (a quick answer, or no topic). */
   searched: boolean;
+  /** The time limit or the caller stopped the search: the answer is partial (`topic-search-incomplete`). */
+  cut?: boolean;
 }
 
 const NOT_SEARCHED: Reached = { shas: [], complete: false, searched: false };
+/** A search the answer could not wait for. */
+export const CUT_SHORT: Reached = { shas: [], complete: false, searched: true, cut: true };
 
 /** Searches files' histories for commits that name a topic: one search per (work tree, HEAD, file, topic), kept. */
 export class TopicSearch {
@@ -152,7 +156,7 @@ export class TopicSearch {
     if (!topic || depth !== 'full') return Promise.resolve(NOT_SEARCHED);
     const key = `history\0${repo.root}\0${head}\0${file}\0${topic.terms.map((term) => term.join(' ')).join('\0')}`;
     return this.kept.get(key, (shared) => this.search(repo, head, file, topic, shared), signal).catch((error: unknown) => {
-      if (isCancelled(error)) return { shas: [], complete: false, searched: true };
+      if (isCancelled(error)) return CUT_SHORT;
       throw error;
     });
   }
@@ -169,7 +173,7 @@ export class TopicSearch {
     if (!topic || !first) return Promise.resolve(NOT_SEARCHED);
     const key = `moved\0${repo.root}\0${first.sha}\0${file}\0${topic.terms.map((term) => term.join(' ')).join('\0')}`;
     return this.kept.get(key, (shared) => this.searchMovedFrom(repo, first.sha, first.path ?? file, topic, shared), signal).catch((error: unknown) => {
-      if (isCancelled(error)) return { shas: [], complete: false, searched: true };
+      if (isCancelled(error)) return CUT_SHORT;
       throw error;
     });
   }
