@@ -5,6 +5,7 @@ import type { Repository } from '../git/repository';
 import { changedFiles } from '../git/trees';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
 import { newCandidate } from './candidates';
+import { keepComplete } from './line-histories';
 import type { Candidate, ScoredCandidate } from './rank';
 import { contentTerms, intentOf, words } from './text';
 
@@ -145,6 +146,8 @@ export const CUT_SHORT: Reached = { shas: [], complete: false, searched: true, c
 /** Searches files' histories for commits that name a topic: one search per (work tree, HEAD, file, topic), kept. */
 export class TopicSearch {
   private readonly kept = new FlightCache<string, Reached>(128);
+  /** Every path a file had, per (work tree, HEAD, file): the rename walk costs as much as the search, and a file is asked about again. */
+  private readonly paths = new FlightCache<string, HistoryResult<string>>(128);
 
   /**
    * For a full question that names a topic: the commits to the file (under every path it had) whose
@@ -189,8 +192,15 @@ export class TopicSearch {
     return this.searchPaths(repo, parent.sha, { items: paths, complete: true }, topic, signal);
   }
 
+  /** The file's path searched at once, beside the walk for its older paths; those, if any, searched after. */
   private async search(repo: Repository, head: string, file: string, topic: Topic, signal: AbortSignal): Promise<Reached> {
-    return this.searchPaths(repo, head, await pathsOfFile(repo, head, file, { limit: RENAMES_LIMIT, signal }), topic, signal);
+    const paths = this.paths.get(`${repo.root}\0${head}\0${file}`, (shared) => pathsOfFile(repo, head, file, { limit: RENAMES_LIMIT, signal: shared }).then(keepComplete), signal);
+    const [today, known] = await Promise.all([this.searchPaths(repo, head, { items: [file], complete: true }, topic, signal), paths]);
+    const older = known.items.filter((path) => path !== file);
+    if (older.length === 0) return today;
+    const before = await this.searchPaths(repo, head, { items: older, complete: true }, topic, signal);
+    const shas = [...new Set([...today.shas, ...before.shas])].slice(0, REACHED_MAX);
+    return { shas, complete: today.complete && before.complete, searched: true };
   }
 
   private async searchPaths(repo: Repository, head: string, paths: HistoryResult<string>, topic: Topic, signal: AbortSignal): Promise<Reached> {
