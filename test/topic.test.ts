@@ -175,6 +175,12 @@ describe('a question about a topic no commit mentions', () => {
     expect(answer.summary).toContain(router.slice(0, 7));
   });
 
+  it('claims nothing of the history it could not search (a subject too short to look for)', async () => {
+    const answer = await ask(repo, 'src/server.js', 2, 'why 99?');
+    expect(bandOf(answer.confidence)).toBe('low');
+    expect(answer.summary).toMatch(/^None of the commits found mentions “99”\. Line 2 /);
+  });
+
   it('does not take one common word of the topic for the topic', async () => {
     const answer = await ask(repo, 'src/server.js', 1, 'why is there async request handling?');
     expect(bandOf(answer.confidence)).toBe('low');

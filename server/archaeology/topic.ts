@@ -210,6 +210,8 @@ export class TopicSearch {
       .map((term) => term.reduce((longest, root) => (root.length > longest.length ? root : longest), ''))
       .filter((root) => root.length >= 3)
       .map((root) => (root.length >= 5 ? root.replace(/y$/, '') : root));
+    // Words too short to search for ("why 30?"): nothing was searched, so nothing is said of the history.
+    if (needles.length === 0) return NOT_SEARCHED;
     const found = await commitsMentioning(repo, head, paths.items, needles, { limit: SEARCH_LIMIT, signal });
     // A search cut short is not kept (the next question searches again).
     if (signal.aborted || (!found.complete && found.stopped !== 'limit')) throw new CancelledError();
