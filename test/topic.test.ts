@@ -179,6 +179,9 @@ describe('a question about a topic no commit mentions', () => {
     const answer = await ask(repo, 'src/server.js', 2, 'why 99?');
     expect(bandOf(answer.confidence)).toBe('low');
     expect(answer.summary).toMatch(/^None of the commits found mentions “99”\. Line 2 /);
+    // Searched for "retries" but not for "99": what a commit might name was not all looked for.
+    const partly = await ask(repo, 'src/server.js', 2, 'why 99 retries?');
+    expect(partly.summary).toMatch(/^None of the commits found mentions “99 retries”\. Line 2 /);
   });
 
   it('does not take one common word of the topic for the topic', async () => {

@@ -220,7 +220,8 @@ export class TopicSearch {
       .filter((hit) => hit.share >= NAMED)
       .sort((a, b) => b.share - a.share || a.order - b.order)
       .slice(0, REACHED_MAX);
-    return { shas: named.map((hit) => hit.sha), complete: paths.complete && found.complete, searched: true };
+    // A term too short to search for may be what a commit names: then the history was not all searched.
+    return { shas: named.map((hit) => hit.sha), complete: paths.complete && found.complete && needles.length === topic.terms.length, searched: true };
   }
 }
 
