@@ -217,6 +217,7 @@ export type WarningCode =
   | 'uncommitted-lines'
   | 'line-history-incomplete'
   | 'file-history-incomplete'
+  | 'topic-search-incomplete'
   | 'time-limit'
   | 'embedder-fallback'
   | 'github-auth'

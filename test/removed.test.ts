@@ -276,7 +276,8 @@ describe('the answer cache and a removed file', () => {
     const back = await ask();
     expect(back.source).toBe('cold');
     expect(back.removed).toBeUndefined();
-    expect(back.evidence[0]!.commit.sha).toBe(sha.restored);
+    // The file is back: answered from its history (the question names removal, so the commit that removed it may lead; the restore is there).
+    expect(shas(back).slice(0, 2)).toContain(sha.restored);
 
     repo.git('rm', '-q', 'src/cron.ts');
     sha.removedAgain = repo.commit('Remove the cron sync for good', BOB);

@@ -8,6 +8,7 @@ const SENTENCES: Record<WarningCode, string> = {
   'embedder-fallback': 'The embedding model could not be loaded; similar questions and commits were matched by their words instead.',
   'line-history-incomplete': "The time limit cut the lines' history short: older changes may be missing.",
   'file-history-incomplete': "The time limit cut the file's history short: older changes may be missing.",
+  'topic-search-incomplete': 'The time limit cut the search for commits that name what you asked about short: some may be missing.',
   'time-limit': 'Blame did not finish within the time limit: the answer is partial.',
   'github-unavailable': 'GitHub could not be reached: pull requests and issues are not described.',
   'file-untracked': 'This file is not tracked by git, so it has no history.',

@@ -23,6 +23,7 @@ import { LineTracer } from './trace';
 import type { LineOrigin } from '../git/line-origin';
 import { summarize } from './summary';
 import { contentTerms, intentOf, isGenericMessage } from './text';
+import { addReached, beyondTheCut, cappedByTopic, CUT_SHORT, scoredForTopic, topicVerdict, TopicSearch, withTopicNote, type Reached } from './topic';
 
 export interface AskInput {
   /** Absolute path of the file. */
@@ -155,6 +156,8 @@ interface Running {
   blameStarted: number;
   blame: Promise<TracedBlame>;
   sourced: Promise<{ sha: string; similarity: number }[]>;
+  /** The file's commits whose messages name the question's topic (full questions that name one). */
+  reached: Promise<Reached>;
 }
 
 /** The asked lines as blame answered them. */
@@ -190,6 +193,7 @@ export class ArchaeologyProvider {
   private readonly fileHistories = new FlightCache<string, HistoryResult<FileHistoryEntry>>(128);
   private readonly tracer: LineTracer;
   private readonly removedFiles = new RemovedFiles();
+  private readonly topics = new TopicSearch();
 
   constructor(private readonly parts: ProviderParts) {
     this.sources = parts.sources ?? [];
@@ -298,9 +302,11 @@ export class ArchaeologyProvider {
     }
     const scope = this.scopeOf(dig, blamed);
     const histories = await this.awaitHistories(dig, running, scope);
-    const ranked = await this.rankCandidates(dig, scope, histories, await running.sourced);
+    // The topic search started beside blame and is mostly done by now; like the sources, it has until the time limit (then the answer is partial).
+    const reached = await orWhenAborted(running.reached, dig.signal, CUT_SHORT);
+    const ranked = await this.rankCandidates(dig, scope, histories, await running.sourced, reached);
     const { evidence, enrichmentCut } = await this.chooseEvidence(dig, scope, histories, ranked);
-    const context = await this.compose(dig, scope, histories, ranked, evidence, enrichmentCut);
+    const context = await this.compose(dig, scope, histories, ranked, evidence, enrichmentCut, reached);
     if (target.lines) this.leave(running.lineHistory, `the line history of ${target.file}:${target.lines.start + 1}${target.lines.end > target.lines.start ? `-${target.lines.end + 1}` : ''}`);
     // Unsaved text changes with every keystroke: only committed files are blamed whole in the background.
     if (this.parts.warmFiles && target.lines && target.contents === undefined) target.blamer.warm(running.blameRequest);
@@ -380,7 +386,9 @@ export class ArchaeologyProvider {
     for (const enricher of this.enrichers) enricher.begin?.(facts, signal);
     // Sources (the commit index) need nothing from blame: start them now, take what they found later.
     const sourced = depth === 'full' ? this.fromSources(facts, signal, warnings) : Promise.resolve([]);
-    return { lineHistory, blameRequest, blameStarted, blame, sourced };
+    const reached = this.topics.reach(repo, head, file, dig.target.question, depth, dig.workSignal);
+    reached.catch(() => undefined);
+    return { lineHistory, blameRequest, blameStarted, blame, sourced, reached };
   }
 
   /**
@@ -477,6 +485,7 @@ export class ArchaeologyProvider {
     scope: BlamedScope,
     { lineResult, fileResult, renamedFrom }: Histories,
     sourced: readonly { sha: string; similarity: number }[],
+    reached: Reached,
   ): Promise<ScoredCandidate[]> {
     const { repo, file, question } = dig.target;
     const candidates = gatherCandidates(scope.blame, scope.blamed, lineResult, fileResult, file, renamedFrom);
@@ -487,10 +496,16 @@ export class ArchaeologyProvider {
       candidate.semantic = Math.max(candidate.semantic ?? 0, similarity);
       candidates.set(sha, candidate);
     }
+    addReached(candidates, reached, 'file-history');
+    const movedFrom = await this.topics.movedFrom(repo, file, question, lineResult, dig.signal);
+    addReached(candidates, movedFrom, 'moved-code');
+    if (reached.cut || movedFrom.cut) dig.warnings.add('topic-search-incomplete');
 
     const pool = [...candidates.values()]
       .sort((a, b) => b.blamedLines - a.blamedLines || (a.lineHistoryRank ?? 1e9) - (b.lineHistoryRank ?? 1e9))
       .slice(0, MAX_CANDIDATES);
+    // What names the question's topic, or is near it in meaning, is scored whatever the cut left out.
+    pool.push(...beyondTheCut(question, candidates, pool, reached, movedFrom));
     await Promise.all(
       pool.map(async (candidate) => {
         candidate.commit = await repo.commit(candidate.sha);
@@ -508,10 +523,8 @@ export class ArchaeologyProvider {
       lineHistoryLength: lineResult?.items.length ?? 0,
       headTime: headCommit?.authorTime ?? Math.floor(this.now() / 1000),
     };
-    const ranked = pool
-      .filter((candidate) => candidate.commit)
-      .map((candidate) => scoreCandidate(candidate, rankContext))
-      .sort((a, b) => b.score - a.score);
+    const scored = pool.filter((candidate) => candidate.commit).map((candidate) => scoreCandidate(candidate, rankContext));
+    const ranked = scoredForTopic(question, scored).sort((a, b) => b.score - a.score);
     for (const item of ranked) if (item.lexical >= 0.3) item.reasons.add('keyword');
     return ranked;
   }
@@ -616,14 +629,16 @@ export class ArchaeologyProvider {
     ranked: ScoredCandidate[],
     evidence: Evidence[],
     enrichmentCut: boolean,
+    reached: Reached,
   ): Promise<ArchaeologyContext> {
-    const { repo, file, lines } = dig.target;
+    const { repo, file, lines, question } = dig.target;
     const { signal, warnings } = dig;
     const { blame, blamed, missingObjects, start, end, rangeLines, uncommittedLines } = scope;
     const partial =
-      signal.aborted || enrichmentCut || missingObjects || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'time-limit');
+      signal.aborted || enrichmentCut || missingObjects || [...warnings].some((w) => w === 'line-history-incomplete' || w === 'file-history-incomplete' || w === 'topic-search-incomplete' || w === 'time-limit');
     const boundary = ranked[0] !== undefined && blame.commits.some((c) => c.sha === ranked[0]!.sha && c.boundary) && repo.shallow;
-    const confidence = confidenceWithReview(
+    const topic = topicVerdict(question, ranked, evidence, reached);
+    const confidence = cappedByTopic(topic, confidenceWithReview(
       confidenceOf(ranked, {
         partial: signal.aborted || missingObjects,
         boundary: boundary || missingObjects,
@@ -632,12 +647,12 @@ export class ArchaeologyProvider {
       }),
       evidence[0],
       warnings,
-    );
+    ));
     const cosmeticTraced = countTraced(blame, start, end);
     const timeline = buildTimeline(blame, blamed, lineResult, fileResult, ranked, !lines);
     const context: ArchaeologyContext = {
       ...dig.base,
-      summary: summarize({
+      summary: withTopicNote(topic, summarize({
         evidence,
         confidence,
         lines,
@@ -648,7 +663,7 @@ export class ArchaeologyProvider {
         lastChanged: timeline.lastChanged,
         nowMs: this.now(),
         ...(missingObjects ? { missingObjects: { fillIn: fillInCommand(await repo.configValue('extensions.partialClone')) } } : {}),
-      }),
+      })),
       confidence,
       evidence,
       authors: authorsOf(blame, blamed),

@@ -40,13 +40,21 @@ export function contentTerms(text: string): Set<string> {
   return new Set(words(text).filter((word) => !STOPWORDS.has(word)).map(stem));
 }
 
-/** The share of the question's terms (0..1) found in the text. */
+/**
+ * The share of the question's terms (0..1) found in the text. A final e is dropped on both sides, so
+ * that "upgraded" (stem "upgrad") meets "upgrade": not in `stem` itself, whose output the lexical
+ * embedder's stored vectors and the cache's guards depend on.
+ */
 export function lexicalOverlap(questionTerms: Set<string>, text: string): number {
   if (questionTerms.size === 0) return 0;
-  const present = new Set(words(text).map(stem));
+  const present = new Set(words(text).map((word) => withoutFinalE(stem(word))));
   let hits = 0;
-  for (const term of questionTerms) if (present.has(term)) hits++;
+  for (const term of questionTerms) if (present.has(withoutFinalE(term))) hits++;
   return hits / questionTerms.size;
+}
+
+function withoutFinalE(term: string): string {
+  return term.length > 4 && term.endsWith('e') ? term.slice(0, -1) : term;
 }
 
 export function intentOf(question: string): Intent {
