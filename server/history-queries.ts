@@ -4,11 +4,12 @@ import { LineHistories } from './archaeology/line-histories';
 import { issuesFromMessage, pullRequestFromMessage } from './archaeology/references';
 import { isUncommitted } from './git/blame';
 import type { TracedBlame } from './git/blamer';
-import type { ChangeKind } from './git/cosmetic';
-import { commitsTouching } from './git/history';
+import { classifyChange, type ChangeKind } from './git/cosmetic';
+import { fileHistory, type LineHistoryEntry } from './git/history';
 import type { Repository } from './git/repository';
 import { CancelledError, isCancelled } from './util/flight';
 import { orWhenAborted, withDeadline } from './util/race';
+import { textOf } from './util/slices';
 
 /**
  * The plain questions under an answer, for front ends that want the facts rather than the answer (the
@@ -120,8 +121,8 @@ export class HistoryQueries {
     ]);
     stopIfCancelled(request.signal);
     const limit = Math.min(request.limit ?? 10, MAX_LIMIT);
-    const shas = new Map<string, { path?: string }>();
-    for (const item of walk.items) shas.set(item.sha, { path: item.path && item.path !== target.file ? item.path : undefined });
+    const shas = new Map<string, { path?: string; entry?: LineHistoryEntry }>();
+    for (const item of walk.items) shas.set(item.sha, { path: item.path && item.path !== target.file ? item.path : undefined, entry: item });
     const blamed = new Map<string, { lines: number; path?: string }>();
     if (blame) {
       for (let line = lines.start; line <= lines.end; line++) {
@@ -139,7 +140,8 @@ export class HistoryQueries {
     for (const [sha, known] of shas) {
       const commit = await describe(target.repo, sha);
       if (!commit) continue;
-      const kind = blame?.cosmetic.get(sha);
+      // Blame ignores whitespace (-w), so it never classifies a re-indentation: a commit it did not trace through is asked here.
+      const kind = blame?.cosmetic.get(sha) ?? (known.entry && !blamed.has(sha) ? await cosmeticKind(target.repo, commit, known.entry, target.file) : undefined);
       commits.push({
         ...commit,
         ...(known.path ? { path: known.path } : {}),
@@ -214,7 +216,9 @@ export class HistoryQueries {
       const reason = index.state === 'failed' ? `the commit index failed: ${index.reason ?? 'see the log'}` : `the commit index is being built${progress}; ask again shortly`;
       return { ...base, index: { state: index.state === 'failed' ? 'failed' : 'building', commits: index.count, ...(reason ? { reason } : {}) }, commits: [] };
     }
-    const touched = file ? new Set(await commitsTouching(repo, head, file, 20_000, request.signal)) : undefined;
+    // The file's commits under its earlier names too: a search for why it exists should reach back past a move.
+    const touched = file ? new Set((await fileHistory(repo, head, file, { limit: 20_000, signal: request.signal })).items.map((item) => item.sha)) : undefined;
+    stopIfCancelled(request.signal);
     let hits;
     try {
       hits = await index.search(request.query, Math.min(request.limit ?? 10, MAX_LIMIT), request.signal, touched);
@@ -223,7 +227,8 @@ export class HistoryQueries {
       throw error;
     }
     const commits: SearchAnswer['commits'] = [];
-    for (const hit of hits) {
+    // A similarity at or below 0 shares nothing with the query: not a result.
+    for (const hit of hits.filter((found) => found.similarity > 0)) {
       const commit = await describe(repo, hit.sha);
       if (commit) commits.push({ ...withoutTime(commit), similarity: Math.round(hit.similarity * 1000) / 1000 });
     }
@@ -244,6 +249,26 @@ export class HistoryQueries {
       if (isCancelled(error)) return undefined;
       throw error;
     }
+  }
+}
+
+/** How a commit of the walk changed the file (`classifyChange`, the blamer's test), from its version and its parent's; undefined when either cannot be read. */
+async function cosmeticKind(repo: Repository, commit: { sha: string }, entry: LineHistoryEntry, file: string): Promise<ChangeKind | undefined> {
+  const info = await repo.commit(commit.sha);
+  const parent = info?.parents[0];
+  const after = entry.path ?? file;
+  const before = entry.previousPath ?? after;
+  if (!parent) return undefined;
+  const [now, then] = await Promise.all([bytesAt(repo, commit.sha, after), bytesAt(repo, parent, before)]);
+  if (!now || !then) return undefined;
+  return classifyChange(then, now, before !== after);
+}
+
+async function bytesAt(repo: Repository, sha: string, file: string): Promise<Buffer | undefined> {
+  try {
+    return Buffer.from(await textOf((await repo.headFile(file, sha)).text), 'utf8');
+  } catch {
+    return undefined; // not there (created by the commit), binary, or gone from a partial clone
   }
 }
 
