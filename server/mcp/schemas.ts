@@ -11,7 +11,7 @@ import { z } from 'zod';
 const MAX_LINE = 10_000_000;
 
 const path = z
-  .string({ error: 'path is required: a file path relative to the repository root, such as "src/auth/session.ts"' })
+  .string({ error: (issue) => `path ${issue.input === undefined ? 'is required' : 'must be a string'}: a file path relative to the repository root, such as "src/auth/session.ts"` })
   .min(1, { error: 'path must not be empty: give a file path relative to the repository root' })
   .max(4096, { error: 'path is longer than 4096 characters' })
   .describe('File path relative to the repository root, such as "src/auth/session.ts" (an absolute path inside the repository works too).');
@@ -52,7 +52,7 @@ export const lineHistoryInput = {
 
 export const searchHistoryInput = {
   query: z
-    .string({ error: 'query is required: words to look for in commit messages' })
+    .string({ error: (issue) => `query ${issue.input === undefined ? 'is required' : 'must be a string'}: words to look for in commit messages` })
     .min(1, { error: 'query must not be empty' })
     .max(2000, { error: 'query is longer than 2000 characters' })
     .describe('What to look for in commit messages, in words, such as "switch session storage to redis".'),

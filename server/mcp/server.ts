@@ -44,7 +44,8 @@ export function createMcpServer({ engine, root, version }: McpServerOptions): Mc
     if (file.includes('\0')) throw new BadArgument(field, `${field} must not contain a NUL character`);
     const absolute = path.resolve(root, file);
     const relative = path.relative(root, absolute);
-    if (relative === '' || relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+    if (relative === '') throw new BadArgument(field, `${field} ${JSON.stringify(file)} is the repository's root, a directory: give a file inside it`);
+    if ( relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
       throw new BadArgument(field, `${field} ${JSON.stringify(file)} is outside the repository (${root}): give a file path relative to its root`);
     }
     // The engine checks again on the real path, so a symbolic link out of the repository is refused too.

@@ -1,16 +1,23 @@
 import * as path from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { settingsFromEnv } from '../../shared/settings';
+import { SettingError, settingsFromEnv } from '../../shared/settings';
 import { visible } from '../../shared/visible';
 import { Engine } from '../engine';
-import { AilError } from '../util/errors';
+import { AilError, isAilError } from '../util/errors';
 import { createMcpServer } from './server';
 
 declare const AIL_VERSION: string | undefined;
 
 /** `ail serve --mcp [--repo DIR]`: the entry of dist/mcp.js, which `ail` loads for this command only. */
-export function runMcp(argv: readonly string[], env: Record<string, string | undefined>, cwd: string): Promise<number> {
-  return serveMcp(parseMcpArgs(argv, env, cwd));
+export async function runMcp(argv: readonly string[], env: Record<string, string | undefined>, cwd: string): Promise<number> {
+  try {
+    return await serveMcp(parseMcpArgs(argv, env, cwd));
+  } catch (error) {
+    // This bundle's AilError is not dist/cli.js's class: bad input is reported here, as main() would (exit 2, one line).
+    if (!isAilError(error) && !(error instanceof SettingError)) throw error;
+    process.stderr.write(`ail: ${visible(error.message)}\n`);
+    return 2;
+  }
 }
 
 /** `ail serve --mcp [--repo DIR]`: the repository is DIR, else AIL_REPO_PATH, else the current directory. */
