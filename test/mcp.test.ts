@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -85,7 +85,12 @@ describe('ail serve --mcp: the tools an agent calls', () => {
       validator.getValidator(tool.outputSchema as never);
       for (const [name, property] of Object.entries(tool.inputSchema.properties ?? {})) expect((property as { description?: string }).description, `${tool.name}.${name}`).toBeTruthy();
     }
-    expect(server.client.getServerVersion()).toMatchObject({ name: 'ail' });
+    // VS Code's ail_why (package.json) takes what the MCP why takes, so an agent's call means the same in both.
+    const manifest = JSON.parse(readFileSync(path.resolve(__dirname, '../package.json'), 'utf8'));
+    const why = tools.find((tool) => tool.name === 'why')!;
+    expect(Object.keys(manifest.contributes.languageModelTools[0].inputSchema.properties)).toEqual(Object.keys(why.inputSchema.properties!));
+    expect(manifest.contributes.languageModelTools[0].inputSchema.required).toEqual(why.inputSchema.required);
+    expect(server.client.getServerVersion()).toMatchObject({ name: 'ail', version: manifest.version });
     expect(server.client.getInstructions()).toMatch(/Call `why` before you change/);
   });
 
