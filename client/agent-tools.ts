@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { CancellationTokenSource, ResponseError } from 'vscode-languageclient/node';
 import { ContextRequest } from '../shared/protocol';
 import type { Ail } from './ail';
-import { MCP_PROVIDER_ID, WHY_TOOL, whyToolRange, type WhyToolInput } from './contributions';
+import { AGENT_API_SINCE, MCP_PROVIDER_ID, WHY_TOOL, editorHas, whyToolRange, type WhyToolInput } from './contributions';
 import { answerMarkdown } from './panel/markdown';
 
 /**
@@ -34,45 +34,63 @@ type Constructor = new (...args: never[]) => unknown;
 export function registerAgentTools(ail: Ail, context: vscode.ExtensionContext): vscode.Disposable[] {
   const lm = (vscode as unknown as { lm?: LanguageModelApi }).lm;
   const api = vscode as unknown as Record<string, Constructor | undefined>;
-  const disposables: vscode.Disposable[] = [];
   const version = vscode.version;
+  // An API still proposed in an editor throws when it is read (it needs enabledApiProposals): not there for us.
+  const has = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch {
+      return undefined;
+    }
+  };
+  // Agent mode is an extra: whatever an editor's API does, the rest of AIL starts.
+  const offered = (what: string, offer: () => vscode.Disposable[]): vscode.Disposable[] => {
+    try {
+      return offer();
+    } catch (error) {
+      ail.log.warn(`${what} is not offered: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
+    }
+  };
 
-  if (typeof lm?.registerTool === 'function' && api.LanguageModelToolResult && api.LanguageModelTextPart) {
-    disposables.push(lm.registerTool<WhyToolInput>(WHY_TOOL, whyTool(ail, api.LanguageModelToolResult, api.LanguageModelTextPart)));
-    const listed = lm.tools?.some((tool) => tool.name === WHY_TOOL) ?? false;
+  const registerTool = editorHas(version, AGENT_API_SINCE.languageModelTool) ? has(() => lm?.registerTool) : undefined;
+  const Result = has(() => api.LanguageModelToolResult);
+  const TextPart = has(() => api.LanguageModelTextPart);
+  const tool = offered(`the language model tool ${WHY_TOOL}`, () => {
+    if (typeof registerTool !== 'function' || !Result || !TextPart) {
+      ail.log.info(`agent mode: VS Code ${version} has no vscode.lm.registerTool (1.95+), so the language model tool ${WHY_TOOL} is not offered`);
+      return [];
+    }
+    const registered = registerTool.call(lm, WHY_TOOL, whyTool(ail, Result, TextPart));
+    const listed = has(() => lm?.tools?.some((known) => known.name === WHY_TOOL)) ?? false;
     ail.log.info(`agent mode: the language model tool ${WHY_TOOL} is registered${listed ? ' (vscode.lm.tools lists it)' : ''}`);
-  } else {
-    ail.log.info(`agent mode: VS Code ${version} has no vscode.lm.registerTool (1.95+), so the language model tool ${WHY_TOOL} is not offered`);
-  }
+    return [registered];
+  });
 
-  if (typeof lm?.registerMcpServerDefinitionProvider === 'function' && api.McpStdioServerDefinition) {
+  const registerMcp = editorHas(version, AGENT_API_SINCE.mcpServerProvider) ? has(() => lm?.registerMcpServerDefinitionProvider) : undefined;
+  const Definition = has(() => api.McpStdioServerDefinition);
+  const mcp = offered("AIL's MCP server", () => {
+    if (typeof registerMcp !== 'function' || !Definition) {
+      ail.log.info(`MCP: VS Code ${version} has no vscode.lm.registerMcpServerDefinitionProvider (1.101+), so AIL's MCP server is not offered in its MCP list; mcp.json can name "ail serve --mcp" (docs/agents.md)`);
+      return [];
+    }
     const changed = new vscode.EventEmitter<void>();
-    const Definition = api.McpStdioServerDefinition;
-    disposables.push(
-      changed,
-      vscode.workspace.onDidChangeWorkspaceFolders(() => changed.fire()),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => changed.fire()),
-      lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, {
-        onDidChangeMcpServerDefinitions: changed.event,
-        // `ail serve --mcp` runs git in the folder: only in a trusted workspace, as the language server.
-        provideMcpServerDefinitions: () =>
-          vscode.workspace.isTrusted
-            ? (vscode.workspace.workspaceFolders ?? [])
-                .filter((folder) => folder.uri.scheme === 'file')
-                .map((folder) => {
-                  const args = [context.asAbsolutePath(path.join('dist', 'cli.js')), 'serve', '--mcp', '--repo', folder.uri.fsPath];
-                  // The editor's own runtime runs it: Electron as Node (ELECTRON_RUN_AS_NODE), or Node itself.
-                  const make = Definition as unknown as new (label: string, command: string, args: string[], env: Record<string, string>, version: string) => unknown;
-                  return new make(`AIL (${folder.name})`, process.execPath, args, { ELECTRON_RUN_AS_NODE: '1' }, String(context.extension.packageJSON.version ?? '0'));
-                })
-            : [],
-      }),
-    );
+    const make = Definition as unknown as new (label: string, command: string, args: string[], env: Record<string, string>, version: string) => unknown;
+    const provider = registerMcp.call(lm, MCP_PROVIDER_ID, {
+      onDidChangeMcpServerDefinitions: changed.event,
+      // `ail serve --mcp` runs git in the folder: only in a trusted workspace, as the language server.
+      provideMcpServerDefinitions: () =>
+        vscode.workspace.isTrusted
+          ? (vscode.workspace.workspaceFolders ?? [])
+              .filter((folder) => folder.uri.scheme === 'file')
+              // The editor's own runtime runs it: Electron as Node (ELECTRON_RUN_AS_NODE), or Node itself.
+              .map((folder) => new make(`AIL (${folder.name})`, process.execPath, [context.asAbsolutePath(path.join('dist', 'cli.js')), 'serve', '--mcp', '--repo', folder.uri.fsPath], { ELECTRON_RUN_AS_NODE: '1' }, String(context.extension.packageJSON.version ?? '0')))
+          : [],
+    });
     ail.log.info(`MCP: AIL's MCP server is offered for each trusted workspace folder (provider ${MCP_PROVIDER_ID})`);
-  } else {
-    ail.log.info(`MCP: VS Code ${version} has no vscode.lm.registerMcpServerDefinitionProvider (1.101+), so AIL's MCP server is not offered in its MCP list; mcp.json can name "ail serve --mcp" (docs/agents.md)`);
-  }
-  return disposables;
+    return [changed, vscode.workspace.onDidChangeWorkspaceFolders(() => changed.fire()), vscode.workspace.onDidGrantWorkspaceTrust(() => changed.fire()), provider];
+  });
+  return [...tool, ...mcp];
 }
 
 /** `ail_why`: the answer of the running language server for a file and lines, as the Markdown "Copy as Markdown" gives. */

@@ -152,3 +152,16 @@ export function whyToolRange(input: Pick<WhyToolInput, 'startLine' | 'endLine'>)
   if (end < startLine) return `endLine (${end}) is before startLine (${startLine})`;
   return { start: { line: startLine - 1, character: 0 }, end: { line: end, character: 0 } };
 }
+
+/**
+ * The first VS Code whose stable API has each: `vscode.lm.registerTool` (1.95) and
+ * `vscode.lm.registerMcpServerDefinitionProvider` with `contributes.mcpServerDefinitionProviders`
+ * (1.101; 1.100 has a proposal of it under another contribution point, which refuses ours).
+ */
+export const AGENT_API_SINCE = { languageModelTool: [1, 95], mcpServerProvider: [1, 101] } as const;
+
+/** Whether the editor `version` (`1.100.3`, `1.101.0-insider`) is at least `since`. */
+export function editorHas(version: string, since: readonly [number, number]): boolean {
+  const [major = 0, minor = 0] = version.split(/[.-]/).map(Number);
+  return major > since[0] || (major === since[0] && minor >= since[1]);
+}

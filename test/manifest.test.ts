@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandsContribution, configurationContribution, hiddenFromPalette, languageModelToolsContribution, mcpServerDefinitionProvidersContribution, whyToolRange } from '../client/contributions';
+import { commandsContribution, configurationContribution, hiddenFromPalette, languageModelToolsContribution, mcpServerDefinitionProvidersContribution, whyToolRange, editorHas, AGENT_API_SINCE } from '../client/contributions';
 import { SETTINGS } from '../shared/settings';
 
 const manifest = JSON.parse(readFileSync(path.resolve(__dirname, '../package.json'), 'utf8'));
@@ -60,5 +60,19 @@ describe('ail_why: the lines a model gives, as ail/context takes them', () => {
     [{ startLine: 5, endLine: 3 }, 'endLine (3) is before startLine (5)'],
   ])('%j → %j', (input, expected) => {
     expect(whyToolRange(input)).toEqual(expected);
+  });
+});
+
+describe('which editor offers agent mode and the MCP server', () => {
+  it.each([
+    ['1.91.1', false, false],
+    ['1.95.0', true, false],
+    ['1.100.3', true, false],
+    ['1.101.0', true, true],
+    ['1.102.0-insider', true, true],
+    ['2.0.0', true, true],
+  ])('VS Code %s: language model tool %s, MCP server provider %s', (version, tool, mcp) => {
+    expect(editorHas(version, AGENT_API_SINCE.languageModelTool)).toBe(tool);
+    expect(editorHas(version, AGENT_API_SINCE.mcpServerProvider)).toBe(mcp);
   });
 });

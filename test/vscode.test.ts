@@ -74,6 +74,18 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
     for (const expected of hoverExpectations(history)) expect(text).toMatch(expected);
   });
 
+  it('offers ail_why to agent mode through vscode.lm, and says this VS Code has no MCP server definition API (1.101+)', async () => {
+    // What the extension's API surface says in this editor, from the AIL channel's log on disk. The tool is
+    // registered and listed by vscode.lm.tools; no chat participant runs in code-server, so none calls it here.
+    const logged = (text: string) => filesContaining(bench().home, text).filter((file) => /^user-data\/logs\/.*AIL\.log$/.test(file));
+    await expect.poll(() => logged('agent mode: the language model tool ail_why is registered'), WAIT).toHaveLength(1);
+    const log = readFileSync(path.join(bench().home, logged('agent mode: the language model tool ail_why is registered')[0]!), 'utf8');
+    expect(log).toContain('agent mode: the language model tool ail_why is registered (vscode.lm.tools lists it)');
+    // 1.100 has a proposal of that API under another contribution point: it is not touched, so nothing failed.
+    expect(log).toContain(`MCP: VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} has no vscode.lm.registerMcpServerDefinitionProvider (1.101+)`);
+    expect(log).not.toContain('is not offered:');
+  });
+
   it('ran its git through PATH in the fixture (the git recorder the untrusted-folder step relies on sees it)', () => {
     const calls = git.calls();
     expect(calls.filter((call) => call.startsWith(`${repo.root}\t`) && / blame /.test(` ${call.split('\t')[1]} `))).not.toEqual([]);
