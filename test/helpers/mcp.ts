@@ -17,10 +17,11 @@ export class McpProcess {
     client.onerror = (error) => this.protocolErrors.push(error);
   }
 
-  static async start(repo: string, env: Record<string, string> = {}, args: string[] = ['--repo', repo]): Promise<McpProcess> {
+  /** `cli`: the built `dist/cli.js` by default; the packaged extension's for the .vsix test. */
+  static async start(repo: string, env: Record<string, string> = {}, args: string[] = ['--repo', repo], cli = CLI): Promise<McpProcess> {
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: [CLI, 'serve', '--mcp', ...args],
+      args: [cli, 'serve', '--mcp', ...args],
       cwd: repo,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AIL_ALLOW_MODEL_DOWNLOAD: 'false', AIL_COMMIT_GRAPH: 'false', ...env },
       stderr: 'pipe',
