@@ -48,8 +48,8 @@ export interface FacadeOptions extends EngineOptions {
 }
 
 /**
- * The engine as every front end sees it (the language server, the CLI, the HTTP service, and the MCP
- * server to come): ask, stats, clear, health, reindex, warm a file, open a folder, the GitHub token, and
+ * The engine as every front end sees it (the language server, the CLI, the HTTP service and the MCP
+ * server): ask, stats, clear, health, reindex, warm a file, open a folder, the GitHub token, and
  * status changes. Front ends translate their protocol to these calls and back, and nothing more: the
  * counting of errors, the log lines and the status all happen here, the same for each.
  */

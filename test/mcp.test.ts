@@ -61,6 +61,11 @@ describe('ail serve --mcp: the tools an agent calls', () => {
     shas = sessionHistory(repo);
     repo.write('src/queue.ts', lines(3));
     hostile = repo.commit(HOSTILE_MESSAGE, MALLORY);
+    // Every other line changed since: 900 runs of one line each.
+    repo.write('src/striped.txt', lines(900));
+    repo.commit('Add the striped file', ALICE);
+    repo.write('src/striped.txt', lines(900).map((line, i) => (i % 2 ? `${line} changed` : line)));
+    repo.commit('Change every other line', BOB);
     symlinkSync('/etc', path.join(repo.root, 'escape'));
     server = await McpProcess.start(repo.root, { AIL_DATA_DIR: data, GITHUB_TOKEN: TOKEN });
     tools = (await server.client.listTools()).tools;
@@ -129,6 +134,19 @@ describe('ail serve --mcp: the tools an agent calls', () => {
     ]);
     expect(answer.commits.map((commit: { sha: string }) => commit.sha)).toEqual([shas.created, shas.timeout]);
     expect((await call('blame', { path: FILE, startLine: 7 })).structuredContent).toMatchObject({ lines: { start: 7, end: 7 }, runs: [{ start: 7, end: 7, sha: shas.timeout.slice(0, 7) }] });
+  });
+
+  it('blame: a file of more runs than one answer holds says where it stopped; asked lines past it are answered', async () => {
+    const whole = await call('blame', { path: 'src/striped.txt' });
+    conforms('blame', whole);
+    expect(whole.structuredContent).toMatchObject({ lines: { start: 1, end: 900 }, truncated: { runs: 900, shownThroughLine: 400 } });
+    expect((whole.structuredContent as any).runs).toHaveLength(400);
+    expect((whole.structuredContent as any).commits).toHaveLength(2);
+    expect(text(whole)).toContain('(the first 400 of 900 runs, through line 400: ask for startLine/endLine to see the rest)');
+    const rest = await call('blame', { path: 'src/striped.txt', startLine: 801, endLine: 900 });
+    expect(rest.structuredContent).not.toHaveProperty('truncated');
+    expect((rest.structuredContent as any).runs).toHaveLength(100);
+    expect((rest.structuredContent as any).runs[99]).toMatchObject({ start: 900, end: 900 });
   });
 
   it('search_history: commits by topic from the commit index, also before the file was moved', async () => {

@@ -90,12 +90,18 @@ export function searchHistoryText(answer: ReturnType<typeof searchHistoryOutput>
   return [`Commits whose messages match, best first (index of ${answer.index.commits} commits):`, ...answer.commits.map((commit) => `- ${describe(commit)} (similarity ${commit.similarity.toFixed(2)})`)].join('\n');
 }
 
+/** Runs past this are left out (a long file of many small changes): a model asks for the lines it needs. */
+const MAX_RUNS = 400;
+
 export function blameOutput(answer: BlameAnswer) {
+  const kept = answer.runs.slice(0, MAX_RUNS);
+  const named = new Set(kept.map((run) => run.sha));
   return {
     file: answer.file,
     lines: oneBased(answer.lines),
     headSha: answer.headSha,
-    runs: answer.runs.map((run) => ({
+    ...(kept.length < answer.runs.length ? { truncated: { runs: answer.runs.length, shownThroughLine: kept[kept.length - 1]!.end + 1 } } : {}),
+    runs: kept.map((run) => ({
       start: run.start + 1,
       end: run.end + 1,
       sha: run.sha.slice(0, 7),
@@ -103,7 +109,7 @@ export function blameOutput(answer: BlameAnswer) {
       ...optional('path', run.path),
       ...(run.tracedThrough ? { tracedThrough: run.tracedThrough.map((sha) => sha.slice(0, 7)) } : {}),
     })),
-    commits: answer.commits.map((commit) => ({ ...commit })),
+    commits: answer.commits.filter((commit) => named.has(commit.sha)).map((commit) => ({ ...commit })),
     partial: answer.partial,
   };
 }
@@ -118,6 +124,7 @@ export function blameText(answer: ReturnType<typeof blameOutput>): string {
     const traced = run.tracedThrough ? ` (traced through ${run.tracedThrough.join(', ')})` : '';
     lines.push(`${span}: ${commit ? describe(commit) : `${run.sha} (not committed)`}${traced}`);
   }
+  if (answer.truncated) lines.push(`(the first ${answer.runs.length} of ${answer.truncated.runs} runs, through line ${answer.truncated.shownThroughLine}: ask for startLine/endLine to see the rest)`);
   return lines.join('\n');
 }
 

@@ -159,6 +159,10 @@ export const blameOutput = {
       }),
     )
     .describe('Consecutive lines (1-based, inclusive) with the commit they come from.'),
+  truncated: z
+    .object({ runs: z.number().int(), shownThroughLine: z.number().int() })
+    .optional()
+    .describe('Present when the file has more runs than one answer holds: how many, and the last line shown. Ask for startLine/endLine past it.'),
   commits: z.array(z.object(commit)),
   partial: z.boolean(),
 };
