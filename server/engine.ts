@@ -352,7 +352,7 @@ export class Engine {
 
   /** The commits that shaped these lines, newest first, traced through cosmetic commits, renames and moves (MCP `line_history`). */
   lineHistory(request: Omit<HistoryRequest, 'timeLimitMs'> & { lines: { start: number; end: number }; limit?: number }): Promise<LineHistoryAnswer> {
-    return this.counted('line history', () => (this.queries ??= new HistoryQueries(this.parts)).lineHistory({ timeLimitMs: this.timeLimitMs, ...request }));
+    return this.counted('line-history', () => (this.queries ??= new HistoryQueries(this.parts)).lineHistory({ timeLimitMs: this.timeLimitMs, ...request }));
   }
 
   /** Each line's origin after tracing through cosmetic commits, as runs (MCP `blame`). */

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli';
+import { CLI, runCli } from './helpers/cli';
 import { ALICE, BOB, Fixture, lines } from './helpers/fixture';
 import { HOSTILE_MESSAGE, MALLORY, RAW_CONTROLS, SHOWN_SUBJECT } from './helpers/hostile';
 import { until } from './helpers/http-service';
@@ -214,7 +214,29 @@ describe('ail serve --mcp: the tools an agent calls', () => {
   });
 });
 
-describe('ail serve --mcp: starting', () => {
+describe('ail serve --mcp: starting and stopping', () => {
+  it('stops, status 0, when its client closes stdin, having written nothing unasked to stdout', async () => {
+    const repo = Fixture.create('ail-mcp-stop-');
+    const data = mkdtempSync(path.join(tmpdir(), 'ail-mcp-stop-data-'));
+    try {
+      repo.write('a.ts', ['export const a = 1;']);
+      repo.commit('Add a');
+      const child = spawn(process.execPath, [CLI, 'serve', '--mcp'], { cwd: repo.root, env: { ...process.env, AIL_DATA_DIR: data, AIL_ALLOW_MODEL_DOWNLOAD: 'false' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      await until(() => stderr.includes('MCP server on stdio'), 20_000, 'the server starting');
+      child.stdin.end();
+      expect(await exited).toBe(0);
+      expect(stdout).toBe('');
+    } finally {
+      repo.cleanup();
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a directory outside any work tree, and unknown arguments, with exit 2 and one line', async () => {
     const outside = mkdtempSync(path.join(tmpdir(), 'ail-mcp-outside-'));
     try {
@@ -275,6 +297,10 @@ describe('ail serve --mcp: cancelled calls and the time limit', () => {
     try {
       const after = (await server.client.callTool({ name: 'why', arguments: { path: FILE, startLine: 7 } })) as CallToolResult;
       expect((after.structuredContent as any).evidence[0].pullRequest.number).toBe(42);
+      // This server runs without the semantic index: search_history says so, with no commits.
+      const search = (await server.client.callTool({ name: 'search_history', arguments: { query: 'idle sessions' } })) as CallToolResult;
+      expect(search.structuredContent).toEqual({ query: 'idle sessions', index: { state: 'off', commits: 0, reason: 'the semantic index is off (AIL_INDEX_ENABLED=false)' }, commits: [] });
+      expect(text(search)).toBe('No results: the semantic index is off (AIL_INDEX_ENABLED=false).');
       expect(server.protocolErrors).toEqual([]);
     } finally {
       await server.close();
