@@ -125,9 +125,18 @@ function whyTool(ail: Ail, Result: Constructor, TextPart: Constructor) {
   };
 }
 
-/** An absolute path as given; a relative one in the workspace folder that holds it (the first folder when none does). */
+/**
+ * The file a model named: an absolute path, or one relative to the workspace folder that holds it (the
+ * first folder when none does); either must be inside a workspace folder. The server checks again on the
+ * real path, so a symbolic link out of the repository is refused there.
+ */
 function fileOf(given: string): string {
-  if (path.isAbsolute(given)) return given;
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
-  return path.join(folders.find((folder) => existsSync(path.join(folder, given))) ?? folders[0] ?? process.cwd(), given);
+  const file = path.isAbsolute(given) ? path.normalize(given) : path.join(folders.find((folder) => existsSync(path.join(folder, given))) ?? folders[0] ?? '', given);
+  const inside = folders.some((folder) => {
+    const relative = path.relative(folder, file);
+    return relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
+  });
+  if (!inside) throw new Error(`path ${JSON.stringify(given)} is outside the workspace folders: give a file path relative to one of them`);
+  return file;
 }
