@@ -205,7 +205,8 @@ export class HistoryQueries {
     if (!request.indexEnabled) return { ...base, index: { state: 'off', commits: 0, reason: 'the semantic index is off (AIL_INDEX_ENABLED=false)' }, commits: [] };
     const deadline = withDeadline(request.signal, request.timeLimitMs);
     const semantic = this.parts.semantic;
-    const started = await orWhenAborted(semantic.start(deadline), deadline, undefined);
+    // The embedder's load is shared by the whole process: it takes no question's signal, only the wait for it does.
+    const started = await orWhenAborted(semantic.start(), deadline, undefined);
     stopIfCancelled(request.signal);
     if (!started) return { ...base, index: { state: 'loading', commits: 0, reason: 'the embedding model is still loading; ask again shortly' }, commits: [] };
     const index = await semantic.ready(repo, deadline);
