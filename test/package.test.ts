@@ -123,7 +123,8 @@ describe.skipIf(!UNZIP.found)('the packaged extension (.vsix)', () => {
   });
 
   it('serves MCP from its own dist/mcp.js (the MCP server the extension lists in VS Code 1.101+): why names the commit, its PR and issue', async () => {
-    const server = await McpProcess.start(repo.root, env('mcp-data') as Record<string, string>, ['--repo', repo.root], path.join(extension, 'dist/cli.js'));
+    // GitHub on a closed local port: the fixture's github.com remote is not on it, so nothing goes to the network.
+    const server = await McpProcess.start(repo.root, { ...(env('mcp-data') as Record<string, string>), GITHUB_API_URL: 'http://127.0.0.1:1' }, ['--repo', repo.root], path.join(extension, 'dist/cli.js'));
     try {
       const result = (await server.client.callTool({ name: 'why', arguments: { path: 'src/queue.ts', startLine: 4 } })) as { structuredContent?: any; isError?: boolean };
       expect(result.isError).toBeFalsy();
