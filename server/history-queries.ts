@@ -7,6 +7,7 @@ import type { TracedBlame } from './git/blamer';
 import { classifyChange, type ChangeKind } from './git/cosmetic';
 import { fileHistory, type LineHistoryEntry } from './git/history';
 import type { Repository } from './git/repository';
+import { AilError } from './util/errors';
 import { CancelledError, isCancelled } from './util/flight';
 import { orWhenAborted, withDeadline } from './util/race';
 import { textOf } from './util/slices';
@@ -236,8 +237,13 @@ export class HistoryQueries {
     return { ...base, index: { state: 'ready', commits: index.count }, commits };
   }
 
-  private resolve(request: HistoryRequest): Promise<ResolvedQuestion> {
-    return this.parts.provider.resolve({ path: request.path, repository: request.repository, lines: request.lines, depth: 'quick' });
+  /** The file at HEAD and the asked lines, checked as `ask` checks them; a file HEAD does not have is refused (blame runs at HEAD). */
+  private async resolve(request: HistoryRequest): Promise<ResolvedQuestion> {
+    const target = await this.parts.provider.resolve({ path: request.path, repository: request.repository, lines: request.lines, depth: 'quick' });
+    if (!(await target.repo.hasPath(target.head, target.file))) {
+      throw new AilError('file-missing', `${target.file} is not in HEAD (removed, or not committed yet): blame and line history read the file as HEAD has it`);
+    }
+    return target;
   }
 
   /** The traced blame of the asked lines (the whole file without lines), or undefined when the deadline passed first. */
