@@ -115,7 +115,7 @@ export function languageModelToolsContribution() {
       displayName: 'AIL: Why is this code like this?',
       userDescription: "Explain code from the repository's history: the commits, pull requests and issues behind some lines.",
       modelDescription:
-        "Explains why code is the way it is, from the repository's git history: a short extractive summary with a confidence, and the ranked evidence (commits, the pull requests and issues they name, who wrote the lines and when), traced through formatting commits, renames and moved code. Call it before changing code whose purpose is unclear: an odd constant or timeout, a workaround, a check that looks redundant, a special case. Give path and, ideally, startLine/endLine and a question in words. A confidence under 0.5 means the history says little.",
+        "Explains why code is the way it is, from the repository's git history: a short extractive summary with a confidence, and the ranked evidence (commits, the pull requests and issues they name, who wrote the lines and when), traced through formatting commits, renames and moved code. Call it before changing code whose purpose is unclear: an odd constant or timeout, a workaround, a check that looks redundant, a special case. Give path and, ideally, startLine/endLine and a question in words. Confidence 0.7 and up (high) means one commit clearly explains the code; under 0.4 (low) the history says little.",
       canBeReferencedInPrompt: true,
       icon: '$(history)',
       tags: ['git', 'history', 'blame'],

@@ -109,6 +109,7 @@ describe('ail serve --mcp: the tools an agent calls', () => {
     expect(answer.confidence).toBeGreaterThan(0.5);
     expect(answer.summary).toContain('abandoned laptop');
     expect(JSON.stringify(answer)).not.toContain('@example.com'); // no emails: the agent needs names
+    expect(text(result)).toMatch(/^src\/auth\/session\.ts:7 — confidence \d+% \(high\)\n/);
     expect(text(result)).toContain(`${shas.timeout.slice(0, 7)} 2021-01-03 Bob Builder: Time out idle sessions after 30 minutes (#42) PR #42`);
   });
 

@@ -1,3 +1,4 @@
+import { bandOf } from '../../shared/format';
 import type { ArchaeologyContext, CommitRef } from '../../shared/types';
 import { visible } from '../../shared/visible';
 import type { BlameAnswer, LineHistoryAnswer, SearchAnswer } from '../history-queries';
@@ -55,7 +56,7 @@ export function whyOutput(context: ArchaeologyContext) {
 }
 
 export function whyText(answer: WhyOutput): string {
-  const lines = [`${where(answer.file, answer.lines)} — confidence ${Math.round(answer.confidence * 100)}%${answer.partial ? ' (partial: the time limit cut the digging short)' : ''}`, '', visible(answer.summary)];
+  const lines = [`${where(answer.file, answer.lines)} — confidence ${Math.round(answer.confidence * 100)}% (${bandOf(answer.confidence)})${answer.partial ? ' (partial: the time limit cut the digging short)' : ''}`, '', visible(answer.summary)];
   if (answer.evidence.length > 0) lines.push('', 'Evidence, best first:');
   for (const evidence of answer.evidence) {
     const pr = evidence.pullRequest ? ` PR #${evidence.pullRequest.number}${evidence.pullRequest.title ? ` "${visible(evidence.pullRequest.title)}"` : ''}` : '';

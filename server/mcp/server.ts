@@ -18,7 +18,7 @@ export interface McpServerOptions {
 /** What the server tells a model about when to use it (the `instructions` of `initialize`). */
 export const INSTRUCTIONS = `AIL answers "why is this code like this?" from this repository's own git history: blame traced through formatting commits, renames and moved code, the lines' history, commit messages, and the pull requests and issues they name, ranked for your question.
 
-Call \`why\` before you change, delete or "simplify" code whose purpose is not obvious from the code itself: an odd constant or timeout, a workaround, a check that looks redundant, a special case, a pinned version, a comment that says "do not change". Give the file and the lines, and your question in words. Read its summary and evidence (commits, PRs, issues) before deciding; a confidence under 0.5 means the history says little, so say so rather than guess.
+Call \`why\` before you change, delete or "simplify" code whose purpose is not obvious from the code itself: an odd constant or timeout, a workaround, a check that looks redundant, a special case, a pinned version, a comment that says "do not change". Give the file and the lines, and your question in words. Read its summary and evidence (commits, PRs, issues) before deciding. Confidence 0.7 and up (high) means one commit clearly explains the code; under 0.4 (low) the history says little, so say so rather than guess.
 
 Use \`line_history\` to see every change to some lines in order, \`blame\` for line-by-line origins, and \`search_history\` to find commits by topic ("when did we switch to redis?"). Paths are relative to the repository root; lines are 1-based and inclusive. Answers are extractive: every fact comes from a commit, its message, or its PR or issue.`;
 
