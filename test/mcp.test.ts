@@ -252,6 +252,30 @@ describe('ail serve --mcp: starting and stopping', () => {
   });
 });
 
+describe('ail bench --mcp', () => {
+  it('asks the same questions in-process, over LSP and over MCP, and reports p50/p95 of each and the overhead', async () => {
+    const repo = Fixture.create('ail-mcp-bench-');
+    try {
+      repo.write('src/long.ts', lines(40));
+      repo.commit('Add the long file', ALICE);
+      repo.write('src/long.ts', lines(40).map((line, i) => (i % 5 ? line : `${line} // reviewed`)));
+      repo.commit('Review every fifth line', BOB);
+      const result = await runCli(['bench', '--mcp', '--repo', repo.root, '--json'], { cwd: repo.root, env: { AIL_COMMIT_GRAPH: 'false' } });
+      expect(result.code, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout);
+      expect(report).toMatchObject({ repository: repo.root, questions: 1, warmRounds: 5 });
+      for (const front of ['inProcess', 'lsp', 'mcp']) {
+        expect(report[front].coldMs.p50, front).toBeGreaterThan(0);
+        expect(report[front].warmMs.p95, front).toBeGreaterThan(0);
+        expect(report[front].partial, front).toBe(0);
+      }
+      expect(Object.keys(report.overheadMs)).toEqual(['lsp', 'mcp']);
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
 /**
  * Cancellation and the time limit, with git held: `.mailmap` made a named pipe that the test opens and
  * never writes holds every git blame and log at its start (see test/server.test.ts), so the test knows
