@@ -32,6 +32,9 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: ['server/lsp/stdio.ts'], outfile: 'dist/server.js', external: native }),
   build({ ...common, entryPoints: ['server/cli/main.ts'], outfile: 'dist/cli.js', external: native, banner: { js: '#!/usr/bin/env node' } }),
+  // `ail serve --mcp` (loaded by dist/cli.js for that command only: the MCP SDK is large).
+  // Its `serverInfo.version` is the package's.
+  build({ ...common, define: { ...common.define, AIL_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) }, entryPoints: ['server/mcp/stdio.ts'], outfile: 'dist/mcp.js', external: native }),
   build({ ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
   // The Ask Why panel's script and stylesheet, loaded by the webview (CSP: these two files only).
   build({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['client/webview/main.ts'], outfile: 'dist/webview.js' }),

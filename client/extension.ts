@@ -1,5 +1,6 @@
 import { workspace, window, commands, type ExtensionContext } from 'vscode';
 import { Ail, UNTRUSTED } from './ail';
+import { registerAgentTools } from './agent-tools';
 import { registerCommands } from './commands';
 
 /** The one piece of module state: deactivate() must reach what activate() started (VS Code calls both). */
@@ -9,7 +10,7 @@ let active: Ail | undefined;
 export async function activate(context: ExtensionContext): Promise<void> {
   const ail = new Ail(context);
   active = ail;
-  context.subscriptions.push(ail, ...registerCommands(ail));
+  context.subscriptions.push(ail, ...registerCommands(ail), ...registerAgentTools(ail, context));
   context.subscriptions.push(workspace.onDidGrantWorkspaceTrust(() => void ail.start()));
   if (!workspace.isTrusted) {
     void window.showInformationMessage(`AIL: ${UNTRUSTED}`, 'Manage Workspace Trust').then((choice) => {

@@ -1,5 +1,5 @@
-// Writes package.json's generated blocks (contributes.commands, contributes.configuration and the
-// palette's hidden commands) from their tables: client/contributions.ts, over shared/settings.ts.
+// Writes package.json's generated blocks (contributes.commands, contributes.configuration, the
+// palette's hidden commands, the language model tool and the MCP server provider) from their tables: client/contributions.ts, over shared/settings.ts.
 // `node scripts/manifest.mjs` after changing a setting or a command; test/manifest.test.ts fails until then.
 import { build } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,5 +12,7 @@ const contributes = (manifest.contributes ??= {});
 contributes.commands = contributions.commandsContribution();
 contributes.configuration = contributions.configurationContribution();
 contributes.menus = { ...contributes.menus, commandPalette: contributions.hiddenFromPalette() };
+contributes.languageModelTools = contributions.languageModelToolsContribution();
+contributes.mcpServerDefinitionProviders = contributions.mcpServerDefinitionProvidersContribution();
 writeFileSync('package.json', `${JSON.stringify(manifest, null, 2)}\n`);
 console.log(`package.json: ${contributes.commands.length} commands, ${Object.keys(contributes.configuration.properties).length} settings`);

@@ -52,7 +52,7 @@ const stage = path.join(out, target);
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(path.join(stage, 'dist'), { recursive: true });
 
-for (const file of ['dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/webview.js', 'dist/webview.css', 'README.md', 'LICENSE', '.vscodeignore']) {
+for (const file of ['dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/mcp.js', 'dist/webview.js', 'dist/webview.css', 'README.md', 'LICENSE', '.vscodeignore']) {
   copyFileSync(path.join(ROOT, file), path.join(stage, file));
 }
 const addon = 'native/build/Release/ail_spawn.node';

@@ -13,6 +13,7 @@ import { detectGitHubRepository, repositoryUrl, type GitHubRepository } from './
 import { Logger, type LogSink } from './observe/logger';
 import { AilError, isAilError, type AilErrorCode } from './util/errors';
 import { isCancelled } from './util/flight';
+import { HistoryQueries, type BlameAnswer, type HistoryRequest, type LineHistoryAnswer, type SearchAnswer } from './history-queries';
 
 /** A question, as every front end asks it: an absolute path, 0-based inclusive lines. */
 export interface AskRequest extends AskInput {
@@ -47,8 +48,8 @@ export interface FacadeOptions extends EngineOptions {
 }
 
 /**
- * The engine as every front end sees it (the language server, the CLI, the HTTP service, and the MCP
- * server to come): ask, stats, clear, health, reindex, warm a file, open a folder, the GitHub token, and
+ * The engine as every front end sees it (the language server, the CLI, the HTTP service and the MCP
+ * server): ask, stats, clear, health, reindex, warm a file, open a folder, the GitHub token, and
  * status changes. Front ends translate their protocol to these calls and back, and nothing more: the
  * counting of errors, the log lines and the status all happen here, the same for each.
  */
@@ -345,6 +346,50 @@ export class Engine {
   private async repositoryOf(target: RepositoryTarget): Promise<Repository> {
     const { repo } = target.isFolder ? await this.parts.registry.forDirectory(target.path) : await this.parts.registry.forFile(target.path);
     return repo;
+  }
+
+  private queries: HistoryQueries | undefined;
+
+  /** The commits that shaped these lines, newest first, traced through cosmetic commits, renames and moves (MCP `line_history`). */
+  lineHistory(request: Omit<HistoryRequest, 'timeLimitMs'> & { lines: { start: number; end: number }; limit?: number }): Promise<LineHistoryAnswer> {
+    return this.counted('line-history', () => (this.queries ??= new HistoryQueries(this.parts)).lineHistory({ timeLimitMs: this.timeLimitMs, ...request }));
+  }
+
+  /** Each line's origin after tracing through cosmetic commits, as runs (MCP `blame`). */
+  blame(request: Omit<HistoryRequest, 'timeLimitMs'>): Promise<BlameAnswer> {
+    return this.counted('blame', () => (this.queries ??= new HistoryQueries(this.parts)).blame({ timeLimitMs: this.timeLimitMs, ...request }));
+  }
+
+  /** Commits whose messages match `query`, from the commit index; says so when the index is not ready (MCP `search_history`). */
+  searchHistory(request: { repository: string; query: string; path?: string; limit?: number; signal?: AbortSignal }): Promise<SearchAnswer> {
+    const search = { timeLimitMs: this.timeLimitMs, indexEnabled: this.settings.semanticIndexEnabled, ...request };
+    return this.counted('search', () => (this.queries ??= new HistoryQueries(this.parts)).search(search));
+  }
+
+  /** The time limit a front end passes with a history question. */
+  get timeLimitMs(): number {
+    return this.settings.maxQueryTimeS * 1000;
+  }
+
+  /** Runs a history question, counting and logging its refusal or failure as `ask` does. */
+  private async counted<T>(what: string, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await work();
+      this.log.request(what, { ms: round(performance.now() - started) });
+      return result;
+    } catch (error) {
+      const ms = round(performance.now() - started);
+      if (isCancelled(error)) this.log.debug('cancelled', { ms });
+      else if (isAilError(error) && !ENVIRONMENT_FAILURES.has(error.code)) {
+        this.parts.metrics.failed('bad_input');
+        this.log.request('refused', { code: error.code, ms });
+      } else {
+        this.parts.metrics.failed('internal');
+        this.log.error('failed', { ms, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      }
+      throw error;
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import { ReindexRequest } from '../shared/protocol';
 import { requireProgram } from './helpers/external';
 import { ALICE, BOB, Fixture } from './helpers/fixture';
 import { TestClient } from './helpers/lsp';
+import { McpProcess } from './helpers/mcp';
 import { packagedVsix } from './helpers/vsix';
 import { QUEUE_SOURCE } from './helpers/queue';
 import { buildTinyModel, type TinyModel } from './helpers/tiny-model';
@@ -72,7 +73,7 @@ describe.skipIf(!UNZIP.found)('the packaged extension (.vsix)', () => {
   });
 
   it('holds the bundles, the manifest, LICENSE and the runtime packages, and nothing for other platforms or development', () => {
-    for (const file of ['package.json', 'LICENSE.txt', 'readme.md', 'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/webview.js', 'dist/webview.css', 'dist/node_modules/hnswlib-node/build/Release/addon.node']) {
+    for (const file of ['package.json', 'LICENSE.txt', 'readme.md', 'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/mcp.js', 'dist/webview.js', 'dist/webview.css', 'dist/node_modules/hnswlib-node/build/Release/addon.node']) {
       expect(files, file).toContain(file);
     }
     if (existsSync(path.join(ROOT, 'native/build/Release/ail_spawn.node'))) expect(files).toContain('native/build/Release/ail_spawn.node');
@@ -83,7 +84,7 @@ describe.skipIf(!UNZIP.found)('the packaged extension (.vsix)', () => {
     expect(files.filter((file) => file.endsWith('.wasm') && file.includes('tree-sitter-typescript'))).toHaveLength(1);
 
     const packages = new Set(files.filter((file) => file.startsWith('dist/node_modules/')).map((file) => packageName(file)));
-    for (const absent of ['onnxruntime-web', 'vitest', 'typescript', 'esbuild', '@vscode/vsce', 'vscode-languageclient', 'vscode-languageserver', 'lru-cache', 'onnx-proto', 'adm-zip']) {
+    for (const absent of ['onnxruntime-web', 'vitest', 'typescript', 'esbuild', '@vscode/vsce', 'vscode-languageclient', 'vscode-languageserver', 'lru-cache', 'onnx-proto', 'adm-zip', '@modelcontextprotocol/sdk', 'zod']) {
       expect(packages.has(absent), `${absent} is in the .vsix`).toBe(false);
     }
     expect(files.some((file) => file.startsWith('node_modules/') || file.endsWith('.map') || file.endsWith('.d.ts'))).toBe(false);
@@ -119,6 +120,20 @@ describe.skipIf(!UNZIP.found)('the packaged extension (.vsix)', () => {
     const [resolved, tree] = run.stdout.split('\n');
     expect(resolved!.startsWith(extension)).toBe(true);
     expect(tree).toContain('class_declaration');
+  });
+
+  it('serves MCP from its own dist/mcp.js (the MCP server the extension lists in VS Code 1.101+): why names the commit, its PR and issue', async () => {
+    // GitHub on a closed local port: the fixture's github.com remote is not on it, so nothing goes to the network.
+    const server = await McpProcess.start(repo.root, { ...(env('mcp-data') as Record<string, string>), GITHUB_API_URL: 'http://127.0.0.1:1' }, ['--repo', repo.root], path.join(extension, 'dist/cli.js'));
+    try {
+      const result = (await server.client.callTool({ name: 'why', arguments: { path: 'src/queue.ts', startLine: 4 } })) as { structuredContent?: any; isError?: boolean };
+      expect(result.isError).toBeFalsy();
+      expect(result.structuredContent.evidence[0]).toMatchObject({ sha, pullRequest: { number: 31 }, issues: [{ number: 30 }] });
+      expect(server.protocolErrors).toEqual([]);
+      expect(server.stderr).not.toMatch(/Cannot find module|ERR_MODULE_NOT_FOUND/);
+    } finally {
+      await server.close();
+    }
   });
 
   it('starts its own server: a hover answers, and the commit index builds with the model', async () => {

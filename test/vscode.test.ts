@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireInstalled } from './helpers/external';
@@ -30,6 +30,7 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
   let workbench: Workbench | undefined;
   let chromiumBefore: Set<number>;
   let git: GitRecorder;
+  let probeOut = '';
   const bench = (): Workbench => workbench ?? raise(new Error('the workbench did not start'));
   /** Every dialog (alert, confirm, prompt) any frame of the workbench opened: none is expected. */
   const dialogs: string[] = [];
@@ -42,7 +43,10 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
     git = gitRecorder(path.join(repo.root, '..', `${path.basename(repo.root)}-git`));
     chromiumBefore = new Set(chromiumProcesses());
     // Every message traced, params included, once the AIL channel's level is Trace (the token step sets it).
-    workbench = await Workbench.start({ name: 'queue', settings: { 'ail.trace.server': 'verbose' }, env: { AIL_COMMIT_GRAPH: 'false', ...git.env } });
+    // An agent beside AIL (test/data/agent-probe) calls ail_why through vscode.lm.invokeTool once AIL runs.
+    probeOut = path.join(repo.root, '..', `${path.basename(repo.root)}-agent-probe.json`);
+    const probe = { AIL_AGENT_PROBE_OUT: probeOut, AIL_AGENT_PROBE_INPUT: JSON.stringify({ path: QUEUE_FILE, startLine: HOVER_LINE, question: 'why is the queue bounded?' }) };
+    workbench = await Workbench.start({ name: 'queue', settings: { 'ail.trace.server': 'verbose' }, env: { AIL_COMMIT_GRAPH: 'false', ...git.env, ...probe }, extensions: [path.resolve(__dirname, 'data/agent-probe')] });
     workbench.page.on('dialog', (dialog) => {
       dialogs.push(`${dialog.type()}: ${dialog.message()}`);
       void dialog.dismiss();
@@ -73,6 +77,27 @@ describe.runIf(available)(`VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} 
     const text = await hover.innerText();
     for (const expected of hoverExpectations(history)) expect(text).toMatch(expected);
   });
+
+  it("offers ail_why to agent mode: vscode.lm lists it and answers an agent's call; and says this VS Code has no MCP server definition API (1.101+)", async () => {
+    // What the extension's API surface says in this editor, from the AIL channel's log on disk. The tool is
+    // registered and listed by vscode.lm.tools; no chat participant runs in code-server, so none calls it here.
+    const logged = (text: string) => filesContaining(bench().home, text).filter((file) => /^user-data\/logs\/.*AIL\.log$/.test(file));
+    await expect.poll(() => logged('agent mode: the language model tool ail_why is registered'), WAIT).toHaveLength(1);
+    const log = readFileSync(path.join(bench().home, logged('agent mode: the language model tool ail_why is registered')[0]!), 'utf8');
+    expect(log).toContain('agent mode: the language model tool ail_why is registered (vscode.lm.tools lists it)');
+    // 1.100 has a proposal of that API under another contribution point: it is not touched, so nothing failed.
+    expect(log).toContain(`MCP: VS Code ${CODE_SERVER_VERSION.replace(/^4\./, '1.')} has no vscode.lm.registerMcpServerDefinitionProvider (1.101+)`);
+    expect(log).not.toContain('is not offered:');
+
+    // And an agent's call through vscode.lm.invokeTool: the answer of AIL's server, as the panel's Markdown; a bad path refused in a sentence.
+    await expect.poll(() => existsSync(probeOut), { timeout: 60_000 }).toBe(true);
+    const probe = JSON.parse(readFileSync(probeOut, 'utf8')) as { tools?: string[]; text?: string; refused?: string; error?: string };
+    rmSync(probeOut);
+    expect(probe.error).toBeUndefined();
+    expect(probe.tools).toContain('ail_why');
+    for (const expected of [new RegExp(history.short), /Bound the job queue at twenty entries/, /#31/, /closes \\?#30/]) expect(probe.text).toMatch(expected);
+    expect(probe.refused).toBe('path "../../etc/passwd" is outside the workspace folders: give a file path relative to one of them');
+  }, 90_000);
 
   it('ran its git through PATH in the fixture (the git recorder the untrusted-folder step relies on sees it)', () => {
     const calls = git.calls();

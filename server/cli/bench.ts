@@ -12,6 +12,7 @@ import { runHttpBench, wantsHttp } from './bench-http';
 import { benchCaches, type CacheBench } from './bench-caches';
 import { rawGit as git } from '../bench/git';
 import { benchLsp, type LspBench } from './bench-lsp';
+import { benchMcp, printMcp } from './bench-mcp';
 import { runQualityBench } from './bench-quality';
 import { progressPrinter, type Progress } from './progress';
 
@@ -22,6 +23,8 @@ interface BenchArgs {
   json: boolean;
   /** Only the language server over stdio. */
   lsp: boolean;
+  /** `--mcp`: the MCP server's why against the same question in-process and over LSP. */
+  mcp: boolean;
   /** `--github`: what GitHub costs a question, against a GitHub on 127.0.0.1 answering in 50 ms. */
   github: boolean;
   /** `--quality`: the quality set; the other arguments are its own (server/cli/bench-quality.ts). */
@@ -50,7 +53,7 @@ interface Workload {
  * `ail bench`: the engine in-process against raw `git blame --porcelain -L` for the same ranges on the
  * same machine, reported as ratios. Without --repo it generates (once, then reuses) a repository of
  * --commits commits with git fast-import. The options are parsed here, and here alone it is decided
- * which bench runs (`--quality`, `--github`, `--lsp`, else the engine's).
+ * which bench runs (`--quality`, `--github`, `--mcp`, `--lsp`, else the engine's).
  */
 export async function runBench(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   if (wantsHttp(argv)) return runHttpBench(argv, out, err, generatedRepository);
@@ -60,6 +63,7 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
   const progress = progressPrinter(err);
   const root = args.repo ? path.resolve(args.repo) : await generatedRepository(args.commits, err, progress);
   const work = await chooseWorkload(root, args.queries);
+  if (args.mcp) return printMcp(await benchMcp(root, work.cold.slice(0, 20), progress), root, args.json, out);
   if (args.lsp) return printLsp(await benchLsp(root, work.chosen.slice(0, 20), work.chosen.slice(20, 20 + 16), work.random, progress), root, args.json, out);
   return printEngine(await benchEngine(root, work, progress), args.json, out);
 }
@@ -311,7 +315,7 @@ function target(text: string, met: boolean): string {
 }
 
 function parseBenchArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { commits: 10_000, queries: 40, json: false, lsp: false, github: false };
+  const args: BenchArgs = { commits: 10_000, queries: 40, json: false, lsp: false, mcp: false, github: false };
   if (argv.includes('--quality')) return { ...args, quality: argv.filter((arg) => arg !== '--quality') };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -330,8 +334,9 @@ function parseBenchArgs(argv: readonly string[]): BenchArgs {
     else if (arg === '--queries') args.queries = count(value());
     else if (arg === '--json') args.json = true;
     else if (arg === '--lsp') args.lsp = true;
+    else if (arg === '--mcp') args.mcp = true;
     else if (arg === '--github') args.github = true;
-    else throw new AilError('bad-argument', `unknown option ${arg} (ail bench takes --repo DIR, --commits N, --queries N, --lsp, --github, --json; or --quality and its options)`);
+    else throw new AilError('bad-argument', `unknown option ${arg} (ail bench takes --repo DIR, --commits N, --queries N, --lsp, --mcp, --github, --json; or --quality and its options)`);
   }
   return args;
 }

@@ -17,9 +17,12 @@ Usage:
   ail stats [--repo DIR] [--json]      cache and index figures
   ail validate [--repo DIR] [--json]   check git, the embedder, the index and a search end to end
   ail serve --stdio                    the language server over stdio (as dist/server.js --stdio)
+  ail serve --mcp [--repo DIR]         the MCP server over stdio, for coding agents (see docs/agents.md)
   ail serve --http [HOST:]PORT [--repo DIR] [--config FILE]
                                        the HTTP service (JSON API, /health, /metrics; see docs/operations.md)
   ail bench [--repo DIR] [--commits N] [--queries N] [--lsp] [--json]
+  ail bench --mcp [--repo DIR] [--commits N] [--queries N] [--json]
+                                       why over MCP against the same question in-process and over LSP
   ail bench --http [URL] [--repo DIR] [--commits N] [--concurrency N] [--duration S | --requests N]
             [--warmup S] [--seed N] [--report FILE] [--json]
                                        load the HTTP service (without URL: one it starts itself)
@@ -118,7 +121,13 @@ async function serve(argv: readonly string[]): Promise<number> {
     require(path.join(__dirname, 'server.js'));
     return new Promise<number>(() => undefined); // the connection exits the process on `exit`, or when stdin closes
   }
-  if (argv.includes('--stdio')) throw new AilError('bad-argument', 'ail serve takes --stdio alone, or --http [HOST:]PORT');
+  if (argv.includes('--stdio')) throw new AilError('bad-argument', 'ail serve takes --stdio alone, or --http [HOST:]PORT, or --mcp');
+  if (argv.includes('--mcp')) {
+    if (argv.includes('--http')) throw new AilError('bad-argument', 'ail serve takes --mcp or --http, not both');
+    // dist/mcp.js is a bundle of its own, as dist/server.js is: the MCP SDK, zod and ajv (1.5 MB) are parsed by this command only.
+    const { runMcp } = require(path.join(__dirname, 'mcp.js')) as typeof import('../mcp/stdio');
+    process.exit(await runMcp(argv, process.env, process.cwd()));
+  }
   const code = await serveHttp(parseServeArgs(argv, process.env, process.cwd()));
   // Stopped cleanly: what the engine left (a detached commit-graph write) must not keep the process.
   process.exit(code);

@@ -32,7 +32,7 @@ export function parseServeArgs(argv: readonly string[], env: Record<string, stri
     else if (name === '--config') config = value();
     else throw new AilError('bad-argument', `ail serve does not take ${arg}: it takes --stdio, or --http [HOST:]PORT with --repo DIR and --config FILE`);
   }
-  if (listen === undefined) throw new AilError('bad-argument', 'ail serve takes --stdio or --http [HOST:]PORT');
+  if (listen === undefined) throw new AilError('bad-argument', 'ail serve takes --stdio, --http [HOST:]PORT or --mcp');
   const { host, port } = parseListen(listen);
   return { host, port, repo: path.resolve(cwd, repo ?? env.AIL_REPO_PATH ?? '.'), ...(config ? { config: path.resolve(cwd, config) } : {}) };
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
@@ -81,6 +81,8 @@ export interface WorkbenchOptions {
   env?: NodeJS.ProcessEnv;
   /** Each wait on the UI gives up after this. */
   timeoutMs?: number;
+  /** Folders of unpacked extensions linked in beside AIL (test/data/agent-probe: an agent calling ail_why). */
+  extensions?: string[];
 }
 
 export class Workbench {
@@ -127,6 +129,7 @@ export class Workbench {
     const common = ['--config', config, '--user-data-dir', userData, '--extensions-dir', extensions];
     try {
       await installExtension(extensions, common, env);
+      for (const folder of options.extensions ?? []) linkExtension(extensions, folder);
     } catch (error) {
       rmSync(home, { recursive: true, force: true });
       throw error;
@@ -391,6 +394,28 @@ async function installExtension(extensions: string, common: string[], env: NodeJ
   const file = typeof EXTENSION.file === 'string' ? EXTENSION.file : await EXTENSION.file();
   const installed = spawnSync(process.execPath, [CODE_SERVER_ENTRY, ...common, '--install-extension', file], { env, encoding: 'utf8', timeout: 60_000 });
   if (installed.status !== 0) throw new Error(`code-server --install-extension ${file} failed (${installed.status}):\n${installed.stdout}\n${installed.stderr}`);
+}
+
+/**
+ * An unpacked extension linked into the extensions folder. Once `--install-extension` has written
+ * extensions.json, VS Code loads what it lists and nothing else there: the link is listed too.
+ */
+function linkExtension(extensions: string, folder: string): void {
+  const manifest = JSON.parse(readFileSync(path.join(folder, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+  const relativeLocation = `${manifest.publisher}.${manifest.name}-${manifest.version}`;
+  const target = path.join(extensions, relativeLocation);
+  symlinkSync(folder, target, 'dir');
+  const list = path.join(extensions, 'extensions.json');
+  if (!existsSync(list)) return;
+  const listed = JSON.parse(readFileSync(list, 'utf8')) as unknown[];
+  listed.push({
+    identifier: { id: `${manifest.publisher}.${manifest.name}` },
+    version: manifest.version,
+    location: { $mid: 1, path: target, scheme: 'file' },
+    relativeLocation,
+    metadata: { installedTimestamp: Date.now(), source: 'resource' },
+  });
+  writeFileSync(list, JSON.stringify(listed));
 }
 
 /** Waits for code-server's "HTTP server listening on http://127.0.0.1:PORT/" and returns that address. */
