@@ -42,7 +42,8 @@ export function whyOutput(context: ArchaeologyContext) {
           }
         : {}),
       issues: evidence.issues.map((issue) => ({ number: issue.number, ...optional('title', issue.title), ...optional('url', issue.url), ...optional('repository', issue.repository) })),
-      ...(evidence.tracedThrough?.length ? { tracedThrough: evidence.tracedThrough.map((commit) => commit.shortSha) } : {}),
+      ...(evidence.tracedThrough?.length ? { tracedThrough: evidence.tracedThrough.map((commit) => ({ sha: commit.shortSha, change: commit.change })) } : {}),
+      ...optional('reshaped', evidence.reshaped),
       ...optional('pathInCommit', evidence.pathInCommit),
     })),
     authors: context.authors.map((author) => ({ name: author.name, lines: author.lines, commits: author.commits })),
@@ -61,8 +62,9 @@ export function whyText(answer: WhyOutput): string {
   for (const evidence of answer.evidence) {
     const pr = evidence.pullRequest ? ` PR #${evidence.pullRequest.number}${evidence.pullRequest.title ? ` "${visible(evidence.pullRequest.title)}"` : ''}` : '';
     const issues = evidence.issues.length ? ` issues ${evidence.issues.map((issue) => `#${issue.number}`).join(', ')}` : '';
-    const traced = evidence.tracedThrough ? ` (traced through ${evidence.tracedThrough.join(', ')})` : '';
-    lines.push(`- ${evidence.shortSha} ${evidence.date.slice(0, 10)} ${visible(evidence.author)}: ${visible(evidence.subject)}${pr}${issues}${traced} [${evidence.reasons.join(', ')}]`);
+    const traced = evidence.tracedThrough ? ` (traced through ${evidence.tracedThrough.map((step) => `${step.sha} ${step.change}`).join(', ')})` : '';
+    const reshaped = evidence.reshaped ? ` (only reshaped these lines: ${evidence.reshaped})` : '';
+    lines.push(`- ${evidence.shortSha} ${evidence.date.slice(0, 10)} ${visible(evidence.author)}: ${visible(evidence.subject)}${pr}${issues}${traced}${reshaped} [${evidence.reasons.join(', ')}]`);
   }
   if (answer.warnings.length > 0) lines.push('', `Warnings: ${answer.warnings.join(', ')}`);
   return lines.join('\n');

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import type { TracedChange } from '../../shared/types';
+
+/** What a traced-through commit did to the lines (shared/types.ts TracedChange). */
+const TRACED_CHANGES = ['whitespace', 'formatting', 'file-rename', 'identifier-rename', 'annotation', 'move', 'modernisation', 'refactor', 'merge', 'uninformative'] as const satisfies readonly TracedChange[];
 
 /**
  * The MCP tools' inputs and outputs, once, as zod shapes: the SDK turns them into the JSON Schemas
@@ -103,7 +107,11 @@ export const whyOutput = {
           .object({ number: z.number().int(), title: z.string().optional(), url: z.string().optional(), state: z.string().optional(), via: z.string().optional(), quote: z.string().optional() })
           .optional(),
         issues: z.array(z.object({ number: z.number().int(), title: z.string().optional(), url: z.string().optional(), repository: z.string().optional() })),
-        tracedThrough: z.array(z.string()).optional().describe('Short SHAs of the cosmetic commits (formatting, whitespace, renames) traced through to reach this one.'),
+        tracedThrough: z
+          .array(z.object({ sha: z.string().describe('Short SHA.'), change: z.enum(TRACED_CHANGES) }))
+          .optional()
+          .describe('The commits that only reshaped these lines since this one wrote them, newest first, each with what it did: traced through to reach this one.'),
+        reshaped: z.enum(TRACED_CHANGES).optional().describe('Set when this commit only reshaped the asked lines (it was traced through): what it did.'),
         pathInCommit: z.string().optional(),
       }),
     )
