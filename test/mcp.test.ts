@@ -355,3 +355,30 @@ describe('ail serve --mcp: cancelled calls and the time limit', () => {
     }
   });
 });
+
+describe('ail serve --mcp: why through the commits that only reshaped a line', () => {
+  const repo = Fixture.create('ail-mcp-trace-');
+  const data = mkdtempSync(path.join(tmpdir(), 'ail-mcp-trace-data-'));
+  let server: McpProcess;
+  const sha: Record<string, string> = {};
+  beforeAll(async () => {
+    repo.write('src/each.js', ['function each(list, callback) {', '  for (const x of list) if (callback) callback(x);', '}']);
+    sha.wrote = repo.commit('Skip the callback when none is given (#8)', ALICE);
+    repo.write('src/each.js', ['function each(list, iteratee) {', '  for (const x of list) if (iteratee) iteratee(x);', '}', 'export { each };']);
+    sha.rename = repo.commit('Rename `callback` to `iteratee`', BOB);
+    server = await McpProcess.start(repo.root, { AIL_DATA_DIR: data });
+  });
+  afterAll(async () => {
+    await server?.close();
+    repo.cleanup();
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  it('names the commit that wrote the line, and what the rename did, in the structure and the text', async () => {
+    const result = (await server.client.callTool({ name: 'why', arguments: { path: 'src/each.js', startLine: 2 } })) as CallToolResult;
+    const answer = result.structuredContent as any;
+    expect(answer.evidence[0]).toMatchObject({ sha: sha.wrote, tracedThrough: [{ sha: sha.rename!.slice(0, 7), change: 'identifier-rename' }] });
+    expect(answer.evidence.find((e: any) => e.sha === sha.rename)?.reshaped).toBe('identifier-rename');
+    expect(text(result)).toContain(`traced through ${sha.rename!.slice(0, 7)} identifier-rename`);
+  });
+});
