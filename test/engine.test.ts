@@ -99,6 +99,19 @@ describe('a history with an informative commit, a vague one, a squash PR and a m
     expect(answer.evidence[0]!.pullRequest).toMatchObject({ number: 77, title: 'Retry flaky upstream calls' });
   });
 
+  it('says a body that only closes an issue once, as what it closes', async () => {
+    repo.write('src/limits.ts', ['export const MAX_UPLOAD_MB = 25;']);
+    const closing = repo.commit('Raise the upload limit to 25 MB for scanned contracts\n\ncloses #2411', ALICE);
+    try {
+      const answer = await ask(repo, 'src/limits.ts', [1, 1]);
+      expect(answer.evidence[0]!.commit.sha).toBe(closing);
+      expect(answer.summary).toContain('It closes #2411.');
+      expect(answer.summary).not.toContain('The commit says');
+    } finally {
+      repo.git('reset', '-q', '--hard', 'HEAD~1');
+    }
+  });
+
   it('never invents a PR for a direct push', async () => {
     const answer = await ask(repo, 'README.md', [1, 1]);
     expect(answer.evidence[0]!.pullRequest).toBeUndefined();

@@ -553,11 +553,14 @@ export class ArchaeologyProvider {
         while (line < end && blame.lineCommit[line] !== index) line++;
         let from: LineOrigin = { sha: commit.sha, path: commit.filename, line: blame.originalLine[line]! };
         // Blame's move detection can credit a line to a commit that wrote the same text elsewhere in the
-        // file ("merge"); when that commit says nothing and the line's own history never met it, the
-        // line is followed from the newest commit that changed it there instead.
+        // file ("merge", or `_.size`'s identical check for `_.isEmpty`'s line). When the line's own history
+        // never met that commit, and that commit says nothing or the history saw a later change to the
+        // line in this file, the line is followed from the newest commit that changed it here instead.
         if (scope.rangeLines === 1 && newest?.newStart && !lineResult!.items.some((entry) => entry.sha === commit.sha)) {
-          const info = await repo.commit(commit.sha);
-          if (info && isGenericMessage(info.subject, info.body)) from = { sha: newest.sha, path: newest.path ?? file, line: newest.newStart };
+          const [info, latest] = await Promise.all([repo.commit(commit.sha), repo.commit(newest.sha)]);
+          const sameFile = commit.filename === (newest.path ?? file);
+          const later = info !== undefined && latest !== undefined && latest.committerTime > info.committerTime;
+          if (info && (isGenericMessage(info.subject, info.body) || (sameFile && later))) from = { sha: newest.sha, path: newest.path ?? file, line: newest.newStart };
         }
         // A quick answer (a hover) starts no git process: it takes a trace a full answer made, here or in an earlier process.
         if (dig.target.depth === 'quick') return { sha: commit.sha, count, trace: (await this.tracer.known(repo, from)) ?? { origin: from, steps: [], complete: true } };

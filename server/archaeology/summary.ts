@@ -55,7 +55,9 @@ export function summarize(input: SummaryInput): string {
   else if (input.cosmeticTraced > 0) first += `, traced through ${input.cosmeticTraced} cosmetic commit${input.cosmeticTraced === 1 ? '' : 's'}`;
   sentences.push(`${first}.`);
 
-  const fromCommit = firstSentence(c.body);
+  // A body that only closes issues ("closes #2411") is said once, as "It closes #2411".
+  const bodySentence = firstSentence(c.body);
+  const fromCommit = bodySentence && !ONLY_REFERENCES.test(bodySentence) ? bodySentence : undefined;
   // Without a body, the pull request's title may say more than the subject: it is quoted as the PR's.
   const prTitle = !fromCommit && top.pullRequest?.title && top.pullRequest.title !== subject ? top.pullRequest.title : undefined;
   const why = fromCommit ?? prTitle;
@@ -90,6 +92,8 @@ function quoteIntro(where: 'description' | 'review-comment' | 'review', pr: numb
   if (where === 'review') return `Reviewing #${pr}, @${author} wrote`;
   return `#${pr} by @${author} says`;
 }
+
+const ONLY_REFERENCES = /^(?:(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?|refs?|see)\s+[\w./-]*#\d+[\s,.;]*(?:and\s+)?)+$/i;
 
 const DID: Record<TracedChange, string> = {
   whitespace: 're-indented',

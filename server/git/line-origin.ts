@@ -73,10 +73,10 @@ export interface LineOrigin {
   line: number;
 }
 
-/** `git blame -w -M` of one line of `path` at `revision` (1-based `line`): the commit that wrote it. */
+/** `git blame -w` of one line of `path` at `revision` (1-based `line`): the commit that wrote it. */
 export async function blameOneLine(repo: Repository, revision: string, path: string, line: number, signal?: AbortSignal): Promise<LineOrigin | undefined> {
   const outcome = await repo.git.run(
-    ['blame', '--porcelain', '-w', '-M', '--no-textconv', '--no-ignore-revs-file', '-L', `${line},${line}`, revision, '--', path],
+    ['blame', '--porcelain', '-w', '--no-textconv', '--no-ignore-revs-file', '-L', `${line},${line}`, revision, '--', path],
     { signal },
   );
   if (outcome.kind !== 'ok') return undefined;
