@@ -28,6 +28,16 @@ describe('ail serve --http: the service a team runs', () => {
   const shas: string[] = [];
   let service: ServiceProcess;
   const ask = (body: unknown) => service.post('/v1/context', body);
+  /**
+   * A first answer that is complete. On a loaded machine a server answers before a slow line history
+   * (partial, not cached) and lets the walk finish: the next ask finds it done. Asked again, fresh, up
+   * to three times.
+   */
+  const askComplete = async (body: Record<string, unknown>) => {
+    let answer = await ask(body);
+    for (let tries = 0; answer.body.partial && tries < 3; tries++) answer = await ask({ ...body, fresh: true });
+    return answer;
+  };
 
   beforeAll(async () => {
     repo.write('src/retry.ts', ['export const MAX_RETRIES = 3;', ...lines(10)]);
@@ -47,11 +57,11 @@ describe('ail serve --http: the service a team runs', () => {
   });
 
   it('answers POST /v1/context with the engine\'s answer, 1-based lines, then from L1', async () => {
-    const cold = await ask({ path: 'src/retry.ts', range: { start: 2, end: 2 }, question: 'why back off?' });
+    const cold = await askComplete({ path: 'src/retry.ts', range: { start: 2, end: 2 }, question: 'why back off?' });
     expect(cold.status).toBe(200);
     expect(cold.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(cold.body).toMatchObject({ file: 'src/retry.ts', source: 'cold', range: { start: { line: 1 } } });
-    expect(cold.body.partial).toBeFalsy();
+    expect(cold.body.partial, `warnings: ${cold.body.warnings.join(', ')}`).toBeFalsy();
     expect(cold.body.evidence[0].commit.sha).toBe(shas[1]);
     expect(cold.body.summary).toContain('Back off between retries');
     const again = await ask({ path: 'src/retry.ts', range: { start: 2, end: 2 }, question: 'why back off?' });
@@ -116,11 +126,11 @@ describe('ail serve --http: the service a team runs', () => {
 
     expect((await service.post('/v1/config', { FAISS_ROLLOUT: 0 })).body).toEqual({ FAISS_ROLLOUT: 0, AIL_FAISS_ENABLED: true });
     expect(await metric('ail_semantic_rollout_percent')).toBe(0);
-    await ask({ path: 'src/retry.ts', range, question: QUESTION });
+    await askComplete({ path: 'src/retry.ts', range, question: QUESTION });
     expect((await ask({ path: 'src/retry.ts', range, question: PARAPHRASE })).body.source).toBe('cold');
 
     await service.post('/v1/config', { FAISS_ROLLOUT: 100 });
-    await ask({ path: 'src/retry.ts', range: { start: 1, end: 2 }, question: QUESTION });
+    await askComplete({ path: 'src/retry.ts', range: { start: 1, end: 2 }, question: QUESTION });
     const served = await ask({ path: 'src/retry.ts', range: { start: 1, end: 2 }, question: PARAPHRASE });
     expect(served.body).toMatchObject({ source: 'l2', cachedQuestion: QUESTION });
 

@@ -10,7 +10,7 @@ import { countLines, type HeadFile, type Repository } from '../git/repository';
 import { CancelledError, FlightCache, isCancelled } from '../util/flight';
 import { cancelledHistory, keepComplete, LineHistories } from './line-histories';
 import { mapToCommittedLines } from '../util/linemap';
-import { movableDeadline, orAfter, orWhenAborted, withDeadline } from '../util/race';
+import { movableDeadline, orWhenAborted, withDeadline } from '../util/race';
 import { textOf } from '../util/slices';
 import type { EvidenceEnricher, EvidenceSource, QueryFacts } from './enrichers';
 import { authorsOf, buildTimeline, commitPaths, countTraced, gatherCandidates, MAX_CANDIDATES, newCandidate } from './candidates';
@@ -451,7 +451,8 @@ export class ArchaeologyProvider {
     const { blame, blamed, missingObjects } = scope;
     // Line history may take longer than blame on a long-lived file: a server waits for it a little past
     // blame (half again, at least LINE_HISTORY_GRACE_MS), then answers without it. The walk goes on,
-    // bounded by the query's time limit, and the next question about these lines finds it done.
+    // bounded by the query's time limit, and the next question about these lines finds it done. A
+    // question with a topic waits for its topic search anyway: line history has until then too.
     const graceMs = this.parts.answerBeforeHistory ? Math.max(LINE_HISTORY_GRACE_MS, (performance.now() - running.blameStarted) * 0.5) : undefined;
     // Lines blamed under another path: a rename when that path is gone at HEAD, code moved or copied
     // from a file that is still there otherwise. A cat-file look-up each (once per HEAD), no history walk.
@@ -469,7 +470,7 @@ export class ArchaeologyProvider {
     // The walk runs under the work signal (it may outlive the answer): the answer waits for it until its own time limit at most.
     const lineHistory = orWhenAborted(running.lineHistory, dig.signal, cancelledHistory<LineHistoryEntry>());
     const [lineResult, fileResult] = await Promise.all([
-      graceMs === undefined ? lineHistory : orAfter(lineHistory, graceMs, cancelledHistory<LineHistoryEntry>()),
+      graceMs === undefined ? lineHistory : orWhenAborted(lineHistory, graceOver(graceMs, running.reached), cancelledHistory<LineHistoryEntry>()),
       lines && !missingObjects ? Promise.resolve(undefined) : this.fileHistory(repo, head, file, dig.signal),
     ]);
     cancelledByCaller(dig);
@@ -771,6 +772,14 @@ function originsOf(blame: TracedBlame, start: number, end: number, sha: string):
 function askedText(text: string, lines: { start: number; end: number } | undefined): string[] {
   const all = text.split('\n');
   return lines ? all.slice(lines.start, Math.min(lines.end + 1, lines.start + 200)) : all.slice(0, 200);
+}
+
+/** A signal that ends once `ms` have passed and `also` has settled: the grace line history gets in a server. */
+function graceOver(ms: number, also: Promise<unknown>): AbortSignal {
+  const controller = new AbortController();
+  const timer = new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, Math.ceil(ms))).unref());
+  void Promise.all([timer, also.catch(() => undefined)]).then(() => controller.abort());
+  return controller.signal;
 }
 
 /** A CancelledError when the caller cancelled (not when the time limit ran out: that answers, partial). */
