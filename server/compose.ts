@@ -5,6 +5,7 @@ import type { CacheStats, GitHubStats } from '../shared/types';
 import { MergeCommitEnricher } from './archaeology/enrichers';
 import { ArchaeologyProvider, type SlowBlame } from './archaeology/provider';
 import { AnswerService } from './cache/answers';
+import { TeamCache } from './cache/team';
 import { GitStore } from './git/git-store';
 import { RepositoryRegistry } from './git/registry';
 import { PullRefEnricher } from './archaeology/pull-ref-enricher';
@@ -122,7 +123,15 @@ export function composeEngine(settings: Settings, options: EngineOptions = {}): 
     onSlowBlame: options.onSlowBlame,
   });
   const metrics = new Metrics();
-  const answers = new AnswerService({ provider, embedder: () => semantic.embedder(), embedderFallback: () => semantic.fallbackReason, metrics }, settings);
+  // The team's shared Redis: connected at the first question, replaced when its URL or budget changes.
+  const teamOf = (next: Settings) => (next.teamRedisUrl ? new TeamCache({ teamRedisUrl: next.teamRedisUrl, teamBudgetMs: next.teamBudgetMs }, options.log) : undefined);
+  let team = teamOf(settings);
+  let teamSettings = settings;
+  const remoteOf = async (target: { repo: Parameters<GitHubEnricher['repository']>[0] }) => {
+    const repository = await github.repository(target.repo);
+    return repository ? `${repository.apiUrl}/${repository.owner}/${repository.name}`.toLowerCase() : '';
+  };
+  const answers = new AnswerService({ provider, embedder: () => semantic.embedder(), embedderFallback: () => semantic.fallbackReason, metrics, team: () => team, remoteOf }, settings);
   return {
     registry,
     provider,
@@ -144,8 +153,14 @@ export function composeEngine(settings: Settings, options: EngineOptions = {}): 
       answers.configure(next);
       apiUrl = next.githubApiUrl ?? GITHUB_API_URL;
       github.configure({ owner: next.githubOwner, repo: next.githubRepo, apiUrl });
+      if (next.teamRedisUrl !== teamSettings.teamRedisUrl || next.teamBudgetMs !== teamSettings.teamBudgetMs) {
+        void team?.dispose();
+        team = teamOf(next);
+        teamSettings = next;
+      }
     },
     dispose: async () => {
+      await team?.dispose();
       provider.dispose();
       semantic.dispose();
       await store.flush(); // what was computed is kept, even by a process about to end

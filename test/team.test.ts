@@ -1,0 +1,173 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { createClient } from '@redis/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultSettings, type Settings } from '../shared/settings';
+import { Engine } from '../server/engine';
+import { requireProgram } from './helpers/external';
+import { BOB, Fixture, lines } from './helpers/fixture';
+import { RedisServer } from './helpers/redis';
+
+/**
+ * The team tier (issue 18) against Debian's redis-server 7.0 on loopback: engines on two clones of one
+ * repository at different paths share answers through it; anything that changes what an answer is about
+ * misses; a Redis that is down, slow, full or refusing the password leaves answers coming from git.
+ */
+
+const found = requireProgram('redis-server', 'apt-get install redis-server', 'the team cache tests (test/team.test.ts)').found;
+
+const dirs: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function engineOn(redisUrl: string, extra: Partial<Settings> = {}): Engine {
+  return new Engine({
+    ...defaultSettings(),
+    dataDir: tempDir('ail-team-data-'),
+    teamRedisUrl: redisUrl,
+    teamBudgetMs: 2000,
+    semanticIndexEnabled: false,
+    allowModelDownload: false,
+    writeCommitGraph: false,
+    maxQueryTimeS: 30,
+    logFile: path.join(tempDir('ail-team-log-'), 'ail.log'),
+    ...extra,
+  });
+}
+
+/** The repository both clones hold: a line with a reason, written by Bob. */
+function history(): Fixture {
+  const repo = Fixture.create('ail-team-a-');
+  repo.write('src/queue.ts', ['export const LIMIT = 10;', ...lines(6)]);
+  repo.commit('Add the upload queue', BOB);
+  repo.write('src/queue.ts', ['export const LIMIT = 64; // bounded: the worker pool is 8 wide', ...lines(6)]);
+  repo.commit('Bound the queue at 64 so a burst cannot exhaust memory', BOB);
+  return repo;
+}
+
+function clone(repo: Fixture, prefix: string): Fixture {
+  const dir = tempDir(prefix);
+  execFileSync('git', ['clone', '-q', repo.root, path.join(dir, 'clone')]);
+  const copy = Fixture.at(path.join(dir, 'clone'));
+  copy.git('config', 'user.name', 'Clone');
+  copy.git('config', 'user.email', 'clone@example.com');
+  return copy;
+}
+
+const QUESTION = 'Why is the queue bounded at 64?';
+const ask = (engine: Engine, repo: Fixture, extra: { contents?: string; question?: string } = {}) =>
+  engine.ask({ path: repo.path('src/queue.ts'), lines: { start: 0, end: 0 }, question: extra.question ?? QUESTION, ...(extra.contents !== undefined ? { contents: extra.contents } : {}) });
+
+describe.skipIf(!found)('two engines on two clones share answers through one Redis', () => {
+  let redis: RedisServer;
+  let a: Engine;
+  let b: Engine;
+  const origin = history();
+  let one: Fixture;
+  let two: Fixture;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    one = clone(origin, 'ail-team-one-');
+    two = clone(origin, 'ail-team-two-');
+    a = engineOn(redis.url());
+    b = engineOn(redis.url());
+  });
+  afterAll(async () => {
+    await a?.dispose();
+    await b?.dispose();
+    await redis?.dispose();
+    origin.cleanup();
+  });
+
+  it('the second engine answers from the team tier what the first dug, with its own file and question', async () => {
+    const dug = await ask(a, one);
+    expect(dug.source).toBe('cold');
+    expect(dug.warnings).not.toContain('team-cache-unavailable');
+    expect(dug.summary).toContain('Bound the queue at 64');
+    expect(a.stats().team).toMatchObject({ state: 'ready', written: 1, misses: 1 });
+
+    const shared = await ask(b, two, { question: 'why is the queue  bounded at 64' });
+    expect(shared.source, JSON.stringify(b.stats().team)).toBe('team');
+    expect(shared.question).toBe('why is the queue bounded at 64');
+    expect(shared.file).toBe('src/queue.ts');
+    expect(shared.summary).toBe(dug.summary);
+    expect(shared.evidence.map((item) => item.commit.sha)).toEqual(dug.evidence.map((item) => item.commit.sha));
+    // Nothing of the first machine's work tree travelled with it.
+    expect(JSON.stringify(shared)).not.toContain(one.root);
+    expect(b.stats().team).toMatchObject({ state: 'ready', hits: 1 });
+    expect(b.stats().hitRate).toBe(1);
+    // Now in B's L1.
+    expect((await ask(b, two)).source).toBe('l1');
+    const metrics = (await b.metrics()).text;
+    expect(metrics).toMatch(/^ail_cache_hits_total\{tier="team"\} 1$/m);
+  });
+
+  it('an edited buffer, a new commit, an amend and a different repository all miss', async () => {
+    const before = b.stats().team!.hits;
+    // An edited buffer: the unsaved text's hash is in the key.
+    const edited = await ask(b, two, { contents: ['export const LIMIT = 65; // bounded: the worker pool is 8 wide', ...lines(6)].join('\n') + '\n' });
+    expect(edited.source).toBe('cold');
+
+    // A new commit in the second clone: a new HEAD.
+    two.write('NOTES.md', 'notes\n');
+    two.commit('Add notes', BOB);
+    expect((await ask(b, two)).source).toBe('cold');
+
+    // An amend of the first clone's last commit (same tree, new message): a new HEAD, though the file is the same.
+    const amended = clone(origin, 'ail-team-amend-');
+    amended.git('commit', '-q', '--amend', '-m', 'Bound the queue at 64 (amended)');
+    expect((await ask(b, amended)).source).toBe('cold');
+
+    // Another repository with the same file and the same question, but its own history.
+    const other = Fixture.create('ail-team-other-');
+    other.write('src/queue.ts', ['export const LIMIT = 64; // bounded: the worker pool is 8 wide', ...lines(6)]);
+    other.commit('Queue limit', BOB);
+    try {
+      expect((await ask(b, other)).source).toBe('cold');
+    } finally {
+      other.cleanup();
+    }
+    expect(b.stats().team!.hits).toBe(before);
+
+    // The control: the first engine, on the amended clone B dug, is answered by the team.
+    expect((await ask(a, amended)).source).toBe('team');
+  });
+
+  it('a value that does not decode is a miss, never an error, and is replaced by the dug answer', async () => {
+    const raw = createClient({ url: redis.url() });
+    await raw.connect();
+    try {
+      const keys: string[] = [];
+      for await (const batch of raw.scanIterator({ MATCH: 'ail:1:answer:*' })) keys.push(...batch);
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) await raw.set(key, 'AIL\u0001 not deflated at all');
+      const fresh = engineOn(redis.url());
+      try {
+        const answer = await ask(fresh, one);
+        expect(answer.source).toBe('cold');
+        expect(answer.warnings).not.toContain('team-cache-unavailable');
+        expect(fresh.stats().team).toMatchObject({ state: 'ready', hits: 0, errors: 1 });
+      } finally {
+        await fresh.dispose();
+      }
+      // Its answer was written back: a third engine finds it.
+      const third = engineOn(redis.url());
+      try {
+        expect((await ask(third, one)).source).toBe('team');
+      } finally {
+        await third.dispose();
+      }
+    } finally {
+      raw.destroy();
+    }
+  });
+});
