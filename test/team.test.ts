@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createClient } from '@redis/client';
@@ -8,7 +8,8 @@ import { defaultSettings, type Settings } from '../shared/settings';
 import { Engine } from '../server/engine';
 import { requireProgram } from './helpers/external';
 import { BOB, Fixture, lines } from './helpers/fixture';
-import { RedisServer } from './helpers/redis';
+import { until } from './helpers/http-service';
+import { RedisServer, SlowProxy } from './helpers/redis';
 
 /**
  * The team tier (issue 18) against Debian's redis-server 7.0 on loopback: engines on two clones of one
@@ -168,6 +169,105 @@ describe.skipIf(!found)('two engines on two clones share answers through one Red
       }
     } finally {
       raw.destroy();
+    }
+  });
+});
+
+describe.skipIf(!found)('a Redis that is down, slow, full or refusing: answers keep coming from git, with a warning', () => {
+  const origin = history();
+  afterAll(() => origin.cleanup());
+
+  /** Asks a new question each time (a new line), so that no cache can answer it. */
+  let line = 0;
+  const dig = (engine: Engine) => engine.ask({ path: origin.path('src/queue.ts'), lines: { start: line % 7, end: line % 7 }, question: `why is line ${++line} here?` });
+
+  it('Redis stopped mid-run: the next answer is dug with team-cache-unavailable; restarted, sharing resumes', async () => {
+    const redis = await RedisServer.start();
+    const engine = engineOn(redis.url());
+    try {
+      expect((await dig(engine)).warnings).not.toContain('team-cache-unavailable');
+      expect(engine.stats().team!.state).toBe('ready');
+      await redis.stop();
+      const answer = await dig(engine);
+      expect(answer.source).toBe('cold');
+      expect(answer.summary).toMatch(/\S/);
+      expect(answer.warnings).toContain('team-cache-unavailable');
+      expect(engine.stats().team).toMatchObject({ state: 'down' });
+      expect(engine.stats().team!.reason).toMatch(/\S/);
+      // Again, while it is down: no hang, the same warning.
+      expect((await dig(engine)).warnings).toContain('team-cache-unavailable');
+
+      await redis.restart();
+      await until(async () => !(await dig(engine)).warnings.includes('team-cache-unavailable'), 20_000, 'the team tier back after Redis restarted');
+      expect(engine.stats().team!.state).toBe('ready');
+    } finally {
+      await engine.dispose();
+      await redis.dispose();
+    }
+  });
+
+  it('a slow Redis (a proxy that holds each reply 1.5 s) is given up on after the budget', async () => {
+    const redis = await RedisServer.start();
+    const proxy = await SlowProxy.start(redis.port, 1500);
+    const engine = engineOn(proxy.url(), { teamBudgetMs: 100 });
+    try {
+      const answer = await dig(engine);
+      expect(answer.source).toBe('cold');
+      expect(answer.warnings).toContain('team-cache-unavailable');
+      expect(engine.stats().team!.state).toMatch(/^(slow|down)$/);
+      // Once connected, a lookup that passes its budget says slow.
+      await until(async () => (await dig(engine), engine.stats().team!.state === 'slow'), 20_000, 'a lookup past its budget');
+      expect(engine.stats().team!.reason).toContain('did not answer within 100 ms');
+    } finally {
+      await engine.dispose();
+      await proxy.close();
+      await redis.dispose();
+    }
+  });
+
+  it('a full Redis (maxmemory with noeviction) refuses the write: the answer is dug and says so', async () => {
+    const redis = await RedisServer.start(['--maxmemory', '1', '--maxmemory-policy', 'noeviction']);
+    const engine = engineOn(redis.url());
+    try {
+      const answer = await dig(engine);
+      expect(answer.source).toBe('cold');
+      expect(answer.warnings).toContain('team-cache-unavailable');
+      expect(engine.stats().team).toMatchObject({ state: 'full', written: 0 });
+      expect(engine.stats().team!.reason).toContain('noeviction');
+    } finally {
+      await engine.dispose();
+      await redis.dispose();
+    }
+  });
+
+  it('a wrong password: refused, answers from git, and the password is in no log line', async () => {
+    const redis = await RedisServer.start(['--requirepass', 'the-right-one']);
+    const logFile = path.join(tempDir('ail-team-log-'), 'ail.log');
+    const engine = engineOn(redis.url('hunter2-wrong'), { logFile });
+    try {
+      const answer = await dig(engine);
+      expect(answer.source).toBe('cold');
+      expect(answer.warnings).toContain('team-cache-unavailable');
+      expect(engine.stats().team).toMatchObject({ state: 'refused' });
+      expect((await dig(engine)).warnings).toContain('team-cache-unavailable');
+    } finally {
+      await engine.dispose();
+      await redis.dispose();
+    }
+    const log = readFileSync(logFile, 'utf8');
+    expect(log).toContain('Redis refused the credentials');
+    expect(log).not.toContain('hunter2');
+  });
+
+  it('the right password: shared', async () => {
+    const redis = await RedisServer.start(['--requirepass', 'the-right-one']);
+    const engine = engineOn(redis.url('the-right-one'));
+    try {
+      expect((await dig(engine)).warnings).not.toContain('team-cache-unavailable');
+      expect(engine.stats().team).toMatchObject({ state: 'ready', written: 1 });
+    } finally {
+      await engine.dispose();
+      await redis.dispose();
     }
   });
 });
