@@ -8,7 +8,8 @@ import { defaultSettings, type Settings } from '../shared/settings';
 import { Engine } from '../server/engine';
 import { requireProgram } from './helpers/external';
 import { BOB, Fixture, lines } from './helpers/fixture';
-import { until } from './helpers/http-service';
+import { gitRecorder } from './helpers/git-recorder';
+import { ServiceProcess, until } from './helpers/http-service';
 import { RedisServer, SlowProxy } from './helpers/redis';
 
 /**
@@ -269,5 +270,51 @@ describe.skipIf(!found)('a Redis that is down, slow, full or refusing: answers k
       await engine.dispose();
       await redis.dispose();
     }
+  });
+});
+
+describe.skipIf(!found)('two ail serve --http processes on two clones: the second answers with no git process digging', () => {
+  const origin = history();
+  let redis: RedisServer;
+  let first: ServiceProcess;
+  let second: ServiceProcess;
+  const recorder = gitRecorder(tempDir('ail-team-git-'));
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    const env = { AIL_REDIS_URL: redis.url(), AIL_REDIS_BUDGET_MS: '2000', AIL_INDEX_ENABLED: 'false', AIL_MAX_QUERY_TIME_S: '30' };
+    first = await ServiceProcess.start(clone(origin, 'ail-team-svc-one-').root, { ...env, AIL_DATA_DIR: tempDir('ail-team-data-') });
+    second = await ServiceProcess.start(clone(origin, 'ail-team-svc-two-').root, { ...env, AIL_DATA_DIR: tempDir('ail-team-data-'), ...recorder.env });
+  });
+  afterAll(async () => {
+    await first?.kill();
+    await second?.kill();
+    await redis?.dispose();
+    origin.cleanup();
+  });
+
+  it('the first digs (blame, log), the second answers from the team tier and starts no blame or log for it', async () => {
+    const body = { path: 'src/queue.ts', range: { start: 1, end: 1 }, question: QUESTION };
+    const dug = await first.post('/v1/context', body);
+    expect(dug.status).toBe(200);
+    expect(dug.body.source).toBe('cold');
+    expect(dug.body.summary).toContain('Bound the queue at 64');
+
+    await until(async () => (await second.get('/v1/stats')).status === 200, 10_000, 'the second service');
+    const before = recorder.calls().length;
+    const shared = await second.post('/v1/context', body);
+    expect(shared.body.source).toBe('team');
+    expect(shared.body.summary).toBe(dug.body.summary);
+    const during = recorder.calls().slice(before).map((call) => call.split('\t')[1]!);
+    expect(during.filter((args) => /(^|\s)(blame|log|rev-list)(\s|$)/.test(args)), during.join('\n')).toEqual([]);
+
+    // The control: a question the team has not seen is dug by the same git.
+    const cold = await second.post('/v1/context', { ...body, question: 'who wrote this line?' });
+    expect(cold.body.source).toBe('cold');
+    expect(recorder.calls().slice(before).some((call) => /\tblame\b|\s(blame|log)\s/.test(call))).toBe(true);
+
+    const stats = (await second.get('/v1/stats')).body;
+    expect(stats.team).toMatchObject({ state: 'ready', hits: 1 });
+    expect((await second.get('/metrics')).text).toMatch(/^ail_cache_hits_total\{tier="team"\} 1$/m);
   });
 });
