@@ -2,10 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createClient } from '@redis/client';
+import { createClient, RESP_TYPES } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSettings, type Settings } from '../shared/settings';
 import { Engine } from '../server/engine';
+import { decode } from '../server/cache/team';
+import { FakeGitHub, user, type Repo } from './helpers/fake-github';
 import { requireProgram } from './helpers/external';
 import { BOB, Fixture, lines } from './helpers/fixture';
 import { gitRecorder } from './helpers/git-recorder';
@@ -316,5 +318,85 @@ describe.skipIf(!found)('two ail serve --http processes on two clones: the secon
     const stats = (await second.get('/v1/stats')).body;
     expect(stats.team).toMatchObject({ state: 'ready', hits: 1 });
     expect((await second.get('/metrics')).text).toMatch(/^ail_cache_hits_total\{tier="team"\} 1$/m);
+  });
+});
+
+describe.skipIf(!found)("GitHub's answers shared through the team tier: a team asks GitHub once per pull request", () => {
+  const TOKEN = 'ghp_teamTokenThatMustNeverReachRedis01234';
+  const REPO: Repo = { owner: 'acme', name: 'queue' };
+  let fake: FakeGitHub;
+  let redis: RedisServer;
+  const origin = Fixture.create('ail-team-gh-');
+  let bounded = '';
+  const engines: Engine[] = [];
+  const engineFor = (redisUrl: string | undefined) => {
+    const built = engineOn(redisUrl ?? '', { githubApiUrl: fake.baseUrl, githubToken: TOKEN, ...(redisUrl ? {} : { teamRedisUrl: undefined }) });
+    engines.push(built);
+    return built;
+  };
+  /** A clone whose remote is the repository on the fake GitHub, as a team member's is. */
+  const member = (prefix: string) => {
+    const copy = clone(origin, prefix);
+    copy.git('remote', 'set-url', 'origin', `${fake.baseUrl}/${REPO.owner}/${REPO.name}.git`);
+    return copy;
+  };
+  const whyOn = (engine: Engine, repo: Fixture, question: string) => engine.ask({ path: repo.path('src/queue.ts'), lines: { start: 0, end: 0 }, question });
+
+  beforeAll(async () => {
+    fake = await FakeGitHub.start();
+    redis = await RedisServer.start();
+    origin.write('src/queue.ts', ['export const LIMIT = 64;', ...lines(4)]);
+    bounded = origin.commit('Bound the queue', BOB);
+    fake.commit(REPO, bounded, [{ number: 55, title: 'Bound the job queue at 64 items', body: '## Why\nThe worker ran out of memory when producers outpaced it.', state: 'closed', mergedAt: '2021-01-03T12:00:00Z', author: user('bob'), mergeCommitSha: bounded }]);
+    fake.pullRequest(REPO, { number: 55, title: 'Bound the job queue at 64 items', body: '## Why\nThe worker ran out of memory when producers outpaced it.', state: 'closed', mergedAt: '2021-01-03T12:00:00Z', author: user('bob'), mergeCommitSha: bounded }, {
+      comments: [{ id: 1, path: 'src/queue.ts', line: 1, body: 'Bounded because callers must apply back-pressure.', author: user('alan') }],
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(engines.map((engine) => engine.dispose()));
+    await fake?.close();
+    await redis?.dispose();
+    origin.cleanup();
+  });
+
+  it('the second engine digs its own question with the pull request the first fetched, and GitHub sees no request from it', async () => {
+    const one = member('ail-team-gh-one-');
+    const two = member('ail-team-gh-two-');
+    const a = engineFor(redis.url());
+    const first = await whyOn(a, one, 'Why is the queue bounded?');
+    expect(first.evidence[0]!.pullRequest).toMatchObject({ number: 55, via: 'github' });
+    expect(first.warnings).toEqual([]);
+    const afterFirst = fake.requests.length;
+    expect(afterFirst).toBeGreaterThan(0);
+
+    // Another question: the answer is not the team's, so it is dug, and its GitHub look-ups come from Redis.
+    const b = engineFor(redis.url());
+    const second = await whyOn(b, two, 'Who decided on 64?');
+    expect(second.source).toBe('cold');
+    expect(second.evidence[0]!.pullRequest).toMatchObject({ number: 55, title: 'Bound the job queue at 64 items', via: 'github' });
+    expect(second.warnings).toEqual([]);
+    expect(fake.requests.slice(afterFirst).map((request) => request.path)).toEqual([]);
+
+    // The control: an engine with no team tier asks GitHub for the same.
+    const alone = engineFor(undefined);
+    const third = await whyOn(alone, member('ail-team-gh-alone-'), 'Who decided on 64?');
+    expect(third.evidence[0]!.pullRequest).toMatchObject({ number: 55 });
+    expect(fake.requests.length).toBeGreaterThan(afterFirst);
+
+    // Nothing in Redis holds the token.
+    const raw = createClient({ url: redis.url() });
+    await raw.connect();
+    try {
+      const keys: string[] = [];
+      for await (const batch of raw.scanIterator({ MATCH: 'ail:*' })) keys.push(...batch);
+      expect(keys.some((key) => key.startsWith('ail:1:github:'))).toBe(true);
+      for (const key of keys) {
+        const value = await raw.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }).get(key);
+        expect(JSON.stringify(decode(value as Buffer))).not.toContain(TOKEN);
+        expect(JSON.stringify(decode(value as Buffer))).not.toContain('ghp_');
+      }
+    } finally {
+      raw.destroy();
+    }
   });
 });
