@@ -8,11 +8,12 @@ import { defaultSettings, type Settings } from '../shared/settings';
 import { Engine } from '../server/engine';
 import { decode } from '../server/cache/team';
 import { FakeGitHub, user, type Repo } from './helpers/fake-github';
+import { runCli } from './helpers/cli';
 import { requireProgram } from './helpers/external';
 import { BOB, Fixture, lines } from './helpers/fixture';
 import { gitRecorder } from './helpers/git-recorder';
 import { ServiceProcess, until } from './helpers/http-service';
-import { RedisServer, SlowProxy } from './helpers/redis';
+import { freePort, RedisServer, SlowProxy } from './helpers/redis';
 
 /**
  * The team tier (issue 18) against Debian's redis-server 7.0 on loopback: engines on two clones of one
@@ -209,6 +210,21 @@ describe.skipIf(!found)('a Redis that is down, slow, full or refusing: answers k
     }
   });
 
+  it('a Redis that is not there at all (nothing listens on its port): answers from git, state down', async () => {
+    const engine = engineOn(`redis://127.0.0.1:${await freePort()}`);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const answer = await dig(engine);
+        expect(answer.source).toBe('cold');
+        expect(answer.warnings).toContain('team-cache-unavailable');
+      }
+      expect(engine.stats().team).toMatchObject({ state: 'down', hits: 0 });
+      expect(engine.stats().team!.reason).toMatch(/ECONNREFUSED|connection/);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   it('a slow Redis (a proxy that holds each reply 1.5 s) is given up on after the budget', async () => {
     const redis = await RedisServer.start();
     const proxy = await SlowProxy.start(redis.port, 1500);
@@ -397,6 +413,32 @@ describe.skipIf(!found)("GitHub's answers shared through the team tier: a team a
       }
     } finally {
       raw.destroy();
+    }
+  });
+});
+
+describe.skipIf(!found)('ail bench --team', () => {
+  it('runs ten engines alone and then sharing a Redis it starts, and reports fewer git processes and GitHub requests with the team tier', async () => {
+    const repo = Fixture.create('ail-team-bench-');
+    try {
+      for (let i = 0; i < 6; i++) {
+        repo.write(`src/file${i % 3}.ts`, lines(30 + i, `// version ${i}`));
+        repo.commit(`Change ${i}: a reason worth reading`, BOB);
+      }
+      const ran = await runCli(['bench', '--team', '--repo', repo.root, '--queries', '40', '--json'], { cwd: repo.root });
+      expect(ran.code, ran.stderr).toBe(0);
+      const report = JSON.parse(ran.stdout) as { engines: number; runs: { mode: string; asks: number; gitProcesses: number; githubRequests: number; tiers: Record<string, { answers: number; p50Ms: number; p95Ms: number }> }[] };
+      expect(report.engines).toBe(10);
+      const [local, team] = report.runs;
+      expect([local!.mode, team!.mode]).toEqual(['local', 'team']);
+      expect(local!.asks).toBe(40);
+      expect(local!.tiers.team).toBeUndefined();
+      expect(team!.tiers.team!.answers).toBeGreaterThan(0);
+      expect(team!.gitProcesses).toBeLessThan(local!.gitProcesses);
+      expect(local!.githubRequests).toBeGreaterThan(0);
+      expect(team!.githubRequests).toBeLessThan(local!.githubRequests);
+    } finally {
+      repo.cleanup();
     }
   });
 });

@@ -97,7 +97,9 @@ export class TeamCache {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const budget = new Promise<'slow'>((resolve) => {
-      timer = setTimeout(() => resolve('slow'), this.settings.teamBudgetMs);
+      // One turn of the event loop past the budget: a reply that arrived while the loop was busy (a blame
+      // being parsed) is read in that turn's poll phase and wins, rather than losing to a late timer.
+      timer = setTimeout(() => setImmediate(() => resolve('slow')), this.settings.teamBudgetMs);
     });
     try {
       const client = await Promise.race([this.connected(), budget]);
