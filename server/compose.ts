@@ -134,7 +134,7 @@ export function composeEngine(settings: Settings, options: EngineOptions = {}): 
   });
   const metrics = new Metrics();
   const remoteOf = async (target: { repo: Parameters<GitHubEnricher['repository']>[0] }) => {
-    const repository = await github.repository(target.repo);
+    const repository = await github.repository(target.repo, { secret: false }); // no git process on the way to the team tier
     return repository ? `${repository.apiUrl}/${repository.owner}/${repository.name}`.toLowerCase() : '';
   };
   const answers = new AnswerService({ provider, embedder: () => semantic.embedder(), embedderFallback: () => semantic.fallbackReason, metrics, team: () => team, remoteOf }, settings);

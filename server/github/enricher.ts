@@ -57,9 +57,9 @@ export class GitHubEnricher implements EvidenceEnricher {
   }
 
   /** The GitHub repository of a work tree under the current settings, or undefined (not on GitHub: nothing to ask). */
-  async repository(repo: Repository): Promise<GitHubRepository | undefined> {
+  async repository(repo: Repository, options: { secret?: boolean } = {}): Promise<GitHubRepository | undefined> {
     const found = await detectGitHubRepository(repo, this.target).catch(() => undefined);
-    if (!found) return undefined;
+    if (!found || options.secret === false) return found;
     const secret = await this.secretOf(repo).catch(() => undefined);
     return secret ? { ...found, secret } : found;
   }
