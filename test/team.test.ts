@@ -147,6 +147,26 @@ describe.skipIf(!found)('two engines on two clones share answers through one Red
     expect((await ask(a, amended)).source).toBe('team');
   });
 
+  it("an answer with a warning about the machine that dug it (GitHub unreachable) is not shared: one machine's bad network is not the team's answer", async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const offline = clone(origin, 'ail-team-offline-');
+    offline.git('remote', 'set-url', 'origin', `${dead}/acme/queue.git`);
+    const elsewhere = clone(origin, 'ail-team-offline-b-');
+    elsewhere.git('remote', 'set-url', 'origin', `${dead}/acme/queue.git`);
+    const first = engineOn(redis.url(), { githubApiUrl: dead });
+    const second = engineOn(redis.url(), { githubApiUrl: dead });
+    try {
+      const answer = await ask(first, offline);
+      expect(answer.source).toBe('cold');
+      expect(answer.warnings).toContain('github-unavailable');
+      expect(first.stats().team).toMatchObject({ state: 'ready', written: 0 });
+      expect((await ask(second, elsewhere)).source).toBe('cold');
+    } finally {
+      await first.dispose();
+      await second.dispose();
+    }
+  });
+
   it('a value that does not decode is a miss, never an error, and is replaced by the dug answer', async () => {
     const raw = createClient({ url: redis.url() });
     await raw.connect();
