@@ -38,6 +38,7 @@ export class TeamCache {
   /** After a first connection that failed, the next is tried no sooner than this (lookups fail at once meanwhile). */
   private retryAt = 0;
   private reason: string | undefined;
+  private disposed = false;
   hits = 0;
   misses = 0;
   /** Lookups and writes that failed (down, slow, full, refused) or values that did not decode. */
@@ -87,9 +88,10 @@ export class TeamCache {
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     const client = this.client;
     this.client = undefined;
-    if (client) client.destroy();
+    if (client) destroy(client);
   }
 
   /** Runs one command within the budget; a failure sets the state and its reason, a success sets `ready`. */
@@ -116,10 +118,8 @@ export class TeamCache {
       this.ready();
       return { kind: 'ok', value: result.value };
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (/^OOM\b/.test(message)) this.fail('full', 'Redis is full and refuses writes (maxmemory with noeviction)');
-      else if (/WRONGPASS|NOAUTH|NOPERM|invalid password|invalid username/i.test(message)) this.fail('refused', 'Redis refused the credentials of AIL_REDIS_URL');
-      else this.fail('down', redact(message));
+      if (/^OOM\b/.test(error instanceof Error ? error.message : String(error))) this.fail('full', 'Redis is full and refuses writes (maxmemory with noeviction)');
+      else this.failWith(error);
       return { kind: 'failed' };
     } finally {
       clearTimeout(timer);
@@ -148,24 +148,31 @@ export class TeamCache {
         reconnectStrategy: (retries: number) => Math.min(100 * 2 ** Math.min(retries, 6), 5000),
       },
     }) as unknown as RedisClientType;
-    client.on('error', (error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      if (/WRONGPASS|NOAUTH|NOPERM/i.test(message)) this.fail('refused', 'Redis refused the credentials of AIL_REDIS_URL');
-      else this.fail('down', redact(message));
-    });
+    // The first error (nothing listening, a wrong password) ends the wait at once: the client keeps
+    // trying in the background, and lookups fail at once meanwhile rather than each waiting the budget.
+    const firstError = new Promise<void>((resolve) => client.once('error', () => resolve()));
+    client.on('error', (error: unknown) => this.failWith(error));
     client.on('ready', () => this.ready());
+    if (this.disposed) return;
     this.client = client;
-    try {
-      await client.connect();
-    } catch (error) {
-      // Refused at the first attempt (a wrong password, TLS to a plain port): the client gives up; try again at the next lookup after a pause.
-      this.client = undefined;
-      client.destroy();
-      const message = error instanceof Error ? error.message : String(error);
-      if (/WRONGPASS|NOAUTH|NOPERM/i.test(message)) this.fail('refused', 'Redis refused the credentials of AIL_REDIS_URL');
-      else this.fail('down', redact(message));
-      this.retryAt = Date.now() + RETRY_AFTER_REFUSAL_MS;
-    }
+    const connected = client.connect().then(
+      () => undefined,
+      (error: unknown) => {
+        if (this.client !== client) return; // disposed: nothing to say
+        // Given up at the first attempt (a wrong password, TLS to a plain port): tried again at a lookup after a pause.
+        this.client = undefined;
+        destroy(client);
+        this.failWith(error);
+        this.retryAt = Date.now() + RETRY_AFTER_REFUSAL_MS;
+      },
+    );
+    await Promise.race([connected, firstError]);
+  }
+
+  private failWith(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/WRONGPASS|NOAUTH|NOPERM|invalid password|invalid username/i.test(message)) this.fail('refused', 'Redis refused the credentials of AIL_REDIS_URL');
+    else this.fail('down', redact(message));
   }
 
   private ready(): void {
@@ -178,6 +185,14 @@ export class TeamCache {
     if (this.status !== state || this.reason !== reason) this.log(`team cache: ${reason}; answers come from local git meanwhile`);
     this.status = state;
     this.reason = reason;
+  }
+}
+
+function destroy(client: RedisClientType): void {
+  try {
+    client.destroy();
+  } catch {
+    // already closed
   }
 }
 
