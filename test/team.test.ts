@@ -75,11 +75,12 @@ describe.skipIf(!found)('two engines on two clones share answers through one Red
   let redis: RedisServer;
   let a: Engine;
   let b: Engine;
-  const origin = history();
+  let origin: Fixture;
   let one: Fixture;
   let two: Fixture;
 
   beforeAll(async () => {
+    origin = history();
     redis = await RedisServer.start();
     one = clone(origin, 'ail-team-one-');
     two = clone(origin, 'ail-team-two-');
@@ -90,7 +91,7 @@ describe.skipIf(!found)('two engines on two clones share answers through one Red
     await a?.dispose();
     await b?.dispose();
     await redis?.dispose();
-    origin.cleanup();
+    origin?.cleanup();
   });
 
   it('the second engine answers from the team tier what the first dug, with its own file and question', async () => {
@@ -198,8 +199,11 @@ describe.skipIf(!found)('two engines on two clones share answers through one Red
 });
 
 describe.skipIf(!found)('a Redis that is down, slow, full or refusing: answers keep coming from git, with a warning', () => {
-  const origin = history();
-  afterAll(() => origin.cleanup());
+  let origin: Fixture;
+  beforeAll(() => {
+    origin = history();
+  });
+  afterAll(() => origin?.cleanup());
 
   /** Asks a new question each time (a new line), so that no cache can answer it. */
   let line = 0;
@@ -312,13 +316,15 @@ describe.skipIf(!found)('a Redis that is down, slow, full or refusing: answers k
 });
 
 describe.skipIf(!found)('two ail serve --http processes on two clones: the second answers with no git process digging', () => {
-  const origin = history();
+  let origin: Fixture;
   let redis: RedisServer;
   let first: ServiceProcess;
   let second: ServiceProcess;
-  const recorder = gitRecorder(tempDir('ail-team-git-'));
+  let recorder: ReturnType<typeof gitRecorder>;
 
   beforeAll(async () => {
+    origin = history();
+    recorder = gitRecorder(tempDir('ail-team-git-'));
     redis = await RedisServer.start();
     const env = { AIL_REDIS_URL: redis.url(), AIL_REDIS_BUDGET_MS: '2000', AIL_INDEX_ENABLED: 'false', AIL_MAX_QUERY_TIME_S: '30' };
     first = await ServiceProcess.start(clone(origin, 'ail-team-svc-one-').root, { ...env, AIL_DATA_DIR: tempDir('ail-team-data-') });
@@ -328,7 +334,7 @@ describe.skipIf(!found)('two ail serve --http processes on two clones: the secon
     await first?.kill();
     await second?.kill();
     await redis?.dispose();
-    origin.cleanup();
+    origin?.cleanup();
   });
 
   it('the first digs (blame, log), the second answers from the team tier and starts no blame or log for it', async () => {
@@ -362,7 +368,7 @@ describe.skipIf(!found)("GitHub's answers shared through the team tier: a team a
   const REPO: Repo = { owner: 'acme', name: 'queue' };
   let fake: FakeGitHub;
   let redis: RedisServer;
-  const origin = Fixture.create('ail-team-gh-');
+  let origin: Fixture;
   let bounded = '';
   const engines: Engine[] = [];
   const engineFor = (redisUrl: string | undefined) => {
@@ -381,6 +387,7 @@ describe.skipIf(!found)("GitHub's answers shared through the team tier: a team a
   beforeAll(async () => {
     fake = await FakeGitHub.start();
     redis = await RedisServer.start();
+    origin = Fixture.create('ail-team-gh-');
     origin.write('src/queue.ts', ['export const LIMIT = 64;', ...lines(4)]);
     bounded = origin.commit('Bound the queue', BOB);
     fake.commit(REPO, bounded, [{ number: 55, title: 'Bound the job queue at 64 items', body: '## Why\nThe worker ran out of memory when producers outpaced it.', state: 'closed', mergedAt: '2021-01-03T12:00:00Z', author: user('bob'), mergeCommitSha: bounded }]);
@@ -392,7 +399,7 @@ describe.skipIf(!found)("GitHub's answers shared through the team tier: a team a
     await Promise.all(engines.map((engine) => engine.dispose()));
     await fake?.close();
     await redis?.dispose();
-    origin.cleanup();
+    origin?.cleanup();
   });
 
   it('the second engine digs its own question with the pull request the first fetched, and GitHub sees no request from it', async () => {
