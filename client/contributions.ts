@@ -62,6 +62,7 @@ function property(setting: SettingSpec): ConfigurationProperty {
     case 'boolean':
       return { type: 'boolean', default: setting.default, ...base };
     case 'string':
+    case 'redis-url':
       // Unset is the empty string: the server reads '' as not set.
       return { type: 'string', default: setting.default ?? '', ...base };
     case 'url':

@@ -33,6 +33,8 @@ export function stateOf(stats: CacheStats, known: { githubUnavailable?: boolean;
   if (known.githubAuth) reasons.push('GitHub refused the token: Set GitHub Token gives it a new one');
   const limitedUntil = stats.github?.limitedUntil ? Date.parse(stats.github.limitedUntil) : NaN;
   if (limitedUntil > nowMs) reasons.push(`GitHub: rate limited until ${clock(limitedUntil)}`);
+  const team = stats.team;
+  if (team && team.state !== 'ready' && team.state !== 'connecting') reasons.push(`the team cache (Redis) is ${team.state}${team.reason ? ` (${team.reason})` : ''}: answers are dug locally and not shared`);
   return reasons.length > 0 ? { kind: 'degraded', stats, reasons } : { kind: 'ready', stats };
 }
 
@@ -82,6 +84,7 @@ export function tooltip(headline: string, stats: CacheStats): string {
     `Latency: average ${stats.avgQueryTimeMs} ms · p95 ${stats.p95QueryTimeMs} ms`,
     `L1 (exact): ${stats.l1.hits} hits · ${stats.l1.misses} misses · ${stats.l1.size}/${stats.l1.capacity} answers`,
     `L2 (semantic): ${stats.l2.enabled ? 'on' : 'off'} · ${stats.l2.hits} hits · ${stats.l2.misses} misses · ${stats.l2.size}/${stats.l2.capacity} questions · threshold ${stats.l2.threshold} · rollout ${stats.l2.rollout}%`,
+    ...(stats.team ? [`Team cache (Redis): ${stats.team.state}${stats.team.reason ? `: ${visible(stats.team.reason)}` : ''} · ${stats.team.hits} hits · ${stats.team.misses} misses · ${stats.team.written} shared`] : []),
     `Commit index${index.root ? ` of ${visible(repositoryName(index.root))}` : ''}: ${index.state} · ${index.commits} commits · ${visible(index.embedder)}${index.progress ? ` · ${index.progress.done}/${index.progress.total} embedded` : ''}`,
   ];
   if (index.fallback) lines.push(`Embedder fallback: ${visible(index.fallback)}`);

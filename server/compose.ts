@@ -5,6 +5,8 @@ import type { CacheStats, GitHubStats } from '../shared/types';
 import { MergeCommitEnricher } from './archaeology/enrichers';
 import { ArchaeologyProvider, type SlowBlame } from './archaeology/provider';
 import { AnswerService } from './cache/answers';
+import { TeamCache } from './cache/team';
+import { rootCommits } from './github/team-cache';
 import { GitStore } from './git/git-store';
 import { RepositoryRegistry } from './git/registry';
 import { PullRefEnricher } from './archaeology/pull-ref-enricher';
@@ -101,15 +103,24 @@ export function composeEngine(settings: Settings, options: EngineOptions = {}): 
         timeoutMs: Math.max(2000, settings.maxQueryTimeS * 1000),
         log: options.log,
         onRateChange: () => options.onGitHubRate?.(),
+        team: () => team,
       });
       clients.set(apiUrl, client);
     }
     return client;
   };
   let apiUrl = settings.githubApiUrl ?? GITHUB_API_URL;
+  // The team's shared Redis: connected at the first question, replaced when its URL or budget changes.
+  const teamOf = (next: Settings) => (next.teamRedisUrl ? new TeamCache({ teamRedisUrl: next.teamRedisUrl, teamBudgetMs: next.teamBudgetMs }, options.log) : undefined);
+  let team = teamOf(settings);
+  let teamSettings = settings;
+  const roots = rootCommits();
   const github = new GitHubEnricher(
     (url) => ({ client: clientFor(url), hasToken: async () => (await tokens.token(new URL(webUrlOf(url)).host)) !== undefined }),
     { owner: settings.githubOwner, repo: settings.githubRepo, apiUrl },
+    Date.now,
+    // GitHub's answers are shared only while there is a team tier, under the repository's root commit.
+    async (repo) => (team ? roots(repo) : undefined),
   );
   const provider = new ArchaeologyProvider({
     registry,
@@ -122,7 +133,11 @@ export function composeEngine(settings: Settings, options: EngineOptions = {}): 
     onSlowBlame: options.onSlowBlame,
   });
   const metrics = new Metrics();
-  const answers = new AnswerService({ provider, embedder: () => semantic.embedder(), embedderFallback: () => semantic.fallbackReason, metrics }, settings);
+  const remoteOf = async (target: { repo: Parameters<GitHubEnricher['repository']>[0] }) => {
+    const repository = await github.repository(target.repo, { secret: false }); // no git process on the way to the team tier
+    return repository ? `${repository.apiUrl}/${repository.owner}/${repository.name}`.toLowerCase() : '';
+  };
+  const answers = new AnswerService({ provider, embedder: () => semantic.embedder(), embedderFallback: () => semantic.fallbackReason, metrics, team: () => team, remoteOf }, settings);
   return {
     registry,
     provider,
@@ -144,8 +159,14 @@ export function composeEngine(settings: Settings, options: EngineOptions = {}): 
       answers.configure(next);
       apiUrl = next.githubApiUrl ?? GITHUB_API_URL;
       github.configure({ owner: next.githubOwner, repo: next.githubRepo, apiUrl });
+      if (next.teamRedisUrl !== teamSettings.teamRedisUrl || next.teamBudgetMs !== teamSettings.teamBudgetMs) {
+        void team?.dispose();
+        team = teamOf(next);
+        teamSettings = next;
+      }
     },
     dispose: async () => {
+      await team?.dispose();
       provider.dispose();
       semantic.dispose();
       await store.flush(); // what was computed is kept, even by a process about to end

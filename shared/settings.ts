@@ -33,9 +33,12 @@ export interface Settings {
   currentLineEnabled: boolean;
   /** The language server's Prometheus endpoint on 127.0.0.1; 0: none. */
   metricsPort: number;
+  /** The team's shared Redis (`redis://` or `rediss://`); undefined: no team tier. */
+  teamRedisUrl: string | undefined;
+  teamBudgetMs: number;
 }
 
-type Kind = 'string' | 'url' | 'integer' | 'number' | 'boolean' | 'log-level';
+type Kind = 'string' | 'url' | 'redis-url' | 'integer' | 'number' | 'boolean' | 'log-level';
 
 export interface SettingSpec<K extends keyof Settings = keyof Settings> {
   key: K;
@@ -87,6 +90,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   spec({ key: 'allowModelDownload', vscode: 'semantic.allowModelDownload', env: 'AIL_ALLOW_MODEL_DOWNLOAD', kind: 'boolean', default: true, scope: 'machine', description: 'Download the embedding model when no local copy exists; false never touches the network (the lexical embedder is used instead).' }),
   spec({ key: 'currentLineEnabled', vscode: 'currentLine.enabled', env: 'AIL_CURRENT_LINE', kind: 'boolean', default: true, scope: 'resource', description: 'Show who last changed the line the cursor is on, when, and why, after the end of the line (VS Code).' }),
   spec({ key: 'metricsPort', vscode: 'metrics.port', env: 'AIL_METRICS_PORT', kind: 'integer', default: 0, min: 0, max: 65535, scope: 'machine', description: 'Serve Prometheus metrics from the language server at http://127.0.0.1:PORT/metrics; 0 serves none. (`ail serve --http` always serves /metrics.)' }),
+  spec({ key: 'teamRedisUrl', vscode: 'team.redisUrl', env: 'AIL_REDIS_URL', kind: 'redis-url', default: undefined, scope: 'machine', description: 'A Redis shared by the team (redis://[user:password@]host:port[/db], or rediss:// for TLS): answers and GitHub look-ups dug by one AIL server are reused by every other. Unset: none.' }),
+  spec({ key: 'teamBudgetMs', vscode: 'team.budgetMs', env: 'AIL_REDIS_BUDGET_MS', kind: 'integer', default: 25, min: 1, max: 10_000, scope: 'machine', description: 'How long a look-up in the team Redis may take before the question is dug locally instead.' }),
   spec({ key: 'semanticIndexEnabled', vscode: 'semantic.indexEnabled', env: 'AIL_INDEX_ENABLED', kind: 'boolean', default: true, description: 'Build the semantic index of commit messages in the background.' }),
 ];
 
@@ -121,6 +126,18 @@ export function parseSetting(s: SettingSpec, raw: unknown, source: string): unkn
       }
       if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash) throw fail('an http or https URL with no credentials, query or fragment');
       return url.href.replace(/\/+$/, '');
+    }
+    case 'redis-url': {
+      let url: URL | undefined;
+      try {
+        url = typeof text === 'string' ? new URL(text) : undefined;
+      } catch {
+        url = undefined;
+      }
+      // The value may hold a password: the message names the setting and what is wrong, never the value.
+      if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) throw new SettingError(`${source} must be a redis:// or rediss:// URL with a host`);
+      if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d+$/.test(url.pathname)) throw new SettingError(`${source} may name only a database number after the host (redis://host:6379/0)`);
+      return (text as string);
     }
     case 'boolean':
       if (typeof text === 'boolean') return text;

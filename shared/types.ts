@@ -149,7 +149,8 @@ export interface AuthorShare {
   commits: number;
 }
 
-export type AnswerSource = 'cold' | 'l1' | 'l2';
+/** The tier that answered: the local exact cache, the local semantic cache, the team's shared Redis (`AIL_REDIS_URL`), or the engine itself. */
+export type AnswerSource = 'cold' | 'l1' | 'l2' | 'team';
 
 export interface ArchaeologyContext {
   question: string;
@@ -222,6 +223,7 @@ export type WarningCode =
   | 'embedder-fallback'
   | 'github-auth'
   | 'github-rate-limited'
+  | 'team-cache-unavailable'
   | `${EvidenceProducer}-unavailable`;
 
 export interface CacheStats {
@@ -249,7 +251,25 @@ export interface CacheStats {
   warming: number;
   /** The GitHub in use (`GITHUB_API_URL`), once a question asked it. */
   github?: GitHubStats;
+  /** The team's shared tier, when `AIL_REDIS_URL` is set. */
+  team?: TeamState;
   memoryRssBytes: number;
+}
+
+/**
+ * The team tier (a shared Redis): `ready`, `connecting`, or why answers come from local git meanwhile:
+ * `down` (unreachable), `slow` (a lookup passed its budget), `full` (maxmemory with noeviction refuses
+ * writes), `refused` (wrong credentials). `reason` says it in words, never with the URL.
+ */
+export interface TeamState {
+  state: 'ready' | 'connecting' | 'down' | 'slow' | 'full' | 'refused';
+  hits: number;
+  misses: number;
+  /** Lookups and writes that failed, and values that did not decode. */
+  errors: number;
+  /** Answers this server shared. */
+  written: number;
+  reason?: string;
 }
 
 export type IndexState = 'off' | 'building' | 'ready' | 'failed';

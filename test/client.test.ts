@@ -101,6 +101,7 @@ describe('the Ask Why panel as data', () => {
   });
 
   it('has the question, the summary, the confidence band, the evidence, authors, timeline, the tier and the buttons', () => {
+    expect(JSON.stringify(answerView({ ...answer('x'), source: 'team', queryTimeMs: 1.5 }, NOW))).toContain("Answered from the team's shared cache (dug by another AIL server) in 1.5 ms");
     const nodes = answerView(answer('Switch session token hashing from md5 to bcrypt (#55)', { warnings: ['shallow-history', 'github-unavailable'] }), NOW);
     const shown = texts(nodes);
     expect(shown).toContain('Why bcrypt?');
@@ -203,6 +204,16 @@ describe('the status bar item', () => {
     expect(view.tooltip).toContain('All answers, hovers and lenses included: 500 · hit rate 19%');
     expect(view.tooltip).toContain('L2 (semantic): on · 6 hits');
     expect(view.tooltip).toContain('Commit index: ready · 1234 commits');
+  });
+
+  it('says when the team cache (Redis) is in trouble, and counts its hits in the tooltip', () => {
+    const team = { state: 'full' as const, hits: 12, misses: 3, errors: 2, written: 40, reason: 'Redis is full and refuses writes (maxmemory with noeviction)' };
+    const state = stateOf({ ...stats(), team });
+    expect(state).toMatchObject({ kind: 'degraded', reasons: ['the team cache (Redis) is full (Redis is full and refuses writes (maxmemory with noeviction)): answers are dug locally and not shared'] });
+    const view = statusView(state);
+    expect(view.text).toMatch(/^\$\(warning\) AIL/);
+    expect(view.tooltip).toContain('Team cache (Redis): full: Redis is full and refuses writes (maxmemory with noeviction) · 12 hits · 3 misses · 40 shared');
+    expect(stateOf({ ...stats(), team: { ...team, state: 'ready', reason: undefined } }).kind).toBe('ready');
   });
 
   it("says when GitHub's rate limit is spent and until when, and its budget in the tooltip", () => {

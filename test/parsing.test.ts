@@ -219,6 +219,20 @@ describe('settings', () => {
     ['AIL_LOG_LEVEL', 'LOUD', 'AIL_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR (got "LOUD")'],
   ])('refuses %s=%s', (name, value, message) => expect(() => settingsFromEnv({ [name]: value })).toThrow(message));
 
+  it.each([
+    ['http://:s3cret@cache:6379', 'AIL_REDIS_URL must be a redis:// or rediss:// URL with a host'],
+    ['redis://:s3cret@', 'AIL_REDIS_URL must be a redis:// or rediss:// URL with a host'],
+    ['redis://:s3cret@cache:6379/queue', 'AIL_REDIS_URL may name only a database number after the host (redis://host:6379/0)'],
+  ])('refuses AIL_REDIS_URL=%s, saying why without repeating the password', (value, message) => {
+    expect(() => settingsFromEnv({ AIL_REDIS_URL: value })).toThrow(message);
+    expect(() => settingsFromEnv({ AIL_REDIS_URL: value })).not.toThrow(/s3cret/);
+  });
+
+  it('takes redis:// and rediss:// URLs with credentials and a database, and a budget', () => {
+    expect(settingsFromEnv({ AIL_REDIS_URL: 'rediss://ail:s3cret@cache.internal:6380/2', AIL_REDIS_BUDGET_MS: '40' })).toMatchObject({ teamRedisUrl: 'rediss://ail:s3cret@cache.internal:6380/2', teamBudgetMs: 40 });
+    expect(settingsFromEnv({})).toMatchObject({ teamRedisUrl: undefined, teamBudgetMs: 25 });
+  });
+
   it('parses VS Code values as well as strings', () => {
     const spec = SETTINGS.find((s) => s.key === 'semanticCacheThreshold')!;
     expect(parseSetting(spec, 0.9, 'ail.semanticCache.similarityThreshold')).toBe(0.9);

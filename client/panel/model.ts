@@ -56,6 +56,8 @@ export function tierLine(answer: ArchaeologyContext): string {
       return `Answered from the exact cache (L1) in ${time}${partial}`;
     case 'l2':
       return `Answered from a similar question in the semantic cache (L2, similarity ${(answer.similarity ?? 0).toFixed(2)}: “${answer.cachedQuestion ?? ''}”) in ${time}${partial}`;
+    case 'team':
+      return `Answered from the team's shared cache (dug by another AIL server) in ${time}${partial}`;
     default:
       return `Dug from the history in ${time}${partial}`;
   }

@@ -16,6 +16,7 @@ const SENTENCES: Record<WarningCode, string> = {
   'github-rate-limited': "GitHub's rate limit is spent: pull requests and issues are described again when it resets.",
   'semantic-unavailable': 'The search of commit messages could not be done in time or failed: commits found by meaning may be missing.',
   'merge-commit-unavailable': 'The merge commits could not be read in time: pull requests named by merges may be missing.',
+  'team-cache-unavailable': "The team's shared cache (Redis) could not be used: this answer was dug here and not shared.",
   'pull-refs-unavailable': "The clone's pull request refs could not be read in time: pull requests may be missing.",
 };
 

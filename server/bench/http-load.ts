@@ -179,7 +179,7 @@ function withSlash(base: URL): URL {
 
 function isAnswer(json: unknown): json is { source: AnswerSource; queryTimeMs?: number; partial?: boolean } {
   const source = (json as { source?: unknown } | undefined)?.source;
-  return source === 'l1' || source === 'l2' || source === 'cold';
+  return source === 'l1' || source === 'l2' || source === 'team' || source === 'cold';
 }
 
 /** The `code` of an error answer, `{ "error": { "code": "...", "message": "..." } }`. */

@@ -29,7 +29,7 @@ export interface ReportRun {
   machine?: { cores: number; busyBefore: number; busyDuring?: number };
 }
 
-const COLOURS: Record<AnswerSource | 'failed', string> = { l1: '#2e7d32', l2: '#1565c0', cold: '#ef6c00', failed: '#c62828' };
+const COLOURS: Record<AnswerSource | 'failed', string> = { l1: '#2e7d32', l2: '#1565c0', team: '#6a1b9a', cold: '#ef6c00', failed: '#c62828' };
 /** Points drawn per tier in the scatter at most: enough to see the shape, few enough for a light page. */
 const POINTS_PER_TIER = 2500;
 
@@ -124,7 +124,7 @@ function latencyDistribution(samples: readonly Sample[], summary: HttpSummary): 
   x.format = (v) => `${short(v)} ms`;
   const y = linear(0, 100, height - bottom, top, (v) => `${v}%`);
   const marks: string[] = [];
-  const limits: Record<AnswerSource, number> = { l1: 2, l2: 35, cold: 450 };
+  const limits: Record<AnswerSource, number> = { l1: 2, l2: 35, team: 35, cold: 450 };
   for (const tier of TIERS) {
     const sorted = samples.filter((s) => s.tier === tier).map((s) => s.ms).sort((a, b) => a - b);
     if (sorted.length === 0) continue;
@@ -189,9 +189,9 @@ function throughputOverTime(summary: HttpSummary): string {
 }
 
 function hottestFiles(samples: readonly Sample[], text: (value: string) => string): string {
-  const byFile = new Map<string, { requests: number; l1: number; l2: number; cold: number; failed: number }>();
+  const byFile = new Map<string, { requests: number; l1: number; l2: number; team: number; cold: number; failed: number }>();
   for (const s of samples) {
-    const row = byFile.get(s.path) ?? { requests: 0, l1: 0, l2: 0, cold: 0, failed: 0 };
+    const row = byFile.get(s.path) ?? { requests: 0, l1: 0, l2: 0, team: 0, cold: 0, failed: 0 };
     row.requests++;
     row[s.tier ?? 'failed']++;
     byFile.set(s.path, row);

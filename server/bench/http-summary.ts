@@ -114,7 +114,7 @@ function bucketWidth(elapsedS: number): number {
 
 function series(samples: readonly Sample[], elapsedS: number, bucketS: number): Bucket[] {
   const count = Math.max(1, Math.ceil(elapsedS / bucketS));
-  const buckets = Array.from({ length: count }, (_, i) => ({ t: round(i * bucketS, 3), answered: 0, l1: 0, l2: 0, cold: 0, failed: 0, ms: [] as number[] }));
+  const buckets = Array.from({ length: count }, (_, i) => ({ t: round(i * bucketS, 3), answered: 0, l1: 0, l2: 0, team: 0, cold: 0, failed: 0, ms: [] as number[] }));
   const slot = (ms: number) => buckets[Math.min(count - 1, Math.floor(ms / 1000 / bucketS))]!;
   for (const s of samples) {
     const done = slot(s.at + s.ms);

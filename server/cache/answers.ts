@@ -1,10 +1,11 @@
 import { LRUCache } from 'lru-cache';
-import type { ArchaeologyContext, WarningCode } from '../../shared/types';
+import type { ArchaeologyContext, TeamState, WarningCode } from '../../shared/types';
 import type { ArchaeologyProvider, AskInput, ResolvedQuestion } from '../archaeology/provider';
 import type { Embedder } from '../semantic/embedder';
 import { CancelledError, SingleFlight } from '../util/flight';
-import { answerKey, rolloutBucket, textIdentity } from './key';
+import { answerKey, rolloutBucket, teamAnswerKey, textIdentity } from './key';
 import { SemanticCache, type AnswerScope } from './semantic-cache';
+import { ANSWER_TTL_S, isSharedAnswer, TEAM_KEY_PREFIX, type TeamCache } from './team';
 import type { Metrics } from '../observe/metrics';
 
 /** The cache settings of the one settings table; applied live by `configure`. */
@@ -20,6 +21,8 @@ export interface CacheSettings {
 export interface CacheState {
   l1: { size: number; capacity: number };
   l2: { size: number; capacity: number; enabled: boolean; rollout: number; threshold: number };
+  /** The team's shared Redis, when AIL_REDIS_URL is set. */
+  team?: TeamState;
 }
 
 export interface AnswerServiceParts {
@@ -30,12 +33,17 @@ export interface AnswerServiceParts {
   embedderFallback?: () => string | undefined;
   /** Where hits, misses and latencies are counted. */
   metrics: Metrics;
+  /** The team's shared tier, when one is set (AIL_REDIS_URL). */
+  team?: () => TeamCache | undefined;
+  /** The GitHub repository a question's evidence is enriched from (`apiUrl/owner/name`), part of the team key; '' when none. */
+  remoteOf?: (target: ResolvedQuestion) => Promise<string>;
 }
 
 /**
- * Answers questions through the two cache tiers: L1, exact (an LRU keyed by everything the answer
- * depends on), then L2, semantic (a paraphrase of a cached question about the same text), then the
- * provider, with one computation per key at a time. Partial answers are never cached.
+ * Answers questions through the cache tiers: L1, exact (an LRU keyed by everything the answer depends
+ * on), then the team's shared Redis when one is set (exact, keyed by content rather than path), then
+ * L2, semantic (a paraphrase of a cached question about the same text), then the provider, with one
+ * computation per key at a time. Partial answers are never cached, nor shared.
  */
 export class AnswerService {
   private l1: LRUCache<string, ArchaeologyContext>;
@@ -72,6 +80,22 @@ export class AnswerService {
     const cached = input.fresh ? undefined : this.l1.get(key);
     if (cached) return this.finish({ ...cached, question: target.question, source: 'l1' }, started, target.depth);
 
+    const team = input.fresh ? undefined : this.parts.team?.();
+    let teamKey: string | undefined;
+    let teamTrouble = false;
+    if (team) {
+      teamKey = `${TEAM_KEY_PREFIX}answer:${teamAnswerKey(target, input.maxEvidence, (await this.parts.remoteOf?.(target)) ?? '')}`;
+      const shared = await team.get(teamKey, isSharedAnswer);
+      if (shared.kind === 'hit') {
+        // Paths in an answer are relative to the repository root: nothing in it is another machine's.
+        const answer: ArchaeologyContext = { ...shared.value, file: target.file, question: target.question, source: 'team', queryTimeMs: 0 };
+        if (this.settings.cacheSize > 0) this.l1.set(key, answer);
+        return this.finish(answer, started, target.depth);
+      }
+      this.parts.metrics.teamMisses++;
+      teamTrouble = shared.kind === 'unavailable';
+    }
+
     const scope = scopeOf(target);
     // Quick answers (hovers, lenses) always ask the default question about one line or symbol: a paraphrase
     // cache has nothing to find for them, and adding each to the HNSW index was most of a cold hover's cost.
@@ -95,7 +119,14 @@ export class AnswerService {
       // The kill switch may have been flipped while the answer was being dug.
       if (embedder && vector && this.settings.semanticCacheEnabled && !passing) this.l2.addVector(embedder, vector, scope, target.question, answer);
     }
-    return this.finish({ ...answer, source: 'cold' }, started, target.depth);
+    // A fresh answer replaces the team's too: whoever distrusted it had a reason.
+    const sharing = input.fresh ? this.parts.team?.() : team;
+    if (sharing && !teamTrouble && shareable(answer, target.repo.root)) {
+      teamKey ??= `${TEAM_KEY_PREFIX}answer:${teamAnswerKey(target, input.maxEvidence, (await this.parts.remoteOf?.(target)) ?? '')}`;
+      teamTrouble = !(await sharing.set(teamKey, sharedPart(answer), ANSWER_TTL_S));
+    }
+    const warnings = teamTrouble && !answer.warnings.includes('team-cache-unavailable') ? [...answer.warnings, 'team-cache-unavailable' as const] : answer.warnings;
+    return this.finish({ ...answer, warnings, source: 'cold' }, started, target.depth);
   }
 
   clear(): { l1: number; l2: number } {
@@ -109,6 +140,7 @@ export class AnswerService {
     return {
       l1: { size: this.l1.size, capacity: s.cacheSize },
       l2: { size: this.l2.size, capacity: s.semanticCacheSize, enabled: s.semanticCacheEnabled, rollout: s.semanticCacheRollout, threshold: s.semanticCacheThreshold },
+      ...(this.parts.team?.() ? { team: this.parts.team()!.state() } : {}),
     };
   }
 
@@ -127,6 +159,24 @@ export class AnswerService {
     const warnings = semantic && this.parts.embedderFallback?.() && !answer.warnings.includes('embedder-fallback') ? [...answer.warnings, 'embedder-fallback' as const] : answer.warnings;
     return { ...answer, warnings, queryTimeMs: Math.round(ms * 1000) / 1000 };
   }
+}
+
+/**
+ * Warnings an answer may carry and still be shared: anything else (cut by the time limit, a shallow
+ * clone, GitHub or the index unavailable) is one machine's trouble, which must not become the team's answer.
+ */
+const SHAREABLE_WARNINGS: ReadonlySet<WarningCode> = new Set(['file-untracked', 'uncommitted-lines', 'embedder-fallback']);
+
+function shareable(answer: ArchaeologyContext, root: string): boolean {
+  if (answer.partial || !answer.warnings.every((code) => SHAREABLE_WARNINGS.has(code))) return false;
+  // Belt and braces: an answer that names this machine's work tree is not shared.
+  return !JSON.stringify(answer).includes(root);
+}
+
+/** What is shared: the answer without what belongs to this question's asking (the words, the tier, the time) or to this machine (the links from its remote). */
+function sharedPart(answer: ArchaeologyContext): Omit<ArchaeologyContext, 'question' | 'source' | 'queryTimeMs'> {
+  const { question: _question, source: _source, queryTimeMs: _ms, similarity: _similarity, cachedQuestion: _cached, github: _github, githubUrl: _url, ...shared } = answer;
+  return shared;
 }
 
 /** Warnings of a state that passes (GitHub unreachable, rate limited, refusing the token): the answer is kept briefly. */

@@ -30,3 +30,16 @@ export function answerKey(target: ResolvedQuestion, maxEvidence: number | undefi
 export function rolloutBucket(question: string): number {
   return createHash('sha256').update(normalizeForCache(question)).digest().readUInt32BE(0) % 100;
 }
+
+/**
+ * The team tier's key: the same on every machine and never stale. No local path: HEAD's SHA already
+ * names the whole history (root commit included), `remote` is the GitHub repository the evidence was
+ * enriched from (`apiUrl/owner/name`, or none), then the file, its text, the lines, the normalized
+ * question, how much evidence and how deep. Only whoever has the repository's content can make it.
+ */
+export function teamAnswerKey(target: ResolvedQuestion, maxEvidence: number | undefined, remote: string): string {
+  const lines = target.lines ? `${target.lines.start}-${target.lines.end}` : 'file';
+  return createHash('sha256')
+    .update(JSON.stringify([remote, target.head, target.file, textIdentity(target), lines, normalizeForCache(target.question), maxEvidence ?? null, target.depth]))
+    .digest('hex');
+}

@@ -8,6 +8,7 @@ import { composeEngine } from '../compose';
 import { processStarter } from '../git/process';
 import { AilError } from '../util/errors';
 import { runGitHubBench } from './bench-github';
+import { runTeamBench } from './bench-team';
 import { runHttpBench, wantsHttp } from './bench-http';
 import { benchCaches, type CacheBench } from './bench-caches';
 import { rawGit as git } from '../bench/git';
@@ -27,6 +28,11 @@ interface BenchArgs {
   mcp: boolean;
   /** `--github`: what GitHub costs a question, against a GitHub on 127.0.0.1 answering in 50 ms. */
   github: boolean;
+  /** `--team`: ten engines asking a Zipf mix, each on its own and then sharing a Redis (`--redis URL`, else redis-server from PATH). */
+  team: boolean;
+  redis?: string;
+  /** --queries was given (`--team` asks 200 questions in all unless told). */
+  queriesGiven: boolean;
   /** `--quality`: the quality set; the other arguments are its own (server/cli/bench-quality.ts). */
   quality?: string[];
 }
@@ -62,6 +68,7 @@ export async function runBench(argv: readonly string[], out: NodeJS.WritableStre
   if (args.github) return runGitHubBench(args.json, out);
   const progress = progressPrinter(err);
   const root = args.repo ? path.resolve(args.repo) : await generatedRepository(args.commits, err, progress);
+  if (args.team) return runTeamBench({ asks: args.queriesGiven ? args.queries : 200, redis: args.redis, json: args.json }, root, out, err);
   const work = await chooseWorkload(root, args.queries);
   if (args.mcp) return printMcp(await benchMcp(root, work.cold.slice(0, 20), progress), root, args.json, out);
   if (args.lsp) return printLsp(await benchLsp(root, work.chosen.slice(0, 20), work.chosen.slice(20, 20 + 16), work.random, progress), root, args.json, out);
@@ -315,7 +322,7 @@ function target(text: string, met: boolean): string {
 }
 
 function parseBenchArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { commits: 10_000, queries: 40, json: false, lsp: false, mcp: false, github: false };
+  const args: BenchArgs = { commits: 10_000, queries: 40, json: false, lsp: false, mcp: false, github: false, team: false, queriesGiven: false };
   if (argv.includes('--quality')) return { ...args, quality: argv.filter((arg) => arg !== '--quality') };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -331,12 +338,16 @@ function parseBenchArgs(argv: readonly string[]): BenchArgs {
     };
     if (arg === '--repo') args.repo = value();
     else if (arg === '--commits') args.commits = count(value());
-    else if (arg === '--queries') args.queries = count(value());
+    else if (arg === '--queries') {
+      args.queries = count(value());
+      args.queriesGiven = true;
+    } else if (arg === '--team') args.team = true;
+    else if (arg === '--redis') args.redis = value();
     else if (arg === '--json') args.json = true;
     else if (arg === '--lsp') args.lsp = true;
     else if (arg === '--mcp') args.mcp = true;
     else if (arg === '--github') args.github = true;
-    else throw new AilError('bad-argument', `unknown option ${arg} (ail bench takes --repo DIR, --commits N, --queries N, --lsp, --mcp, --github, --json; or --quality and its options)`);
+    else throw new AilError('bad-argument', `unknown option ${arg} (ail bench takes --repo DIR, --commits N, --queries N, --lsp, --mcp, --github, --team [--redis URL], --json; or --quality and its options)`);
   }
   return args;
 }

@@ -75,6 +75,7 @@ export function formatStats(stats: CacheStats): string {
     `queries ${stats.queries}, hit rate ${(stats.hitRate * 100).toFixed(1)}%, avg ${stats.avgQueryTimeMs} ms, p95 ${stats.p95QueryTimeMs} ms`,
     `L1 ${stats.l1.size}/${stats.l1.capacity}: ${stats.l1.hits} hits, ${stats.l1.misses} misses`,
     `L2 ${stats.l2.enabled ? 'on' : 'off'}, rollout ${stats.l2.rollout}%, threshold ${stats.l2.threshold}, ${stats.l2.size}/${stats.l2.capacity}: ${stats.l2.hits} hits, ${stats.l2.misses} misses`,
+    ...(stats.team ? [`team (Redis) ${stats.team.state}${stats.team.reason ? ` (${stats.team.reason})` : ''}: ${stats.team.hits} hits, ${stats.team.misses} misses, ${stats.team.written} shared, ${stats.team.errors} errors`] : []),
     `index ${stats.index.state}, ${stats.index.commits} commits, embedder ${stats.index.embedder}`,
     `memory ${mb(stats.memoryRssBytes)} RSS`,
   ].join('\n');

@@ -23,6 +23,8 @@ Usage:
   ail bench [--repo DIR] [--commits N] [--queries N] [--lsp] [--json]
   ail bench --mcp [--repo DIR] [--commits N] [--queries N] [--json]
                                        why over MCP against the same question in-process and over LSP
+  ail bench --team [--redis URL] [--repo DIR] [--commits N] [--queries N] [--json]
+                                       ten engines asking a Zipf mix, alone and sharing a Redis
   ail bench --http [URL] [--repo DIR] [--commits N] [--concurrency N] [--duration S | --requests N]
             [--warmup S] [--seed N] [--report FILE] [--json]
                                        load the HTTP service (without URL: one it starts itself)

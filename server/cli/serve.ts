@@ -82,7 +82,7 @@ function loadSettings(config: string | undefined, warn: (message: string) => voi
 }
 
 /** What a reload can change without a restart: the caches, the rollout and its switch, the log, GitHub's target. */
-const LIVE: ReadonlySet<keyof Settings> = new Set(['cacheSize', 'maxQueryTimeS', 'semanticCacheEnabled', 'semanticCacheRollout', 'semanticCacheThreshold', 'semanticCacheSize', 'githubOwner', 'githubRepo', 'githubApiUrl', 'logLevel', 'logFile']);
+const LIVE: ReadonlySet<keyof Settings> = new Set(['cacheSize', 'maxQueryTimeS', 'semanticCacheEnabled', 'semanticCacheRollout', 'semanticCacheThreshold', 'semanticCacheSize', 'githubOwner', 'githubRepo', 'githubApiUrl', 'logLevel', 'logFile', 'teamRedisUrl', 'teamBudgetMs']);
 
 /**
  * Runs the HTTP service until SIGTERM or SIGINT, then finishes what is in flight and answers 0. SIGHUP

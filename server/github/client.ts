@@ -18,6 +18,8 @@ import {
   type ReviewComment,
 } from './data';
 import { DiskCache } from './disk-cache';
+import { TeamGitHubCache } from './team-cache';
+import type { TeamCache } from '../cache/team';
 import type { GitHubFailure, GitHubResult } from './failure';
 import { Fetcher, startCall, type Call, type Endpoint, type TokenProvider } from './fetcher';
 
@@ -31,6 +33,8 @@ export interface GitHubClientOptions {
   token: TokenProvider;
   /** Folder of the disk cache (under the server's data dir); without one, nothing is kept between look-ups. */
   cacheDir?: string;
+  /** The team's shared tier behind the disk cache, when there is one (AIL_REDIS_URL). */
+  team?: () => TeamCache | undefined;
   /** Bound of the disk cache (default 32 MiB). */
   cacheMaxBytes?: number;
   /** How long a stored answer that can still change (an open pull request, a discussion) is served without asking GitHub (default 5 minutes). */
@@ -96,7 +100,11 @@ export class GitHubClient {
     this.fetcher = new Fetcher({
       octokit: new Octokit({ baseUrl: this.baseUrl, userAgent: 'ail', log: octokitLog, request: { log: octokitLog } }),
       token: options.token,
-      cache: options.cacheDir ? new DiskCache(options.cacheDir, { maxBytes: options.cacheMaxBytes, log }) : undefined,
+      cache: options.team
+        ? new TeamGitHubCache(options.cacheDir ? new DiskCache(options.cacheDir, { maxBytes: options.cacheMaxBytes, log }) : undefined, options.team)
+        : options.cacheDir
+          ? new DiskCache(options.cacheDir, { maxBytes: options.cacheMaxBytes, log })
+          : undefined,
       budget: this.budget,
       freshMs: options.freshMs ?? 5 * 60_000,
       now,
@@ -112,7 +120,7 @@ export class GitHubClient {
         what: `the pull requests of commit ${sha.slice(0, 12)} in ${name(repo)}`,
         route: 'GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls',
         params: { owner: repo.owner, repo: repo.name, commit_sha: sha, per_page: PER_PAGE },
-        key: { scope: this.scope(repo), name: `commit-${sha.toLowerCase()}-pulls` },
+        key: { scope: this.scope(repo), ...(repo.secret ? { secret: repo.secret } : {}), name: `commit-${sha.toLowerCase()}-pulls` },
         pick: pickPullRequests,
         parse: parsePullRequests,
         // Once a merged pull request brought the commit in, that is the answer for good.
@@ -130,7 +138,7 @@ export class GitHubClient {
         what: `pull request #${number} of ${name(repo)}`,
         route: 'GET /repos/{owner}/{repo}/pulls/{pull_number}',
         params: { owner: repo.owner, repo: repo.name, pull_number: number },
-        key: { scope: this.scope(repo), name: `pull-${number}` },
+        key: { scope: this.scope(repo), ...(repo.secret ? { secret: repo.secret } : {}), name: `pull-${number}` },
         pick: pickPullRequest,
         parse: parsePullRequest,
         immutable: (pull) => pull.mergedAt !== undefined,
@@ -147,7 +155,7 @@ export class GitHubClient {
         what: `the review comments of pull request #${number} of ${name(repo)}`,
         route: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/comments',
         params: { owner: repo.owner, repo: repo.name, pull_number: number, per_page: PER_PAGE, page },
-        key: { scope: this.scope(repo), name: `pull-${number}-comments-${page}` },
+        key: { scope: this.scope(repo), ...(repo.secret ? { secret: repo.secret } : {}), name: `pull-${number}-comments-${page}` },
         pick: pickReviewComments,
         parse: parseReviewComments,
         // Comments can be added to a merged pull request: asked again when stale (a 304 is free).
@@ -165,7 +173,7 @@ export class GitHubClient {
         what: `the reviews of pull request #${number} of ${name(repo)}`,
         route: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
         params: { owner: repo.owner, repo: repo.name, pull_number: number, per_page: PER_PAGE, page },
-        key: { scope: this.scope(repo), name: `pull-${number}-reviews-${page}` },
+        key: { scope: this.scope(repo), ...(repo.secret ? { secret: repo.secret } : {}), name: `pull-${number}-reviews-${page}` },
         pick: pickReviews,
         parse: parseReviews,
         immutable: () => false,
@@ -182,7 +190,7 @@ export class GitHubClient {
         what: `issue #${number} of ${name(repo)}`,
         route: 'GET /repos/{owner}/{repo}/issues/{issue_number}',
         params: { owner: repo.owner, repo: repo.name, issue_number: number },
-        key: { scope: this.scope(repo), name: `issue-${number}` },
+        key: { scope: this.scope(repo), ...(repo.secret ? { secret: repo.secret } : {}), name: `issue-${number}` },
         pick: pickIssue,
         parse: parseIssue,
         immutable: (issue) => issue.state === 'closed',

@@ -10,6 +10,8 @@
 export interface RepositoryRef {
   owner: string;
   name: string;
+  /** The repository's root commit, when the team tier is on: its GitHub answers are shared under keys that hold it. */
+  secret?: string;
 }
 
 export interface GitHubUser {

@@ -19,6 +19,8 @@ export interface CacheEntry {
 export interface CacheKey {
   scope: string;
   name: string;
+  /** Content only those with the repository have (its root commit): set, the team tier may share the entry under it. Not part of the disk's key. */
+  secret?: string;
 }
 
 const VERSION = 1;

@@ -47,6 +47,8 @@ export class GitHubEnricher implements EvidenceEnricher {
     private readonly api: (apiUrl: string) => GitHubApi,
     private target: GitHubTarget = {},
     private readonly now: () => number = Date.now,
+    /** The secret a work tree's GitHub answers are shared under in the team tier (its root commit), or undefined: not shared. */
+    private readonly secretOf: (repo: Repository) => Promise<string | undefined> = async () => undefined,
   ) {}
 
   /** GITHUB_OWNER, GITHUB_REPO and GITHUB_API_URL changed (a settings change applies at the next question). */
@@ -55,8 +57,11 @@ export class GitHubEnricher implements EvidenceEnricher {
   }
 
   /** The GitHub repository of a work tree under the current settings, or undefined (not on GitHub: nothing to ask). */
-  repository(repo: Repository): Promise<GitHubRepository | undefined> {
-    return detectGitHubRepository(repo, this.target).catch(() => undefined);
+  async repository(repo: Repository, options: { secret?: boolean } = {}): Promise<GitHubRepository | undefined> {
+    const found = await detectGitHubRepository(repo, this.target).catch(() => undefined);
+    if (!found || options.secret === false) return found;
+    const secret = await this.secretOf(repo).catch(() => undefined);
+    return secret ? { ...found, secret } : found;
   }
 
   prefetch(query: QueryFacts, shas: string[], signal: AbortSignal): void {

@@ -3,7 +3,8 @@ import type { Octokit } from '@octokit/rest';
 import { SingleFlight, isCancelled } from '../util/flight';
 import type { Priority, RateBudget } from './budget';
 import { MalformedError } from './data';
-import type { CacheEntry, CacheKey, DiskCache } from './disk-cache';
+import type { CacheEntry, CacheKey } from './disk-cache';
+import type { EntryStore } from './team-cache';
 import { failureOfNetwork, failureOfResponse, scrub, type GitHubFailure, type GitHubResult } from './failure';
 
 /** Asked before every request that goes out: the token may change while the server runs. Undefined: no token (public repositories, the unauthenticated budget). */
@@ -76,7 +77,7 @@ interface Stored<T> {
 export interface FetcherParts {
   octokit: Octokit;
   token: TokenProvider;
-  cache: DiskCache | undefined;
+  cache: EntryStore | undefined;
   budget: RateBudget;
   freshMs: number;
   now: () => number;

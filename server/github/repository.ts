@@ -8,6 +8,8 @@ export interface GitHubRepository {
   webUrl: string;
   /** The REST API root, `https://api.github.com` or `https://ghe.example.com/api/v3`: the only place a token is sent. */
   apiUrl: string;
+  /** The work tree's root commit, when the team tier is on (see `RepositoryRef.secret`). */
+  secret?: string;
 }
 
 export const GITHUB_API_URL = 'https://api.github.com';

@@ -1,8 +1,8 @@
 import type { AnswerSource } from '../../shared/types';
 
-/** The tier that answered: L1, L2, or the engine itself (`cold`). */
+/** The tier that answered: L1, L2, the team's Redis, or the engine itself (`cold`). */
 export type Tier = AnswerSource;
-export const TIERS: readonly Tier[] = ['l1', 'l2', 'cold'];
+export const TIERS: readonly Tier[] = ['l1', 'l2', 'team', 'cold'];
 
 /**
  * Failed requests by kind: `bad_input` (a question the engine refused: a path outside the repository, a
@@ -35,12 +35,15 @@ export class Metrics {
   l2Hits = 0;
   /** Questions L2 was asked about and could not answer (rollout and kill switch permitting). */
   l2Misses = 0;
+  teamHits = 0;
+  /** Questions the team tier was asked and could not answer (not there, not decodable, or Redis unavailable). */
+  teamMisses = 0;
   queries = 0;
   /** Full answers only (ail/context, the Ask Why panel, the CLI, the HTTP service): what a person or an agent asked, not hovers, lenses or annotations. */
   questions = 0;
   questionHits = 0;
   readonly errors: Record<ErrorType, number> = { bad_input: 0, internal: 0, timeout: 0 };
-  readonly latency: Record<Tier, LatencyHistogram> = { l1: histogram(), l2: histogram(), cold: histogram() };
+  readonly latency: Record<Tier, LatencyHistogram> = { l1: histogram(), l2: histogram(), team: histogram(), cold: histogram() };
   private totalMs = 0;
   private readonly recent = new Float64Array(WINDOW);
   private recentCount = 0;
@@ -57,6 +60,7 @@ export class Metrics {
     if (tier === 'l1') this.l1Hits++;
     else this.l1Misses++;
     if (tier === 'l2') this.l2Hits++;
+    if (tier === 'team') this.teamHits++;
     if (partial) this.errors.timeout++;
     const h = this.latency[tier];
     const seconds = ms / 1000;
@@ -72,7 +76,7 @@ export class Metrics {
   }
 
   get hitRate(): number {
-    return this.queries === 0 ? 0 : (this.l1Hits + this.l2Hits) / this.queries;
+    return this.queries === 0 ? 0 : (this.l1Hits + this.l2Hits + this.teamHits) / this.queries;
   }
 
   /** The share of questions (full answers) the caches answered. */

@@ -34,7 +34,7 @@ export function prometheusRegistry(metrics: Metrics, stats: () => CacheStats): R
       reset: () => undefined,
     } as never);
 
-  add('ail_query_latency_seconds', 'Time to answer a question, by the tier that answered (l1, l2, cold: the engine).', 'histogram', () =>
+  add('ail_query_latency_seconds', 'Time to answer a question, by the tier that answered (l1, l2, team: the shared Redis, cold: the engine).', 'histogram', () =>
     TIERS.flatMap((tier) => {
       const h = metrics.latency[tier];
       let cumulative = 0;
@@ -48,10 +48,12 @@ export function prometheusRegistry(metrics: Metrics, stats: () => CacheStats): R
   add('ail_cache_hits_total', 'Questions a cache tier answered.', 'counter', () => [
     { labels: { tier: 'l1' }, value: metrics.l1Hits },
     { labels: { tier: 'l2' }, value: metrics.l2Hits },
+    { labels: { tier: 'team' }, value: metrics.teamHits },
   ]);
   add('ail_cache_misses_total', 'Questions a cache tier was asked and could not answer (L2: only those inside its rollout, while it is on).', 'counter', () => [
     { labels: { tier: 'l1' }, value: metrics.l1Misses },
     { labels: { tier: 'l2' }, value: metrics.l2Misses },
+    { labels: { tier: 'team' }, value: metrics.teamMisses },
   ]);
   add('ail_cache_size_entries', 'Answers each cache tier holds.', 'gauge', () => [
     { labels: { tier: 'l1' }, value: current().l1.size },

@@ -30,6 +30,7 @@ export function cacheStats(metrics: Metrics, sources: StatsSources): CacheStats 
     ...(sources.indexes ? { indexes: sources.indexes } : {}),
     warming: sources.warming,
     ...(sources.github ? { github: sources.github } : {}),
+    ...(sources.caches.team ? { team: sources.caches.team } : {}),
     memoryRssBytes: process.memoryUsage.rss(),
   };
 }
