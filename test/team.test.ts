@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createClient, RESP_TYPES } from '@redis/client';
@@ -115,6 +116,31 @@ describe.skipIf(!found)('two engines on two clones share answers through one Red
     expect((await ask(b, two)).source).toBe('l1');
     const metrics = (await b.metrics()).text;
     expect(metrics).toMatch(/^ail_cache_hits_total\{tier="team"\} 1$/m);
+  });
+
+  it('a partial answer (blame held past the time limit) is never shared', async () => {
+    const three = clone(origin, 'ail-team-three-');
+    const slow = engineOn(redis.url(), { maxQueryTimeS: 0.3 });
+    const question = 'why is the queue bounded at 64, asked while git is held';
+    // git reads .mailmap before it blames: a FIFO there holds it until the test lets go.
+    const mailmap = three.path('.mailmap');
+    execFileSync('mkfifo', [mailmap]);
+    const holding = open(mailmap, 'w');
+    try {
+      const cut = await ask(slow, three, { question });
+      expect(cut.partial).toBe(true);
+      expect(cut.warnings).toContain('time-limit');
+    } finally {
+      // Whether or not git got to it, let go: a reader of our own ends the wait, then EOF ends git's.
+      const reader = openSync(mailmap, constants.O_RDONLY | constants.O_NONBLOCK);
+      await (await holding).close();
+      closeSync(reader);
+      await slow.dispose();
+      rmSync(mailmap);
+    }
+    const elsewhere = await ask(b, two, { question });
+    expect(elsewhere.source).toBe('cold');
+    expect(elsewhere.partial).toBeUndefined();
   });
 
   it('an edited buffer, a new commit, an amend and a different repository all miss', async () => {
@@ -467,5 +493,58 @@ describe.skipIf(!found)('ail bench --team', () => {
     } finally {
       repo.cleanup();
     }
+  });
+});
+
+const openssl = found && requireProgram('openssl', 'apt-get install openssl', 'the team tier over TLS (test/team.test.ts)').found;
+
+describe.skipIf(!openssl)('the team tier over TLS (rediss://), as a managed Redis serves it', () => {
+  let origin: Fixture;
+  let redis: RedisServer;
+  let certs = '';
+  const services: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    origin = history();
+    // A CA of the test's own and a certificate for 127.0.0.1 signed by it: what a team's Redis presents.
+    certs = tempDir('ail-team-tls-');
+    const run = (...args: string[]) => execFileSync('openssl', args, { cwd: certs, stdio: 'pipe' });
+    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=AIL test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
+    run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'redis.key', '-out', 'redis.csr');
+    writeFileSync(path.join(certs, 'san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+    run('x509', '-req', '-in', 'redis.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'san.cnf', '-out', 'redis.pem');
+    const tlsPort = await freePort();
+    redis = await RedisServer.start([
+      '--port', '0', '--tls-port', String(tlsPort),
+      '--tls-cert-file', path.join(certs, 'redis.pem'), '--tls-key-file', path.join(certs, 'redis.key'),
+      '--tls-ca-cert-file', path.join(certs, 'ca.pem'), '--tls-auth-clients', 'no',
+    ]);
+    const env = { AIL_REDIS_URL: `rediss://127.0.0.1:${tlsPort}`, AIL_REDIS_BUDGET_MS: '2000', AIL_INDEX_ENABLED: 'false', AIL_MAX_QUERY_TIME_S: '30' };
+    const trusting = { ...env, NODE_EXTRA_CA_CERTS: path.join(certs, 'ca.pem') };
+    services.push(await ServiceProcess.start(clone(origin, 'ail-team-tls-one-').root, { ...trusting, AIL_DATA_DIR: tempDir('ail-team-data-') }));
+    services.push(await ServiceProcess.start(clone(origin, 'ail-team-tls-two-').root, { ...trusting, AIL_DATA_DIR: tempDir('ail-team-data-') }));
+    // A machine that does not trust the team's CA.
+    services.push(await ServiceProcess.start(clone(origin, 'ail-team-tls-three-').root, { ...env, AIL_DATA_DIR: tempDir('ail-team-data-') }));
+  });
+  afterAll(async () => {
+    for (const service of services) await service.kill();
+    await redis?.dispose();
+    origin?.cleanup();
+  });
+
+  it('shares over TLS with a machine that trusts the certificate; one that does not answers from git, with the warning', async () => {
+    const [first, second, untrusting] = services as [ServiceProcess, ServiceProcess, ServiceProcess];
+    const body = { path: 'src/queue.ts', range: { start: 1, end: 1 }, question: QUESTION };
+    const dug = await first.post('/v1/context', body);
+    expect(dug.body).toMatchObject({ source: 'cold' });
+    expect(dug.body.warnings).not.toContain('team-cache-unavailable');
+    await until(async () => (await first.get('/v1/stats')).body.team?.written >= 1, 10_000, 'the first answer written to the team tier');
+    const shared = await second.post('/v1/context', body);
+    expect(shared.body.source).toBe('team');
+    expect(shared.body.summary).toBe(dug.body.summary);
+    const refused = await untrusting.post('/v1/context', body);
+    expect(refused.body.source).toBe('cold');
+    expect(refused.body.summary).toBe(dug.body.summary);
+    expect(refused.body.warnings).toContain('team-cache-unavailable');
   });
 });
