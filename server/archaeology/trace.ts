@@ -54,7 +54,7 @@ export class LineTracer {
    * `wait` ends and takes what was found by then.
    */
   async trace(repo: Repository, start: LineOrigin, work: AbortSignal, wait: AbortSignal = work): Promise<LineTrace> {
-    const key = `${repo.root}\0${start.sha}\0${start.path}\0${start.line}`;
+    const key = memoryKey(repo, start);
     let partial: LineTrace = { origin: start, steps: [], complete: false };
     const walking = this.traces.get(
       key,
@@ -74,14 +74,19 @@ export class LineTracer {
 
   /** A trace already made (in memory, or on disk from an earlier process), without asking git anything: for hovers. */
   async known(repo: Repository, start: LineOrigin): Promise<LineTrace | undefined> {
-    const kept = this.traces.peek(`${repo.root}\0${start.sha}\0${start.path}\0${start.line}`);
+    const kept = this.traces.peek(memoryKey(repo, start));
     if (kept) return kept;
-    const id = [this.code, start.sha, start.path, String(start.line)];
+    const id = this.storeId(start);
     return this.store?.readRecord('line trace', id, repo.storeIdentity(), (body) => decodeTrace(body, start)).catch(() => undefined);
   }
 
+  /** What a stored trace is keyed by besides the work tree: the rules that made it and where it starts. */
+  private storeId(start: LineOrigin): string[] {
+    return [this.code, start.sha, start.path, String(start.line)];
+  }
+
   private async walk(repo: Repository, start: LineOrigin, signal: AbortSignal, progress: (sofar: LineTrace) => void): Promise<LineTrace> {
-    const id = [this.code, start.sha, start.path, String(start.line)];
+    const id = this.storeId(start);
     const stored = await this.store?.readRecord('line trace', id, repo.storeIdentity(), (body) => decodeTrace(body, start));
     if (stored) return stored;
     const trace = await this.follow(repo, start, signal, progress);
@@ -172,6 +177,10 @@ function distinctive(text: string): boolean {
   const words = tokens(text).filter((token) => /[\w"$]/.test(token));
   const long = words.some((token) => token.replace(/[^A-Za-z0-9]/g, '').length >= 12); // `synchronousRequestInterceptors`, a package pin
   return text.replace(/[^A-Za-z0-9]/g, '').length >= 16 && (words.length >= 4 || long);
+}
+
+function memoryKey(repo: Repository, start: LineOrigin): string {
+  return `${repo.root}\0${start.sha}\0${start.path}\0${start.line}`;
 }
 
 /** The lines the hunks removed, each with its file's path and line in the parent. */
